@@ -1,0 +1,81 @@
+"""nodedev-xml: Linux Fibre Channel HBAs and NPIV vHBAs as libvirt node-device XML.
+
+    import nodedev_xml as nx
+    inv = nx.scan(root="/")
+    print(nx.to_xml(inv["scsi_host5"], profile="enriched"))
+
+Names load lazily, so ``import nodedev_xml`` (and ``nodedev-xml --version``)
+stays fast: lxml and xmlschema are imported on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+from .errors import (
+    DeviceNotFoundError,
+    NodedevXmlError,
+    PCIAddressError,
+    SysfsError,
+    ValidationError,
+    WWNError,
+    XMLInputError,
+)
+from .pciaddr import PCIAddress
+from .wwn import WWN
+
+if TYPE_CHECKING:
+    from .api import enrich, scan, strip
+    from .inventory import Inventory
+    from .model import Device
+    from .sysfs.scan import ScanWarning
+    from .validate import validate
+    from .xml.create import vhba_create_xml
+    from .xml.document import from_xml, to_xml
+
+_LAZY = {
+    "scan": "nodedev_xml.api",
+    "enrich": "nodedev_xml.api",
+    "strip": "nodedev_xml.api",
+    "Inventory": "nodedev_xml.inventory",
+    "Device": "nodedev_xml.model",
+    "ScanWarning": "nodedev_xml.sysfs.scan",
+    "validate": "nodedev_xml.validate",
+    "from_xml": "nodedev_xml.xml.document",
+    "to_xml": "nodedev_xml.xml.document",
+    "vhba_create_xml": "nodedev_xml.xml.create",
+}
+
+__all__ = [
+    "WWN",
+    "Device",
+    "DeviceNotFoundError",
+    "Inventory",
+    "NodedevXmlError",
+    "PCIAddress",
+    "PCIAddressError",
+    "ScanWarning",
+    "SysfsError",
+    "ValidationError",
+    "WWNError",
+    "XMLInputError",
+    "__version__",
+    "enrich",
+    "from_xml",
+    "scan",
+    "strip",
+    "to_xml",
+    "validate",
+    "vhba_create_xml",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'nodedev_xml' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

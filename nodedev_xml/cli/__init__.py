@@ -1,0 +1,5 @@
+"""The ``nodedev-xml`` command."""
+
+from .main import main
+
+__all__ = ["main"]

@@ -1,0 +1,66 @@
+"""Commands that read XML documents: ``validate`` (and later enrich, strip, schema-docs)."""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import sys
+from typing import Any
+
+from ..errors import ValidationError, XMLInputError
+from .main import EXIT_NO, EXIT_OK, EXIT_USAGE, PROG
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("validate", help="check node-device XML files against the schema")
+    p.add_argument("files", nargs="+", metavar="FILE", help="files or glob patterns; - for stdin")
+    p.add_argument("--profile", choices=("enriched", "libvirt"), default="enriched")
+    p.add_argument("--schema", choices=("rng", "xsd"), default="rng",
+                   help="RelaxNG through lxml, or XSD through xmlschema")  # fmt: skip
+    p.set_defaults(handler=cmd_validate)
+
+
+def expand(patterns: list[str]) -> tuple[list[str], list[str]]:
+    """Files named or matched; and the patterns that matched nothing."""
+    files: list[str] = []
+    missing: list[str] = []
+    for pat in patterns:
+        if pat == "-" or os.path.exists(pat) or not glob.has_magic(pat):
+            files.append(pat)
+            continue
+        hits = sorted(glob.glob(pat, recursive=True))
+        if hits:
+            files.extend(hits)
+        else:
+            missing.append(pat)
+    return files, missing
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from ..validate import validate
+    from ..xml.safe import parse_xml, read_xml_source
+
+    files, missing = expand(args.files)
+    status = EXIT_OK
+    for pat in missing:
+        print(f"{PROG}: error: {pat}: no file matches", file=sys.stderr)
+        status = EXIT_USAGE
+    for path in files:
+        try:
+            data, source = read_xml_source(path)
+        except XMLInputError as e:
+            print(f"{PROG}: error: {e}", file=sys.stderr)
+            status = EXIT_USAGE
+            continue
+        try:
+            root = parse_xml(data, source=source)
+            validate(root, args.profile, schema=args.schema, source=source)
+        except XMLInputError as e:
+            print(str(e))
+            status = max(status, EXIT_NO)
+        except ValidationError as e:
+            for line, message in e.problems:
+                print(f"{source}:{line}: {message}")
+            status = max(status, EXIT_NO)
+    return status

@@ -1,0 +1,62 @@
+"""The result of a scan: a read-only mapping from node-device name to Device."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+
+from .errors import DeviceNotFoundError
+from .model import Device
+from .sysfs.scan import ScanWarning
+
+#: libvirt's name for the root of the node-device tree.
+COMPUTER = "computer"
+
+
+class Inventory(Mapping[str, Device]):
+    """Devices by libvirt name, in a stable order (PCI, then hosts by number,
+    then targets), with parent/children navigation.  Read-only."""
+
+    __slots__ = ("_children", "_devices", "root", "warnings")
+
+    def __init__(
+        self, devices: Iterable[Device], *, root: str = "/", warnings: Iterable[ScanWarning] = ()
+    ) -> None:
+        self._devices: dict[str, Device] = {d.name: d for d in devices}
+        self._children: dict[str, list[str]] = {}
+        for d in self._devices.values():
+            parent = d.parent_name if d.parent_name in self._devices else COMPUTER
+            self._children.setdefault(parent, []).append(d.name)
+        self.root = root
+        self.warnings: tuple[ScanWarning, ...] = tuple(warnings)
+
+    def __getitem__(self, name: str) -> Device:
+        try:
+            return self._devices[name]
+        except KeyError:
+            raise DeviceNotFoundError(name) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._devices)
+
+    def __len__(self) -> int:
+        return len(self._devices)
+
+    def __repr__(self) -> str:
+        return f"<Inventory root={self.root!r} devices={len(self)}>"
+
+    def children(self, name: str) -> list[Device]:
+        """The devices whose parent is ``name`` (``computer`` for the top level)."""
+        return [self._devices[n] for n in self._children.get(name, ())]
+
+    def parent(self, name: str) -> Device | None:
+        """The parent device, or ``None`` when it is ``computer`` or not scanned."""
+        p = self[name].parent_name
+        return self._devices.get(p) if p is not None else None
+
+    def with_cap(self, cap: str) -> list[Device]:
+        """Devices libvirt lists under ``virsh nodedev-list --cap CAP``."""
+        return [d for d in self._devices.values() if cap in d.cap_names()]
+
+    def vhbas(self, hba: str) -> list[Device]:
+        """The vHBAs whose Scsi_Host exists, of the HBA named ``hba``."""
+        return [d for d in self.children(hba) if (c := d.scsi_host) and c.phys_hba is not None]

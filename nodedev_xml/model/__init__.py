@@ -1,0 +1,36 @@
+"""Typed, frozen models of node devices and their capabilities."""
+
+from .caps import (
+    PCI,
+    Adapter,
+    Capability,
+    FCHost,
+    FCRemotePort,
+    PhysHBA,
+    RawCapability,
+    ScsiHost,
+    ScsiTarget,
+    VirtFunctions,
+    Vport,
+    VportOps,
+    Vports,
+)
+from .device import Device, Parent
+
+__all__ = [
+    "PCI",
+    "Adapter",
+    "Capability",
+    "Device",
+    "FCHost",
+    "FCRemotePort",
+    "Parent",
+    "PhysHBA",
+    "RawCapability",
+    "ScsiHost",
+    "ScsiTarget",
+    "VirtFunctions",
+    "Vport",
+    "VportOps",
+    "Vports",
+]

@@ -1,0 +1,73 @@
+"""A node device: name, sysfs path, parent and capabilities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..wwn import WWN
+from .caps import PCI, Capability, ScsiHost, ScsiTarget
+
+
+@dataclass(frozen=True, slots=True)
+class Parent:
+    """``<parent>``: a device name, or (in a create document) the parent HBA's
+    WWNN/WWPN or fabric WWN."""
+
+    name: str | None = None
+    wwnn: WWN | None = None
+    wwpn: WWN | None = None
+    fabric_wwn: WWN | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    """One libvirt node device.
+
+    ``name`` is empty only in a create document, which has none.
+    ``path`` is the sysfs path as libvirt prints it (``/sys/devices/…``),
+    relative to the scanned root.  ``devnodes`` are ``(type, path)`` pairs.
+    ``extra`` keeps unmodelled top-level elements verbatim, in order.
+    """
+
+    name: str
+    capabilities: tuple[Capability, ...]
+    path: str | None = None
+    parent: Parent | None = None
+    driver: str | None = None
+    devnodes: tuple[tuple[str, str], ...] = ()
+    extra: tuple[str, ...] = field(default=())
+
+    @property
+    def parent_name(self) -> str | None:
+        return self.parent.name if self.parent is not None else None
+
+    @property
+    def scsi_host(self) -> ScsiHost | None:
+        return next((c for c in self.capabilities if isinstance(c, ScsiHost)), None)
+
+    @property
+    def pci(self) -> PCI | None:
+        return next((c for c in self.capabilities if isinstance(c, PCI)), None)
+
+    @property
+    def scsi_target(self) -> ScsiTarget | None:
+        return next((c for c in self.capabilities if isinstance(c, ScsiTarget)), None)
+
+    def cap_names(self) -> frozenset[str]:
+        """The capability names libvirt lists this device under (``virsh nodedev-list --cap``),
+        including the pseudo-capabilities ``fc_host`` and ``vports``."""
+        names: set[str] = set()
+        for cap in self.capabilities:
+            if isinstance(cap, ScsiHost):
+                names.add("scsi_host")
+                if cap.fc_host is not None:
+                    names.add("fc_host")
+                if cap.is_vport_capable:
+                    names.add("vports")
+            elif isinstance(cap, ScsiTarget):
+                names.add("scsi_target")
+            elif isinstance(cap, PCI):
+                names.add("pci")
+            else:
+                names.add(cap.type)
+        return frozenset(names)

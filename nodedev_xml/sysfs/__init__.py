@@ -1,0 +1,1 @@
+"""Reading Linux sysfs (the live ``/`` or a fake root) into node-device models."""

@@ -1,0 +1,74 @@
+"""File access for the sysfs reader: one small, injectable interface.
+
+Every read the scanner makes goes through a :class:`FileAccess`, so tests can
+count reads or raise real errno values, and so that reads are bounded: a sysfs
+attribute is at most one page, anything longer is refused.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from typing import Protocol
+
+#: sysfs attributes are at most PAGE_SIZE; larger files are refused, not read whole.
+MAX_ATTR_BYTES = 4096
+
+
+class FileAccess(Protocol):
+    """What the scanner needs from the file system.  Errors are ``OSError``
+    with a real ``errno``; ``read`` raises ``OSError(EFBIG)`` past ``limit``."""
+
+    def read(self, path: str, limit: int = MAX_ATTR_BYTES) -> bytes: ...
+    def listdir(self, path: str) -> list[str]: ...
+    def readlink(self, path: str) -> str: ...
+    def exists(self, path: str) -> bool: ...
+
+
+class OSFileAccess:
+    """The real file system, through the thinnest calls Python has."""
+
+    __slots__ = ()
+
+    def read(self, path: str, limit: int = MAX_ATTR_BYTES) -> bytes:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+        try:
+            data = os.read(fd, limit + 1)
+        finally:
+            os.close(fd)
+        if len(data) > limit:
+            raise OSError(errno.EFBIG, f"larger than {limit} bytes", path)
+        return data
+
+    def listdir(self, path: str) -> list[str]:
+        return os.listdir(path)
+
+    def readlink(self, path: str) -> str:
+        return os.readlink(path)
+
+    def exists(self, path: str) -> bool:
+        return os.path.lexists(path)
+
+
+class CountingFileAccess:
+    """Wraps another access and counts calls per kind (for linearity tests)."""
+
+    def __init__(self, inner: FileAccess | None = None) -> None:
+        self.inner: FileAccess = inner or OSFileAccess()
+        self.counts: dict[str, int] = {"read": 0, "listdir": 0, "readlink": 0, "exists": 0}
+
+    def read(self, path: str, limit: int = MAX_ATTR_BYTES) -> bytes:
+        self.counts["read"] += 1
+        return self.inner.read(path, limit)
+
+    def listdir(self, path: str) -> list[str]:
+        self.counts["listdir"] += 1
+        return self.inner.listdir(path)
+
+    def readlink(self, path: str) -> str:
+        self.counts["readlink"] += 1
+        return self.inner.readlink(path)
+
+    def exists(self, path: str) -> bool:
+        self.counts["exists"] += 1
+        return self.inner.exists(path)

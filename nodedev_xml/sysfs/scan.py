@@ -1,0 +1,583 @@
+"""Scan a sysfs root into node-device models.
+
+The scan is linear: each class directory is listed once, each class entry's
+link read once, each needed attribute file read once.  Nothing is looked up by
+rescanning the tree.  A device that cannot be read is left out, an attribute
+that cannot be trusted is left out, and each problem becomes one
+:class:`ScanWarning`; the scan itself only fails when the root holds no sysfs.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
+
+from ..errors import SysfsError
+from ..model import (
+    PCI,
+    Adapter,
+    Device,
+    FCHost,
+    FCRemotePort,
+    Parent,
+    PhysHBA,
+    ScsiHost,
+    ScsiTarget,
+    VirtFunctions,
+    Vport,
+    VportOps,
+    Vports,
+)
+from ..pciaddr import PCIAddress
+from ..wwn import WWN
+from . import values
+from .access import FileAccess, OSFileAccess
+from .pciids import PCIIds
+
+T = TypeVar("T")
+
+_HOST = re.compile(r"host([0-9]{1,9})")
+_VPORT = re.compile(r"vport-([0-9]{1,9}):([0-9]{1,9})-([0-9]{1,9})")
+_RPORT = re.compile(r"rport-[0-9]{1,9}:[0-9]{1,9}-[0-9]{1,9}")
+_TARGET = re.compile(r"target([0-9]{1,9}):([0-9]{1,9}):([0-9]{1,9})")
+_VIRTFN_LIMIT = 4096
+
+#: Attributes naming the card's model, by driver: qla2xxx, lpfc, then the FC transport's own.
+_MODEL_ATTRS = (("scsi_host", "model_name"), ("scsi_host", "modelname"), ("fc_host", "model"))
+
+
+@dataclass(frozen=True, slots=True)
+class ScanWarning:
+    """Something the scan could not read or did not trust, and left out."""
+
+    device: str
+    attribute: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.device}: {self.attribute}" if self.attribute else self.device
+        return f"{where}: {self.message}"
+
+
+@dataclass(slots=True)
+class _Host:
+    """What the scan knows of one Scsi_Host while it links hosts, vports and PCI."""
+
+    number: int
+    devdir: str  # absolute path of the hostN device directory
+    vport_dir: str | None = None  # the vport-P:C-N directory a vHBA sits under
+    parent_host: int | None = None
+    fc_dir: str | None = None
+    cap: ScsiHost | None = None
+    adapter: Adapter | None = None
+
+
+@dataclass(slots=True)
+class _VportInfo:
+    parent_host: int
+    number: int
+    wwnn: WWN | None
+    wwpn: WWN | None
+    state: str | None
+    host: int | None = None
+
+
+@dataclass
+class Scanner:
+    """One scan of one root.  Use :func:`scan_devices`; this class holds its state."""
+
+    root: str
+    fs: FileAccess = field(default_factory=OSFileAccess)
+    pci_ids: PCIIds | None = None
+    warnings: list[ScanWarning] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._enoent = 0  # required attributes found missing: a device may have vanished
+        self.root = os.path.abspath(self.root)
+        self._sys = os.path.join(self.root, "sys")
+        self._devices = os.path.join(self._sys, "devices") + os.sep
+
+    # -- small helpers -------------------------------------------------------
+
+    def warn(self, device: str, attribute: str | None, message: str) -> None:
+        self.warnings.append(ScanWarning(device, attribute, message))
+
+    def sys_path(self, abspath: str) -> str:
+        """The path as libvirt prints it: ``/sys/devices/…`` relative to the root."""
+        return "/" + os.path.relpath(abspath, self.root)
+
+    def attr(
+        self,
+        device: str,
+        directory: str,
+        name: str,
+        convert: Callable[[str], T | None],
+        *,
+        label: str | None = None,
+        optional: bool = True,
+    ) -> T | None:
+        """Read and convert one attribute; ``None`` (and a warning unless it is
+        an optional attribute that is simply absent) when it cannot be used."""
+        label = label or name
+        try:
+            raw = self.fs.read(os.path.join(directory, name))
+        except FileNotFoundError:
+            if not optional:
+                self._enoent += 1
+                self.warn(device, label, "missing")
+            return None
+        except OSError as e:
+            self.warn(device, label, f"unreadable ({_errname(e)})")
+            return None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            self.warn(device, label, "not UTF-8 text")
+            return None
+        if text.endswith("\n"):
+            text = text[:-1]
+        text = text.strip()
+        try:
+            return convert(text)
+        except ValueError as e:
+            shown = text if len(text) <= 40 else text[:37] + "..."
+            self.warn(device, label, f"{shown!r}: {e}")
+            return None
+
+    def class_entries(self, cls: str) -> list[tuple[str, str]]:
+        """``(entry name, resolved absolute target)`` of ``/sys/class/<cls>``.
+
+        Links are resolved textually and must stay inside ``sys/devices`` of the
+        root: a link pointing anywhere else is reported and never followed.
+        """
+        cdir = os.path.join(self._sys, "class", cls)
+        try:
+            names = self.fs.listdir(cdir)
+        except FileNotFoundError:
+            return []
+        except OSError as e:
+            self.warn(f"/sys/class/{cls}", None, f"cannot list ({_errname(e)})")
+            return []
+        out: list[tuple[str, str]] = []
+        for name in sorted(names):
+            try:
+                target = self.fs.readlink(os.path.join(cdir, name))
+            except FileNotFoundError:
+                continue  # removed while we listed
+            except OSError as e:
+                self.warn(f"/sys/class/{cls}/{name}", None, f"not a class link ({_errname(e)})")
+                continue
+            resolved = os.path.normpath(os.path.join(cdir, target))
+            if not resolved.startswith(self._devices):
+                self.warn(f"/sys/class/{cls}/{name}", None, "link points outside sys/devices")
+                continue
+            out.append((name, resolved))
+        return out
+
+    # -- the scan ------------------------------------------------------------
+
+    def run(self) -> list[Device]:
+        if not os.path.isdir(self._sys):
+            raise SysfsError(f"{self.root}: no sys/ directory here (not a sysfs root)")
+        hosts = self._find_hosts()
+        vports = self._find_vports(hosts)
+        fc_dirs = {
+            int(m[1]): d
+            for name, d in self.class_entries("fc_host")
+            if (m := _HOST.fullmatch(name)) and os.path.basename(d) == name
+        }
+        for h in hosts.values():
+            h.fc_dir = fc_dirs.get(h.number)
+        by_parent: dict[int, list[_VportInfo]] = {}
+        for v in sorted(vports.values(), key=lambda v: (v.parent_host, v.number)):
+            by_parent.setdefault(v.parent_host, []).append(v)
+        pci_devices = self._pci_devices(hosts)
+        devices: list[Device] = list(pci_devices.values())
+        host_devices: list[Device] = []
+        for h in sorted(hosts.values(), key=lambda h: (h.parent_host is not None, h.number)):
+            before, warned = self._enoent, len(self.warnings)
+            dev = self._host_device(h, hosts, by_parent, pci_devices)
+            if self._enoent != before and not self.fs.exists(h.devdir):
+                # Gone while we read it: one warning for the device, not one per file.
+                del self.warnings[warned:]
+                self.warn(f"scsi_host{h.number}", None, "vanished during the scan")
+                del hosts[h.number]
+                continue
+            host_devices.append(dev)
+        devices.extend(_reconcile(host_devices, self.warnings))
+        devices.extend(self._targets(hosts))
+        return devices
+
+    def _find_hosts(self) -> dict[int, _Host]:
+        hosts: dict[int, _Host] = {}
+        for name, resolved in self.class_entries("scsi_host"):
+            m = _HOST.fullmatch(name)
+            classdir = os.path.dirname(resolved)
+            devdir = os.path.dirname(classdir)
+            if (
+                m is None
+                or os.path.basename(resolved) != name
+                or os.path.basename(classdir) != "scsi_host"
+                or os.path.basename(devdir) != name
+            ):
+                where = f"/sys/class/scsi_host/{name}"
+                self.warn(where, None, "not laid out as hostN/scsi_host/hostN")
+                continue
+            h = _Host(number=int(m[1]), devdir=devdir)
+            above = os.path.dirname(devdir)
+            vm = _VPORT.fullmatch(os.path.basename(above))
+            if vm is not None:
+                parent_dir = os.path.dirname(above)
+                pm = _HOST.fullmatch(os.path.basename(parent_dir))
+                if pm is not None and pm[1] == vm[1]:
+                    h.vport_dir = above
+                    h.parent_host = int(pm[1])
+            hosts[h.number] = h
+        return hosts
+
+    def _find_vports(self, hosts: dict[int, _Host]) -> dict[str, _VportInfo]:
+        """Every vport by its device directory: from ``fc_vports``, and from the
+        vHBAs' own paths where a class entry is missing."""
+        found: dict[str, _VportInfo] = {}
+        for name, resolved in self.class_entries("fc_vports"):
+            m = _VPORT.fullmatch(name)
+            vdir = os.path.dirname(os.path.dirname(resolved))
+            if m is None or os.path.basename(vdir) != name:
+                self.warn(f"/sys/class/fc_vports/{name}", None, "not laid out as vport-H:C-N")
+                continue
+            host_dir = os.path.dirname(vdir)
+            if os.path.basename(host_dir) != f"host{m[1]}":
+                self.warn(name, None, "vport is not under its parent host")
+                continue
+            before, warned = self._enoent, len(self.warnings)
+            info = _VportInfo(
+                parent_host=int(m[1]),
+                number=int(m[3]),
+                wwnn=self.attr(name, resolved, "node_name", values.wwn, optional=False),
+                wwpn=self.attr(name, resolved, "port_name", values.wwn, optional=False),
+                state=self.attr(name, resolved, "vport_state", values.vport_state, optional=False),
+            )
+            if self._enoent != before and not self.fs.exists(vdir):
+                del self.warnings[warned:]
+                self.warn(name, None, "vanished during the scan")
+                continue
+            found[vdir] = info
+        for h in hosts.values():
+            if h.vport_dir is None or h.parent_host is None:
+                continue
+            known = found.get(h.vport_dir)
+            if known is None:  # no fc_vports entry: known from the vHBA's own path only
+                m = _VPORT.fullmatch(os.path.basename(h.vport_dir))
+                known = _VportInfo(h.parent_host, int(m[3]) if m else 0, None, None, None)
+                found[h.vport_dir] = known
+            known.host = h.number
+        return found
+
+    def _fc_host(self, name: str, fc_dir: str) -> FCHost | None:
+        wwnn = self.attr(name, fc_dir, "node_name", values.wwn, label="fc_host/node_name",
+                         optional=False)  # fmt: skip
+        wwpn = self.attr(name, fc_dir, "port_name", values.wwn, label="fc_host/port_name",
+                         optional=False)  # fmt: skip
+        if wwnn is None or wwpn is None:
+            return None
+        fabric = self.attr(name, fc_dir, "fabric_name", values.wwn, label="fc_host/fabric_name")
+
+        def get(attr: str, conv: Callable[[str], T | None]) -> T | None:
+            return self.attr(name, fc_dir, attr, conv, label=f"fc_host/{attr}")
+
+        return FCHost(
+            wwnn=wwnn,
+            wwpn=wwpn,
+            fabric_wwn=fabric if fabric is not None and fabric.is_fabric else None,
+            port_state=get("port_state", values.port_state),
+            port_type=get("port_type", values.port_type),
+            port_id=get("port_id", values.port_id),
+            speed=get("speed", values.speed),
+            symbolic_name=get("symbolic_name", values.text_value),
+        )
+
+    def _host_device(
+        self,
+        h: _Host,
+        hosts: dict[int, _Host],
+        vports: dict[int, list[_VportInfo]],
+        pci: dict[str, Device],
+    ) -> Device:
+        name = f"scsi_host{h.number}"
+        sh_dir = os.path.join(h.devdir, "scsi_host", f"host{h.number}")
+        unique_id = self.attr(name, sh_dir, "unique_id", values.uint, label="scsi_host/unique_id")
+        fc = self._fc_host(name, h.fc_dir) if h.fc_dir is not None else None
+        # vport-capable as libvirt decides: a vport_create in fc_host, else in scsi_host.
+        capable = (
+            h.fc_dir is not None and self.fs.exists(os.path.join(h.fc_dir, "vport_create"))
+        ) or self.fs.exists(os.path.join(sh_dir, "vport_create"))
+        vport_ops = None
+        vports_cap = None
+        mine = vports.get(h.number, [])
+        if capable or mine:
+            cap_dir = h.fc_dir if h.fc_dir is not None else sh_dir
+            max_v = self.attr(name, cap_dir, "max_npiv_vports", values.uint, optional=False,
+                              label="max_npiv_vports")  # fmt: skip
+            in_use = self.attr(name, cap_dir, "npiv_vports_inuse", values.uint, optional=False,
+                               label="npiv_vports_inuse")  # fmt: skip
+            if fc is not None and max_v is not None and in_use is not None:
+                vport_ops = VportOps(max_v, in_use)
+            vports_cap = Vports(
+                max_count=max_v,
+                vports=tuple(
+                    Vport(
+                        name=f"scsi_host{v.host}" if v.host is not None else None,
+                        wwnn=v.wwnn,
+                        wwpn=v.wwpn,
+                        state=v.state,
+                    )
+                    for v in mine
+                ),
+            )
+        parent: Parent | None
+        phys_hba = None
+        adapter: Adapter | None
+        if h.parent_host is not None:
+            phys = hosts.get(h.parent_host)
+            parent = Parent(f"scsi_host{h.parent_host}")
+            pcap = phys.cap if phys is not None else None
+            pfc = pcap.fc_host if pcap is not None else None
+            phys_hba = PhysHBA(
+                name=f"scsi_host{h.parent_host}",
+                wwnn=pfc.wwnn if pfc else None,
+                wwpn=pfc.wwpn if pfc else None,
+            )
+            adapter = phys.adapter if phys is not None else None
+        else:
+            parent_name, pci_dev = self._parent_of(h.devdir, hosts, pci)
+            parent = Parent(parent_name)
+            adapter = self._adapter(name, h, sh_dir, pci_dev)
+        h.adapter = adapter
+        h.cap = ScsiHost(
+            host=h.number,
+            unique_id=unique_id,
+            fc_host=fc,
+            vport_ops=vport_ops,
+            vports=vports_cap,
+            phys_hba=phys_hba,
+            adapter=adapter if adapter is not None and not adapter.is_empty() else None,
+        )
+        return Device(name=name, path=self.sys_path(h.devdir), parent=parent,
+                      capabilities=(h.cap,))  # fmt: skip
+
+    def _parent_of(
+        self, devdir: str, hosts: dict[int, _Host], pci: dict[str, Device]
+    ) -> tuple[str, Device | None]:
+        """libvirt's parent: the nearest ancestor that is itself a node device."""
+        d = os.path.dirname(devdir)
+        while d.startswith(self._devices):
+            base = os.path.basename(d)
+            m = _HOST.fullmatch(base)
+            if m is not None and int(m[1]) in hosts:
+                return f"scsi_host{m[1]}", None
+            addr = PCIAddress.match(base)
+            if addr is not None:  # named even when left out for want of ids, as libvirt does
+                return addr.node_name, pci.get(addr.node_name)
+            d = os.path.dirname(d)
+        return "computer", None
+
+    def _adapter(self, name: str, h: _Host, sh_dir: str, pci_dev: Device | None) -> Adapter:
+        model = None
+        for cls, attr in _MODEL_ATTRS:
+            directory = sh_dir if cls == "scsi_host" else h.fc_dir
+            if directory is None:
+                continue
+            model = self.attr(name, directory, attr, values.text_value, label=f"{cls}/{attr}")
+            if model:
+                break
+        cap = pci_dev.pci if pci_dev is not None else None
+        if cap is None:
+            return Adapter(model=model or None)
+        return Adapter(
+            vendor_id=cap.vendor_id,
+            vendor_name=cap.vendor_name,
+            product_id=cap.product_id,
+            product_name=cap.product_name,
+            model=model or None,
+            address=cap.address,
+        )
+
+    # -- PCI -----------------------------------------------------------------
+
+    def _pci_devices(self, hosts: dict[int, _Host]) -> dict[str, Device]:
+        """The PCI functions the physical hosts sit under, with their bridges."""
+        dirs: dict[str, str] = {}
+        for h in hosts.values():
+            if h.parent_host is not None:
+                continue
+            d = os.path.dirname(h.devdir)
+            while d.startswith(self._devices):
+                addr = PCIAddress.match(os.path.basename(d))
+                if addr is not None:
+                    if addr.node_name in dirs:
+                        break
+                    dirs[addr.node_name] = d
+                d = os.path.dirname(d)
+        if self.pci_ids is None:
+            self.pci_ids = PCIIds.for_root(self.root)
+        out: dict[str, Device] = {}
+        for node_name in sorted(dirs):
+            dev = self._pci_device(node_name, dirs[node_name], dirs)
+            cap = dev.pci
+            if cap is None or cap.vendor_id is None or cap.product_id is None:
+                # libvirt requires both ids; a document without them is no node device.
+                self.warn(node_name, None, "left out: no vendor or device id")
+                continue
+            out[node_name] = dev
+        return out
+
+    def _pci_device(self, name: str, d: str, known: dict[str, str]) -> Device:
+        addr = PCIAddress.parse(os.path.basename(d))
+        vendor_id = self.attr(name, d, "vendor", values.hex_id, optional=False)
+        product_id = self.attr(name, d, "device", values.hex_id, optional=False)
+        class_code = self.attr(name, d, "class", values.class_code)
+        ids = self.pci_ids
+        vendor_name = ids.vendor(vendor_id) if ids and vendor_id is not None else None
+        product_name = (
+            ids.product(vendor_id, product_id)
+            if ids and vendor_id is not None and product_id is not None
+            else None
+        )
+        phys_fn = self._pci_link(name, d, "physfn")
+        max_vfs = self.attr(name, d, "sriov_totalvfs", values.uint)
+        vfs: list[PCIAddress] = []
+        for i in range(_VIRTFN_LIMIT):
+            vf = self._pci_link(name, d, f"virtfn{i}")
+            if vf is None:
+                break
+            vfs.append(vf)
+        virt_functions = None
+        if phys_fn is None and (vfs or max_vfs):
+            virt_functions = VirtFunctions(max_count=max_vfs or None, addresses=tuple(vfs))
+        driver = None
+        try:
+            driver = os.path.basename(self.fs.readlink(os.path.join(d, "driver"))) or None
+        except OSError:
+            driver = None
+        parent = "computer"
+        up = os.path.dirname(d)
+        while up.startswith(self._devices):
+            paddr = PCIAddress.match(os.path.basename(up))
+            if paddr is not None and paddr.node_name in known:
+                parent = paddr.node_name
+                break
+            up = os.path.dirname(up)
+        cap = PCI(
+            address=addr,
+            class_code=class_code,
+            product_id=product_id,
+            product_name=product_name,
+            vendor_id=vendor_id,
+            vendor_name=vendor_name,
+            phys_function=phys_fn,
+            virt_functions=virt_functions,
+        )
+        return Device(name=name, path=self.sys_path(d), parent=Parent(parent), driver=driver,
+                      capabilities=(cap,))  # fmt: skip
+
+    def _pci_link(self, name: str, d: str, link: str) -> PCIAddress | None:
+        try:
+            target = self.fs.readlink(os.path.join(d, link))
+        except FileNotFoundError:
+            return None
+        except OSError as e:
+            if e.errno != errno.EINVAL:
+                self.warn(name, link, f"unreadable ({_errname(e)})")
+            return None
+        addr = PCIAddress.match(os.path.basename(target))
+        if addr is None:
+            self.warn(name, link, f"{target!r}: expected a link to a PCI function")
+        return addr
+
+    # -- SCSI targets --------------------------------------------------------
+
+    def _targets(self, hosts: dict[int, _Host]) -> list[Device]:
+        rports = {name: d for name, d in self.class_entries("fc_remote_ports")}
+        bus = os.path.join(self._sys, "bus", "scsi", "devices")
+        try:
+            names = self.fs.listdir(bus)
+        except OSError:
+            return []
+        out: list[Device] = []
+        for entry in sorted(names, key=_target_key):
+            m = _TARGET.fullmatch(entry)
+            if m is None or int(m[1]) not in hosts:
+                continue
+            try:
+                link = self.fs.readlink(os.path.join(bus, entry))
+            except OSError:
+                continue
+            tdir = os.path.normpath(os.path.join(bus, link))
+            if not tdir.startswith(self._devices) or os.path.basename(tdir) != entry:
+                self.warn(f"/sys/bus/scsi/devices/{entry}", None, "link points outside sys/devices")
+                continue
+            name = f"scsi_{entry}".replace(":", "_")
+            rport_name = os.path.basename(os.path.dirname(tdir))
+            fc_rport = None
+            if _RPORT.fullmatch(rport_name) and rport_name in rports:
+                wwpn = self.attr(name, rports[rport_name], "port_name", values.wwn,
+                                 label=f"{rport_name}/port_name", optional=False)  # fmt: skip
+                if wwpn is not None:
+                    fc_rport = FCRemotePort(rport=rport_name, wwpn=wwpn)
+            out.append(
+                Device(
+                    name=name,
+                    path=self.sys_path(tdir),
+                    parent=Parent(f"scsi_host{m[1]}"),
+                    capabilities=(ScsiTarget(target=entry, fc_remote_port=fc_rport),),
+                )
+            )
+        return out
+
+
+def _reconcile(hosts: list[Device], warnings: list[ScanWarning]) -> list[Device]:
+    """Keep vport lists and phys_hba links agreeing when a device vanished mid-scan:
+    a vHBA whose HBA is gone goes too; a vport whose host is gone loses its name."""
+    names = {d.name for d in hosts}
+    kept: list[Device] = []
+    for dev in hosts:
+        cap = dev.scsi_host
+        if cap is None:
+            kept.append(dev)
+            continue
+        if cap.phys_hba is not None and cap.phys_hba.name not in names:
+            warnings.append(ScanWarning(dev.name, None, f"its HBA {cap.phys_hba.name} vanished"))
+            continue
+        if cap.vports is not None and any(
+            v.name is not None and v.name not in names for v in cap.vports.vports
+        ):
+            entries = tuple(
+                v if v.name is None or v.name in names else replace(v, name=None)
+                for v in cap.vports.vports
+            )
+            cap = replace(cap, vports=replace(cap.vports, vports=entries))
+            dev = replace(dev, capabilities=(cap,))
+        kept.append(dev)
+    return kept
+
+
+def _target_key(name: str) -> tuple[int, ...]:
+    m = _TARGET.fullmatch(name)
+    return (int(m[1]), int(m[2]), int(m[3])) if m else (-1,)
+
+
+def _errname(e: OSError) -> str:
+    return errno.errorcode.get(e.errno or 0, str(e.errno)) if e.errno else str(e)
+
+
+def scan_devices(
+    root: str = "/", *, fs: FileAccess | None = None, pci_ids: PCIIds | None = None
+) -> tuple[list[Device], list[ScanWarning]]:
+    """Scan ``root`` (a directory holding ``sys/``); return the devices and the warnings."""
+    scanner = Scanner(root=root, fs=fs or OSFileAccess(), pci_ids=pci_ids)
+    devices = scanner.run()
+    return devices, scanner.warnings

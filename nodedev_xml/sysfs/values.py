@@ -1,0 +1,104 @@
+"""Converters from raw sysfs attribute text to typed values.
+
+Each converter takes the attribute's text (already decoded, trailing newline
+removed) and returns the value or raises ``ValueError`` with what was expected;
+the scanner turns that into a warning and leaves the field out.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..wwn import WWN
+
+_UINT = re.compile(r"[0-9]{1,10}")
+_PORT_ID = re.compile(r"0x[0-9a-fA-F]{1,6}")
+_SPEED = re.compile(r"[0-9]{1,4} Gbit")
+_HEX_ID = re.compile(r"0x[0-9a-fA-F]{1,4}")
+_CLASS = re.compile(r"0x[0-9a-fA-F]{1,6}")
+_UINT32_MAX = 0xFFFFFFFF
+
+# Value sets the FC transport class prints (drivers/scsi/scsi_transport_fc.c).
+PORT_STATES = frozenset(
+    {
+        "Unknown", "Not Present", "Online", "Offline", "Blocked", "Bypassed",
+        "Diagnostics", "Linkdown", "Error", "Loopback", "Deleted", "Marginal",
+    }
+)  # fmt: skip
+PORT_TYPES = frozenset(
+    {
+        "Unknown", "Other", "Not Present", "NPort (fabric via point-to-point)",
+        "NLPort (fabric via loop)", "LPort (private loop)",
+        "Point-To-Point (direct nport connection)", "NPIV VPORT",
+    }
+)  # fmt: skip
+VPORT_STATES = frozenset(
+    {
+        "Unknown", "Active", "Disabled", "Linkdown", "Initializing", "No Fabric Support",
+        "No Fabric Resources", "Fabric Logout", "Fabric Rejected WWN", "VPort Failed",
+    }
+)  # fmt: skip
+SPEED_WORDS = frozenset({"unknown", "Not Negotiated"})
+
+
+def wwn(text: str) -> WWN:
+    return WWN.parse(text)
+
+
+def uint(text: str) -> int:
+    """A ``%u`` value that fits libvirt's unsignedInt."""
+    if not _UINT.fullmatch(text) or int(text) > _UINT32_MAX:
+        raise ValueError("expected an unsigned decimal number")
+    return int(text)
+
+
+def port_id(text: str) -> int:
+    if not _PORT_ID.fullmatch(text):
+        raise ValueError("expected a 24-bit port id like 0x010200")
+    return int(text, 16)
+
+
+def hex_id(text: str) -> int:
+    if not _HEX_ID.fullmatch(text):
+        raise ValueError("expected a 16-bit id like 0x1077")
+    return int(text, 16)
+
+
+def class_code(text: str) -> int:
+    if not _CLASS.fullmatch(text):
+        raise ValueError("expected a 24-bit class code like 0x0c0400")
+    return int(text, 16)
+
+
+def port_state(text: str) -> str:
+    return _member(text, PORT_STATES, "an FC port state")
+
+
+def port_type(text: str) -> str:
+    return _member(text, PORT_TYPES, "an FC port type")
+
+
+def vport_state(text: str) -> str:
+    return _member(text, VPORT_STATES, "a vport state")
+
+
+def speed(text: str) -> str:
+    if text in SPEED_WORDS or _SPEED.fullmatch(text):
+        return text
+    raise ValueError("expected a speed like '8 Gbit'")
+
+
+def text_value(text: str) -> str | None:
+    """Free text (symbolic names, model names): printable, at most 256 characters.
+    Empty is not garbage, just nothing to say: ``None``."""
+    if not text:
+        return None
+    if len(text) > 256 or not text.isprintable():
+        raise ValueError("expected printable text of at most 256 characters")
+    return text
+
+
+def _member(text: str, known: frozenset[str], what: str) -> str:
+    if text not in known:
+        raise ValueError(f"expected {what}")
+    return text

@@ -1,0 +1,213 @@
+"""Validate node-device XML against the project's schemas.
+
+Two profiles, each with two equivalent schemas shipped inside the package
+(``nodedev_xml/schemas/``):
+
+=============  ======================  =========================
+profile        RelaxNG (``rng``)       XML Schema 1.1 (``xsd``)
+=============  ======================  =========================
+``enriched``   ``nodedev.rng``         ``nodedev.xsd``
+``libvirt``    ``nodedev-libvirt.rng`` ``nodedev-libvirt.xsd``
+=============  ======================  =========================
+
+The RelaxNG grammars are compiled once per profile (lxml) and cached; the XSDs
+are loaded on first use (xmlschema, imported lazily so that ``import
+nodedev_xml`` stays fast) and cached.  Both report every problem with its line.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from lxml import etree
+
+from nodedev_xml.errors import ValidationError
+from nodedev_xml.xml.safe import parse_xml
+
+if TYPE_CHECKING:
+    import xmlschema
+
+__all__ = [
+    "PROFILES",
+    "SCHEMA_KINDS",
+    "compiled_relaxng",
+    "compiled_xsd",
+    "schema_path",
+    "validate",
+]
+
+#: The XML profiles, see SPEC section 4.
+PROFILES: Final = ("enriched", "libvirt")
+#: The schema languages ``validate`` can use.
+SCHEMA_KINDS: Final = ("rng", "xsd")
+
+_SCHEMA_DIR: Final = Path(__file__).resolve().parent / "schemas"
+_RNG_FILES: Final = {"enriched": "nodedev.rng", "libvirt": "nodedev-libvirt.rng"}
+_XSD_FILES: Final = {"enriched": "nodedev.xsd", "libvirt": "nodedev-libvirt.xsd"}
+
+_cache_lock = threading.Lock()
+_rng_cache: dict[str, tuple[etree.RelaxNG, threading.Lock]] = {}
+_xsd_cache: dict[str, xmlschema.XMLSchema11] = {}
+
+
+def schema_path(name: str) -> Path:
+    """The path of a schema file shipped in the package, e.g. ``schema_path("nodedev.rng")``.
+
+    Raises :class:`ValueError` for anything but a bare file name and
+    :class:`FileNotFoundError` when the package was installed without it.
+    """
+    if not name or name in {".", ".."} or Path(name).name != name or "\\" in name:
+        raise ValueError(f"schema name {name!r}: expected a bare file name such as 'nodedev.rng'")
+    path = _SCHEMA_DIR / name
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"schema {name!r} not found in {_SCHEMA_DIR}"
+            " (package installed without its data files?)"
+        )
+    return path
+
+
+def _check_profile(profile: str) -> None:
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}: expected 'enriched' or 'libvirt'")
+
+
+def _relaxng_entry(profile: str) -> tuple[etree.RelaxNG, threading.Lock]:
+    entry = _rng_cache.get(profile)
+    if entry is None:
+        _check_profile(profile)
+        with _cache_lock:
+            entry = _rng_cache.get(profile)
+            if entry is None:
+                # The schema is the package's own (trusted) file; include hrefs resolve
+                # relative to it.
+                grammar = etree.RelaxNG(file=str(schema_path(_RNG_FILES[profile])))
+                entry = (grammar, threading.Lock())
+                _rng_cache[profile] = entry
+    return entry
+
+
+def compiled_relaxng(profile: str = "enriched") -> etree.RelaxNG:
+    """The compiled RelaxNG grammar of ``profile`` (compiled on first use, then cached)."""
+    return _relaxng_entry(profile)[0]
+
+
+def compiled_xsd(profile: str = "enriched") -> xmlschema.XMLSchema11:
+    """The XML Schema 1.1 of ``profile`` (loaded on first use, then cached)."""
+    schema = _xsd_cache.get(profile)
+    if schema is None:
+        _check_profile(profile)
+        import xmlschema  # lazy: a heavy import, needed only here
+
+        with _cache_lock:
+            schema = _xsd_cache.get(profile)
+            if schema is None:
+                schema = xmlschema.XMLSchema11(str(schema_path(_XSD_FILES[profile])))
+                _xsd_cache[profile] = schema
+    return schema
+
+
+def _root_of(xml: str | bytes | etree._Element | etree._ElementTree, source: str) -> etree._Element:
+    if isinstance(xml, str | bytes):
+        return parse_xml(xml, source=source)
+    if isinstance(xml, etree._ElementTree):
+        return xml.getroot()
+    if isinstance(xml, etree._Element):
+        return xml
+    raise TypeError(f"validate() takes str, bytes or an lxml element, not {type(xml).__name__}")
+
+
+def _dedupe(problems: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    return list(dict.fromkeys(problems))
+
+
+def _rng_problems(root: etree._Element, profile: str) -> list[tuple[int, str]]:
+    grammar, lock = _relaxng_entry(profile)
+    # The validator keeps its error log on itself: one validation at a time per grammar.
+    with lock:
+        if grammar.validate(root):
+            return []
+        entries = [(e.line or 0, e.message, e.path) for e in grammar.error_log]
+    problems = [
+        (line, f"{message} (at {path})" if path else message) for line, message, path in entries
+    ]
+    return _dedupe(_fill_lines(problems, root)) or [(root.sourceline or 0, "document is not valid")]
+
+
+def _fill_lines(problems: list[tuple[int, str]], root: etree._Element) -> list[tuple[int, str]]:
+    """Give a line to problems libxml2 reports without one (e.g. "Extra element X in
+    interleave"): the next reported line (libxml2 reports the enclosing element after
+    the inner problem), else the previous one, else the root's."""
+    known = [line for line, _ in problems if line > 0]
+    if len(known) == len(problems):
+        return problems
+    filled: list[tuple[int, str]] = []
+    for i, (line, message) in enumerate(problems):
+        if line <= 0:
+            after = [ln for ln, _ in problems[i + 1 :] if ln > 0]
+            before = [ln for ln, _ in filled if ln > 0]
+            line = after[0] if after else before[-1] if before else (root.sourceline or 0)
+        filled.append((line, message))
+    return filled
+
+
+def _without_comments(root: etree._Element) -> etree._Element:
+    """A copy of ``root`` without comments and PIs (RelaxNG ignores them; XSD would not)."""
+    if next(root.iter(etree.Comment, etree.ProcessingInstruction), None) is None:
+        return root
+    clean = copy.deepcopy(root)  # keeps source lines
+    etree.strip_tags(clean, etree.Comment, etree.ProcessingInstruction)
+    return clean
+
+
+def _xsd_problems(root: etree._Element, profile: str) -> list[tuple[int, str]]:
+    schema = compiled_xsd(profile)
+    from xmlschema.validators import XsdAssert  # loaded with the schema above
+
+    problems: list[tuple[int, str]] = []
+    # xmlschema reads lxml trees (ElementProtocol); its stubs only name ElementTree's.
+    tree: Any = _without_comments(root)
+    for error in schema.iter_errors(tree, use_location_hints=False):  # never fetch xsi hints
+        elem = error.elem
+        line = error.sourceline or (elem.sourceline if isinstance(elem, etree._Element) else None)
+        message = error.reason or error.message
+        if isinstance(error.validator, XsdAssert) and error.validator.annotation is not None:
+            # Our assertions document what they check: say that, not "assertion test is false".
+            message = str(error.validator.annotation).strip()
+            if isinstance(elem, etree._Element):
+                selector = next((a for a in ("type", "access") if elem.get(a) is not None), None)
+                shown = f" {selector}={elem.get(selector)!r}" if selector else ""
+                message = f"<{elem.tag}{shown}>: {message}"
+        if error.path:
+            message = f"{message} (at {error.path})"
+        problems.append((int(line or 0), message))
+    return _dedupe(problems)
+
+
+def validate(
+    xml: str | bytes | etree._Element | etree._ElementTree,
+    profile: str = "enriched",
+    *,
+    schema: str = "rng",
+    source: str = "<string>",
+) -> None:
+    """Validate a node-device document; return None or raise :class:`ValidationError`.
+
+    ``xml`` is the document (text, UTF-8 bytes, or an already parsed lxml tree);
+    text goes through the hardened parser :func:`nodedev_xml.xml.safe.parse_xml`,
+    which raises :class:`~nodedev_xml.errors.XMLInputError` for input that is not
+    well-formed or is hostile.  ``profile`` is ``"enriched"`` (default) or
+    ``"libvirt"``; ``schema`` is ``"rng"`` (RelaxNG, fast) or ``"xsd"`` (XML Schema
+    1.1, same verdicts).  The error's ``problems`` holds every ``(line, message)``,
+    ``source`` names the document in messages.
+    """
+    _check_profile(profile)
+    if schema not in SCHEMA_KINDS:
+        raise ValueError(f"unknown schema {schema!r}: expected 'rng' or 'xsd'")
+    root = _root_of(xml, source)
+    problems = _rng_problems(root, profile) if schema == "rng" else _xsd_problems(root, profile)
+    if problems:
+        raise ValidationError(problems, source=source)

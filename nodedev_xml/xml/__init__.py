@@ -1,0 +1,1 @@
+"""Node-device XML: serialize models, parse documents, read untrusted input safely."""

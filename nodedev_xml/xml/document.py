@@ -1,0 +1,143 @@
+"""Whole ``<device>`` documents: models to XML and back."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from ..errors import XMLInputError
+from ..model import PCI, Capability, Device, Parent, RawCapability, ScsiHost, ScsiTarget
+from ..wwn import WWN
+from . import codec
+from .codec import El, Profile
+
+
+def _check_profile(profile: str) -> Profile:
+    if profile not in codec.PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; expected 'enriched' or 'libvirt'")
+    return profile
+
+
+def to_element(device: Device, profile: str = "enriched") -> El:
+    """The ``<device>`` element of ``device`` in ``profile``."""
+    prof = _check_profile(profile)
+    root = etree.Element("device")
+    if device.name:
+        codec.sub(root, "name", device.name)
+    if device.path is not None:
+        codec.sub(root, "path", device.path)
+    for kind, node in device.devnodes:
+        codec.sub(root, "devnode", node, type=kind)
+    if device.parent is not None:
+        _emit_parent(root, device.parent)
+    if device.driver is not None:
+        drv = codec.sub(root, "driver")
+        codec.sub(drv, "name", device.driver)
+    for cap in device.capabilities:
+        _emit_cap(root, cap, prof)
+    for raw in device.extra:
+        root.append(etree.fromstring(raw, codec._RAW_PARSER))
+    return root
+
+
+def to_xml(device: Device, profile: str = "enriched") -> str:
+    """The device as libvirt node-device XML (indented, no XML declaration)."""
+    root = to_element(device, profile)
+    etree.indent(root, space="  ")
+    return etree.tostring(root, encoding="unicode") + "\n"
+
+
+def _emit_parent(root: El, p: Parent) -> None:
+    attrs: dict[str, str] = {}
+    if p.wwnn is not None:
+        attrs["wwnn"] = str(p.wwnn)
+    if p.wwpn is not None:
+        attrs["wwpn"] = str(p.wwpn)
+    if p.fabric_wwn is not None:
+        attrs["fabric_wwn"] = str(p.fabric_wwn)
+    codec.sub(root, "parent", p.name, **attrs)
+
+
+def _emit_cap(root: El, cap: Capability, profile: Profile) -> None:
+    if isinstance(cap, ScsiHost):
+        codec.emit_scsi_host(root, cap, profile)
+    elif isinstance(cap, ScsiTarget):
+        codec.emit_scsi_target(root, cap, profile)
+    elif isinstance(cap, PCI):
+        codec.emit_pci(root, cap, profile)
+    else:
+        codec.emit_raw(root, cap, profile)
+
+
+def from_element(root: El) -> Device:
+    """The Device of a parsed ``<device>`` element."""
+    if root.tag != "device":
+        raise codec.fail(root, f"root element is <{codec.tag_of(root)}>; expected <device>")
+    name = ""
+    path = None
+    parent = None
+    driver = None
+    devnodes: list[tuple[str, str]] = []
+    caps: list[Capability] = []
+    extra: list[str] = []
+    for el in root:
+        if not isinstance(el.tag, str):
+            continue  # comments, processing instructions
+        text = (el.text or "").strip()
+        if el.tag == "name":
+            name = text
+        elif el.tag == "path":
+            path = text
+        elif el.tag == "devnode":
+            devnodes.append((el.get("type", ""), text))
+        elif el.tag == "parent":
+            parent = _parse_parent(el, text)
+        elif el.tag == "driver":
+            if len(el) == 1 and el[0].tag == "name":
+                driver = (el[0].text or "").strip()
+            else:
+                extra.append(codec._raw(el))
+        elif el.tag == "capability":
+            caps.append(_parse_cap(el))
+        else:
+            extra.append(codec._raw(el))
+    if not caps:
+        raise codec.fail(root, "<device> has no <capability>; expected at least one")
+    return Device(name=name, capabilities=tuple(caps), path=path, parent=parent,
+                  driver=driver, devnodes=tuple(devnodes), extra=tuple(extra))  # fmt: skip
+
+
+def _parse_parent(el: El, text: str) -> Parent:
+    def wwn(attr: str) -> WWN | None:
+        return codec.opt_attr(el, attr, WWN.parse_strict, codec.WWN_WHAT)
+
+    wwnn, wwpn = wwn("wwnn"), wwn("wwpn")
+    if (wwnn is None) != (wwpn is None):
+        raise codec.fail(el, "<parent> has only one of wwnn and wwpn; expected both")
+    return Parent(name=text or None, wwnn=wwnn, wwpn=wwpn, fabric_wwn=wwn("fabric_wwn"))
+
+
+def _parse_cap(el: El) -> Capability:
+    kind = el.get("type")
+    if not kind:
+        raise codec.fail(el, "<capability> lacks its type attribute")
+    if kind == "scsi_host":
+        return codec.parse_scsi_host(el)
+    if kind == "scsi_target":
+        return codec.parse_scsi_target(el)
+    if kind == "pci":
+        return codec.parse_pci(el)
+    return RawCapability(type=kind, xml=codec._raw(el))
+
+
+def from_xml(data: str | bytes, *, source: str = "<string>") -> Device:
+    """Parse a node-device document (as libvirt prints or accepts it, or as this
+    library prints it).  Raises :class:`XMLInputError` naming the line."""
+    from .safe import parse_xml
+
+    root = parse_xml(data, source=source)
+    try:
+        return from_element(root)
+    except XMLInputError as e:
+        if e.source == "<string>" and source != "<string>":
+            raise XMLInputError(e.message, source=source, line=e.line) from None
+        raise

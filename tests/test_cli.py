@@ -1,0 +1,127 @@
+"""The command line as a user meets it: output, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+
+from nodedev_xml.cli import main
+
+MIXED = str(FIXTURES / "mixed")
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_list_by_capability(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--root", MIXED, "list", "--cap", "vports")
+    assert code == 0
+    assert out.split() == ["scsi_host3", "scsi_host4", "scsi_host6"]
+    _, out, _ = run(capsys, "--root", MIXED, "list", "--cap", "fc_host")
+    assert out.split() == ["scsi_host3", "scsi_host4", "scsi_host6", "scsi_host7", "scsi_host8",
+                           "scsi_host9"]  # fmt: skip
+    _, out, _ = run(capsys, "--root", MIXED, "list", "--cap", "pci")
+    assert all(n.startswith("pci_") for n in out.split()) and out
+
+
+def test_root_from_the_environment(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NODEDEV_XML_ROOT", MIXED)
+    code, out, _ = run(capsys, "list", "--cap", "scsi_host")
+    assert code == 0 and "scsi_host5" in out.split()
+
+
+def test_tree_shows_vhbas_under_their_hba(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--root", MIXED, "list", "--tree", "--cap", "fc_host")
+    lines = out.splitlines()
+    assert code == 0 and lines[0] == "computer"
+    names = [line.split("+- ")[1] for line in lines if "+- " in line]
+    assert names.index("scsi_host3") < names.index("scsi_host7")
+    depth = {line.split("+- ")[1]: line.index("+-") for line in lines if "+- " in line}
+    assert depth["scsi_host7"] > depth["scsi_host3"] > depth["pci_0000_04_00_0"]
+
+
+def test_list_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--root", MIXED, "list", "--json", "--cap", "vports")
+    data = json.loads(out)
+    assert code == 0 and [d["name"] for d in data] == ["scsi_host3", "scsi_host4", "scsi_host6"]
+
+
+def test_dumpxml_profiles(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--root", MIXED, "dumpxml", "scsi_host3")
+    assert code == 0 and "<capability type=\"vports\"" in out
+    code, out, _ = run(capsys, "--root", MIXED, "dumpxml", "scsi_host3", "--profile", "libvirt")
+    assert code == 0 and "vports\"" not in out and "<vport_ops" not in out
+    code, out, _ = run(capsys, "--root", MIXED, "dumpxml", "--all")
+    assert code == 0 and out.count("<device>") == len(out.split("</device>")) - 1 > 5
+
+
+def test_unknown_device_is_a_negative_answer(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "--root", MIXED, "dumpxml", "scsi_host99")
+    assert code == 1 and out == ""
+    assert err == "nodedev-xml: error: no node device named 'scsi_host99'\n"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--root", "/nonexistent-root", "list"),
+        ("list", "--cap", "bogus"),
+        ("dumpxml",),
+        ("frobnicate",),
+        ("--root", MIXED, "dumpxml", "--all", "scsi_host3"),
+    ],
+)
+def test_usage_and_environment_errors(capsys: pytest.CaptureFixture[str], args: tuple[str, ...]) -> None:
+    code, _, err = run(capsys, *args)
+    assert code == 2
+    assert err.startswith("nodedev-xml: error: ") and err.count("\n") == 1
+
+
+def test_validate_reports_file_and_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    good = tmp_path / "good.xml"
+    run(capsys, "--root", MIXED, "dumpxml", "scsi_host3")
+    main(["--root", MIXED, "dumpxml", "scsi_host3"])
+    good.write_text(capsys.readouterr().out)
+    bad = tmp_path / "bad.xml"
+    bad.write_text(good.read_text().replace("<wwnn>", "<wwnn>0", 1))
+    code, out, _ = run(capsys, "validate", str(good))
+    assert code == 0 and out == ""
+    code, out, _ = run(capsys, "validate", str(good), str(bad))
+    assert code == 1
+    line = bad.read_text().splitlines().index(
+        next(x for x in bad.read_text().splitlines() if "<wwnn>0" in x)
+    ) + 1
+    assert out.startswith(f"{bad}:{line}: ")
+    code, out, _ = run(capsys, "validate", str(tmp_path / "*.xml"))
+    assert code == 1 and str(bad) in out and str(good) not in out
+
+
+def test_validate_missing_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "validate", str(tmp_path / "nope.xml"))
+    assert code == 2 and "nope.xml" in err and err.count("\n") == 1
+
+
+def test_module_entry_point_and_version() -> None:
+    done = subprocess.run([sys.executable, "-m", "nodedev_xml", "--version"],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert done.returncode == 0 and done.stdout.startswith("nodedev-xml ")
+
+
+def test_garbage_xml_never_shows_a_traceback(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.xml"
+    junk.write_bytes(b"\x00\xff<device><name>")
+    done = subprocess.run([sys.executable, "-m", "nodedev_xml", "validate", str(junk)],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr + done.stdout
+    assert done.stdout.startswith(str(junk)) and done.stdout.count("\n") == 1

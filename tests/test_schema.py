@@ -1,0 +1,353 @@
+"""The schemas: corpus verdicts, agreement with libvirt, RelaxNG == XSD, validate().
+
+Corpus: ``tests/schema_corpus/valid/`` (``libvirt-*`` documents use libvirt's
+vocabulary only, ``enriched-*`` ones carry the enrichment) and
+``tests/schema_corpus/invalid/`` (each says why in a comment).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import etree
+from strategies_xml import PROFILE_NAMES, devices, mutated_devices
+
+from nodedev_xml.errors import ValidationError, XMLInputError
+from nodedev_xml.validate import (
+    PROFILES,
+    compiled_relaxng,
+    compiled_xsd,
+    schema_path,
+    validate,
+)
+
+CORPUS = Path(__file__).resolve().parent / "schema_corpus"
+VALID = sorted((CORPUS / "valid").glob("*.xml"))
+INVALID = sorted((CORPUS / "invalid").glob("*.xml"))
+ALL = VALID + INVALID
+LIBVIRT_VALID = [p for p in VALID if p.name.startswith("libvirt-")]
+ENRICHED_VALID = [p for p in VALID if p.name.startswith("enriched-")]
+
+LIBVIRT_RNG = Path("/usr/share/libvirt/schemas/nodedev.rng")
+needs_libvirt_rng = pytest.mark.skipif(
+    not LIBVIRT_RNG.is_file(),
+    reason=f"libvirt's own grammar {LIBVIRT_RNG} is not installed (package libvirt-daemon / "
+    "libvirt-common); the comparison with libvirt cannot run",
+)
+
+RNG_NS = "http://relaxng.org/ns/structure/1.0"
+ANNOTATION_NS = "http://relaxng.org/ns/compatibility/annotations/1.0"
+NX_NS = "urn:nodedev-xml:schema-doc"
+
+
+def _ids(paths: list[Path]) -> list[str]:
+    return [p.name for p in paths]
+
+
+def _tree(path: Path) -> etree._Element:
+    return etree.parse(str(path)).getroot()
+
+
+_libvirt_grammar: list[etree.RelaxNG] = []
+_libvirt_lock = threading.Lock()
+
+
+def _libvirt_valid(root: etree._Element) -> bool:
+    """Verdict of libvirt's installed nodedev.rng (compiled once)."""
+    with _libvirt_lock:
+        if not _libvirt_grammar:
+            _libvirt_grammar.append(etree.RelaxNG(file=str(LIBVIRT_RNG)))
+        return bool(_libvirt_grammar[0].validate(root))
+
+
+def _rng_valid(root: etree._Element, profile: str) -> bool:
+    try:
+        validate(root, profile, schema="rng")
+    except ValidationError:
+        return False
+    return True
+
+
+def _xsd_valid(root: etree._Element, profile: str) -> bool:
+    try:
+        validate(root, profile, schema="xsd")
+    except ValidationError:
+        return False
+    return True
+
+
+# ------------------------------------------------------------------------- the corpus
+
+
+def test_corpus_is_there_and_named() -> None:
+    assert len(LIBVIRT_VALID) >= 20 and len(ENRICHED_VALID) >= 3 and len(INVALID) >= 20
+    assert set(VALID) == set(LIBVIRT_VALID) | set(ENRICHED_VALID), "valid/ needs a profile prefix"
+
+
+def test_corpus_covers_the_vocabulary() -> None:
+    """Every capability type of libvirt 9.0 and of the enrichment, and every create form."""
+    seen: set[str] = set()
+    parents: set[str] = set()
+    for path in VALID:
+        root = _tree(path)
+        seen.update(c.get("type", "").strip() for c in root.iter("capability"))
+        for parent in root.iter("parent"):
+            parents.add(
+                "wwns" if parent.get("wwnn") else "fabric" if parent.get("fabric_wwn") else "text"
+            )
+    libvirt_types = {
+        "system", "pci", "usb_device", "usb", "net", "scsi_generic", "scsi_host", "scsi_target",
+        "scsi", "storage", "drm", "mdev", "ccw", "css", "vdpa", "ap_card", "ap_queue",
+        "ap_matrix", "fc_host", "vport_ops", "fc_remote_port", "phys_function",
+        "virt_functions", "pci-bridge", "cardbus-bridge", "mdev_types", "vpd", "removable",
+        "hotpluggable", "80203", "80211",
+    }  # fmt: skip
+    assert libvirt_types | {"vports", "phys_hba"} <= seen
+    assert parents == {"text", "wwns", "fabric"}
+
+
+@pytest.mark.parametrize("path", VALID, ids=_ids(VALID))
+def test_valid_documents_validate(path: Path) -> None:
+    validate(path.read_bytes(), "enriched", source=path.name)
+    validate(path.read_bytes(), "enriched", schema="xsd", source=path.name)
+    if path.name.startswith("libvirt-"):
+        validate(path.read_bytes(), "libvirt", source=path.name)
+        validate(path.read_bytes(), "libvirt", schema="xsd", source=path.name)
+
+
+@needs_libvirt_rng
+@pytest.mark.parametrize("path", LIBVIRT_VALID, ids=_ids(LIBVIRT_VALID))
+def test_libvirt_documents_validate_under_libvirts_own_grammar(path: Path) -> None:
+    assert _libvirt_valid(_tree(path))
+
+
+@needs_libvirt_rng
+@pytest.mark.parametrize("path", ALL, ids=_ids(ALL))
+def test_libvirt_grammar_and_libvirt_profile_agree(path: Path) -> None:
+    root = _tree(path)
+    assert _libvirt_valid(root) == _rng_valid(root, "libvirt")
+
+
+@pytest.mark.parametrize("path", ENRICHED_VALID, ids=_ids(ENRICHED_VALID))
+def test_enriched_documents_are_not_libvirt_profile(path: Path) -> None:
+    with pytest.raises(ValidationError):
+        validate(path.read_bytes(), "libvirt", source=path.name)
+
+
+@pytest.mark.parametrize("schema", ["rng", "xsd"])
+@pytest.mark.parametrize("path", INVALID, ids=_ids(INVALID))
+def test_invalid_documents_are_rejected_with_a_line(path: Path, schema: str) -> None:
+    lines = path.read_text().count("\n") + 1
+    for profile in PROFILES:
+        with pytest.raises(ValidationError) as info:
+            validate(path.read_bytes(), profile, schema=schema, source=path.name)
+        error = info.value
+        assert error.source == path.name
+        assert error.problems, "no problem reported"
+        assert all(1 <= line <= lines for line, _ in error.problems), error.problems
+        assert str(error).startswith(f"{path.name}:{error.line}: ")
+
+
+# ------------------------------------------------------------------------- RelaxNG == XSD
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("path", ALL, ids=_ids(ALL))
+def test_rng_and_xsd_agree_on_the_corpus(path: Path, profile: str) -> None:
+    root = _tree(path)
+    assert _rng_valid(root, profile) == _xsd_valid(root, profile)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.sampled_from(PROFILE_NAMES).flatmap(lambda p: st.tuples(st.just(p), devices(p))))
+def test_generated_documents_are_valid_under_both_schemas(case: tuple[str, etree._Element]) -> None:
+    profile, root = case
+    validate(root, profile)
+    validate(root, profile, schema="xsd")
+    if profile == "libvirt" and LIBVIRT_RNG.is_file():
+        assert _libvirt_valid(root), etree.tostring(root)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.sampled_from(PROFILE_NAMES).flatmap(mutated_devices), st.sampled_from(PROFILES))
+def test_rng_and_xsd_agree_on_mutated_documents(root: etree._Element, profile: str) -> None:
+    assert _rng_valid(root, profile) == _xsd_valid(root, profile), etree.tostring(root)
+
+
+@needs_libvirt_rng
+@settings(max_examples=50, deadline=None)
+@given(st.sampled_from(PROFILE_NAMES).flatmap(mutated_devices))
+def test_libvirt_grammar_agrees_on_mutated_documents(root: etree._Element) -> None:
+    assert _libvirt_valid(root) == _rng_valid(root, "libvirt"), etree.tostring(root)
+
+
+# ------------------------------------------------------------------------- the grammar
+
+
+def _patterns(path: Path) -> list[etree._Element]:
+    root = etree.parse(str(path)).getroot()
+    return [el for el in root.iter(f"{{{RNG_NS}}}element", f"{{{RNG_NS}}}attribute")]
+
+
+def test_every_element_and_attribute_is_documented() -> None:
+    patterns = _patterns(schema_path("nodedev.rng"))
+    assert len(patterns) > 150
+    for pattern in patterns:
+        where = f"{pattern.get('name')} (line {pattern.sourceline})"
+        docs = pattern.findall(f"{{{ANNOTATION_NS}}}documentation")
+        assert len(docs) == 1 and (docs[0].text or "").strip(), f"{where}: no a:documentation"
+        assert pattern.get(f"{{{NX_NS}}}profile") in PROFILES, f"{where}: nx:profile"
+        assert pattern.get(f"{{{NX_NS}}}example"), f"{where}: nx:example"
+
+
+def test_enrichment_is_marked_and_lives_in_the_overridden_defines() -> None:
+    grammar = etree.parse(str(schema_path("nodedev.rng"))).getroot()
+    overridden = {
+        d.get("name")
+        for d in etree.parse(str(schema_path("nodedev-libvirt.rng"))).iter(f"{{{RNG_NS}}}define")
+    }
+    for define in grammar.iter(f"{{{RNG_NS}}}define"):
+        name = define.get("name", "")
+        expected = "enriched" if name.startswith("enriched.") else "libvirt"
+        for pattern in define.iter(f"{{{RNG_NS}}}element", f"{{{RNG_NS}}}attribute"):
+            assert pattern.get(f"{{{NX_NS}}}profile") == expected, (name, pattern.get("name"))
+    enrichment = {
+        d.get("name")
+        for d in grammar.iter(f"{{{RNG_NS}}}define")
+        if d.get("name", "").startswith("enriched.")
+    }
+    # vports and physHba are reached only through enriched.scsiHostCapability
+    assert (
+        overridden
+        == {
+            "enriched.fcHostPortFacts",
+            "enriched.scsiHostCapability",
+            "enriched.adapter",
+        }
+        <= enrichment
+    )
+
+
+def test_device_is_the_only_root() -> None:
+    for profile in PROFILES:
+        for schema in ("rng", "xsd"):
+            with pytest.raises(ValidationError):
+                validate("<name>x</name>", profile, schema=schema)
+
+
+# ------------------------------------------------------------------------- validate()
+
+
+BROKEN = b"""<device>
+  <name>scsi_host5</name>
+  <capability type='scsi_host'>
+    <host>5</host>
+    <capability type='fc_host'>
+      <wwnn>200001b32a9da4e</wwnn>
+      <wwpn>2100001b32a9da4e</wwpn>
+    </capability>
+  </capability>
+</device>
+"""
+
+
+@pytest.mark.parametrize("schema", ["rng", "xsd"])
+def test_errors_carry_source_and_lines(schema: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        validate(BROKEN, schema=schema, source="hba.xml")
+    error = info.value
+    assert error.source == "hba.xml"
+    assert all(isinstance(line, int) and isinstance(msg, str) for line, msg in error.problems)
+    # RelaxNG blames the enclosing capability (line 5), XSD the value itself (line 6).
+    assert error.line in (5, 6)
+    assert str(error).startswith(f"hba.xml:{error.line}: ")
+
+
+def test_every_problem_is_reported() -> None:
+    doc = b"""<device>
+  <name>x</name>
+  <capability type='scsi_host'>
+    <host>x</host>
+    <unique_id>-1</unique_id>
+  </capability>
+</device>"""
+    with pytest.raises(ValidationError) as info:
+        validate(doc, schema="xsd")
+    assert {line for line, _ in info.value.problems} >= {4, 5}
+
+
+def test_not_well_formed_input_is_an_input_error() -> None:
+    with pytest.raises(XMLInputError) as info:
+        validate(b"<device>\n  <name>x</name>\n  <oops>\n</device>\n", source="bad.xml")
+    assert info.value.source == "bad.xml"
+    assert info.value.line is not None and info.value.line >= 3
+
+
+def test_comments_do_not_change_the_verdict() -> None:
+    doc = (
+        "<device><name>x<!-- a -->y</name><capability type='scsi_host'>"
+        "<host>1<!-- b -->2</host></capability></device>"
+    )
+    validate(doc, schema="rng")
+    validate(doc, schema="xsd")
+
+
+def test_str_bytes_and_trees_are_accepted() -> None:
+    text = (CORPUS / "valid" / "enriched-vhba.xml").read_text()
+    validate(text)
+    validate(text.encode())
+    validate(etree.fromstring(text.encode()))
+    validate(etree.ElementTree(etree.fromstring(text.encode())))
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="profile"):
+        validate("<device/>", "full")
+    with pytest.raises(ValueError, match="schema"):
+        validate("<device/>", schema="dtd")
+    with pytest.raises(TypeError):
+        validate(42)  # type: ignore[arg-type]
+
+
+def test_schemas_ship_in_the_package() -> None:
+    for name in ("nodedev.rng", "nodedev-libvirt.rng", "nodedev.xsd", "nodedev-libvirt.xsd"):
+        path = schema_path(name)
+        assert path.is_file() and path.parent.name == "schemas"
+        assert path.parent.parent.name == "nodedev_xml"
+    for bad in ("../validate.py", "schemas/nodedev.rng", "", ".."):
+        with pytest.raises(ValueError):
+            schema_path(bad)
+    with pytest.raises(FileNotFoundError):
+        schema_path("nodedev.dtd")
+
+
+def test_compiled_schemas_are_cached() -> None:
+    for profile in PROFILES:
+        assert compiled_relaxng(profile) is compiled_relaxng(profile)
+        assert compiled_xsd(profile) is compiled_xsd(profile)
+    assert compiled_relaxng("enriched") is not compiled_relaxng("libvirt")
+    assert compiled_xsd("enriched") is not compiled_xsd("libvirt")
+
+
+def test_validation_is_thread_safe() -> None:
+    good = (CORPUS / "valid" / "enriched-hba-qla2562.xml").read_bytes()
+    verdicts: list[bool] = []
+
+    def work() -> None:
+        for i in range(200):
+            try:
+                validate(BROKEN if i % 2 else good)
+                verdicts.append(i % 2 == 0)
+            except ValidationError as exc:
+                verdicts.append(i % 2 == 1 and exc.line in (5, 6))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(verdicts) == 800 and all(verdicts)
