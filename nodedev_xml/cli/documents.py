@@ -1,4 +1,4 @@
-"""Commands that read XML documents: ``validate`` (and later enrich, strip, schema-docs)."""
+"""Commands that read XML documents: ``validate``, ``enrich``, ``strip``."""
 
 from __future__ import annotations
 
@@ -19,6 +19,14 @@ def register(sub: Any) -> None:
     p.add_argument("--schema", choices=("rng", "xsd"), default="rng",
                    help="RelaxNG through lxml, or XSD through xmlschema")  # fmt: skip
     p.set_defaults(handler=cmd_validate)
+
+    p = sub.add_parser("enrich", help="libvirt's node-device XML in, enriched XML out")
+    p.add_argument("file", nargs="?", default="-", metavar="FILE", help="default: stdin")
+    p.set_defaults(handler=cmd_enrich)
+
+    p = sub.add_parser("strip", help="enriched XML in, libvirt profile out")
+    p.add_argument("file", nargs="?", default="-", metavar="FILE", help="default: stdin")
+    p.set_defaults(handler=cmd_strip)
 
 
 def expand(patterns: list[str]) -> tuple[list[str], list[str]]:
@@ -64,3 +72,26 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 print(f"{source}:{line}: {message}")
             status = max(status, EXIT_NO)
     return status
+
+
+def cmd_enrich(args: argparse.Namespace) -> int:
+    from ..xml.enrich import enrich_document, find_device
+    from ..xml.safe import parse_xml, read_xml_source
+    from .devices import load
+
+    data, source = read_xml_source(args.file)
+    inv = load(args)
+    if find_device(parse_xml(data, source=source), inv) is None and not args.quiet:
+        print(f"{PROG}: warning: {source}: no such device under {args.root}; nothing added",
+              file=sys.stderr)  # fmt: skip
+    sys.stdout.write(enrich_document(data, inv, source=source))
+    return EXIT_OK
+
+
+def cmd_strip(args: argparse.Namespace) -> int:
+    from ..xml.enrich import strip_document
+    from ..xml.safe import read_xml_source
+
+    data, source = read_xml_source(args.file)
+    sys.stdout.write(strip_document(data, source=source))
+    return EXIT_OK

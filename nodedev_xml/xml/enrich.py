@@ -30,7 +30,8 @@ def enrich_document(xml: str | bytes, inventory: Inventory, *, source: str = "<s
     scsi = root.find("capability[@type='scsi_host']")
     if found is None or scsi is None or found.scsi_host is None:
         return text
-    if not _add_enrichment(scsi, found.scsi_host):
+    fixed = _normalize_wwns(scsi)
+    if not _add_enrichment(scsi, found.scsi_host) and not fixed:
         return text
     etree.indent(root, space="  ")
     return etree.tostring(root, encoding="unicode") + "\n"
@@ -63,6 +64,30 @@ def _same_port(dev: Device, wwns: tuple[WWN, WWN]) -> bool:
     cap = dev.scsi_host
     fc = cap.fc_host if cap is not None else None
     return fc is not None and (fc.wwnn, fc.wwpn) == wwns
+
+
+def _normalize_wwns(scsi: El) -> bool:
+    """Mend what libvirt prints against its own schema: WWNs the kernel printed
+    with fewer than 16 digits, and a fabric name that means "no fabric"."""
+    changed = False
+    fc = scsi.find("capability[@type='fc_host']")
+    if fc is None:
+        return False
+    for tag in ("wwnn", "wwpn", "fabric_wwn"):
+        el = fc.find(tag)
+        if el is None:
+            continue
+        try:
+            wwn = WWN.parse(el.text or "")
+        except ValueError:
+            continue  # not ours to guess; validation will say what is wrong
+        if tag == "fabric_wwn" and not wwn.is_fabric:
+            _remove(el)
+            changed = True
+        elif el.text != str(wwn):
+            el.text = str(wwn)
+            changed = True
+    return changed
 
 
 def _add_enrichment(scsi: El, cap: ScsiHost) -> bool:
