@@ -81,7 +81,9 @@ def test_unknown_device_is_a_negative_answer(capsys: pytest.CaptureFixture[str])
         ("--root", MIXED, "dumpxml", "--all", "scsi_host3"),
     ],
 )
-def test_usage_and_environment_errors(capsys: pytest.CaptureFixture[str], args: tuple[str, ...]) -> None:
+def test_usage_and_environment_errors(
+    capsys: pytest.CaptureFixture[str], args: tuple[str, ...]
+) -> None:
     code, _, err = run(capsys, *args)
     assert code == 2
     assert err.startswith("nodedev-xml: error: ") and err.count("\n") == 1

@@ -265,10 +265,16 @@ def _syntax_error(exc: etree.XMLSyntaxError, parser: etree.XMLParser, source: st
     return _error(f"not well-formed XML: {message}", source, line if line else None)
 
 
-def _check_tree(root: etree._Element, source: str) -> None:
-    """One walk: nesting depth, text sizes, PIs, entity references.
+# Any element nested deeper than MAX_DEPTH, found by libxml2 in C.
+_TOO_DEEP: Final = etree.XPath("/*" + "/*" * MAX_DEPTH)
 
-    Stops at the first problem; iterative, so no recursion limit applies.
+
+def _check_tree(root: etree._Element, source: str, size: int) -> None:
+    """Nesting depth, text sizes, PIs, entity references; stops at the first problem.
+
+    The common case costs little: PIs and entities are found by lxml's own
+    iterator, depth by one XPath, and text sizes need no look at all when the
+    whole input is shorter than the limit.
     """
     doc = root.getroottree()
     if doc.docinfo.internalDTD is not None or doc.docinfo.doctype:
@@ -277,16 +283,17 @@ def _check_tree(root: etree._Element, source: str) -> None:
     for node in outside:
         _check_node(node, source)
     _check_text(root.tail, root, source, "text after the root element")
-
-    stack: list[tuple[etree._Element, int]] = [(root, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, etree._Comment | etree._ProcessingInstruction | etree._Entity):
-            _check_node(node, source)
-            continue
-        if depth > MAX_DEPTH:
-            raise _error(f"elements nested deeper than {MAX_DEPTH} levels", source, node.sourceline)
-        for name, value in node.attrib.items():
+    for node in root.iter(etree.ProcessingInstruction, etree.Entity):
+        _check_node(node, source)
+    deep = _TOO_DEEP(root)
+    if isinstance(deep, list) and deep:
+        first = deep[0]
+        line = first.sourceline if isinstance(first, etree._Element) else None
+        raise _error(f"elements nested deeper than {MAX_DEPTH} levels", source, line)
+    if size <= MAX_TEXT_CHARS:
+        return
+    for node in root.iter():
+        for name, value in node.attrib.items() if isinstance(node.tag, str) else ():
             if len(value) > MAX_TEXT_CHARS:
                 raise _error(
                     f"attribute {name!s} is {len(value)} characters long:"
@@ -294,11 +301,10 @@ def _check_tree(root: etree._Element, source: str) -> None:
                     source,
                     node.sourceline,
                 )
-        _check_text(node.text, node, source, "text")
+        what = "comment" if isinstance(node, etree._Comment) else "text"
+        _check_text(node.text, node, source, what)
         if node is not root:
             _check_text(node.tail, node, source, "text")
-        if len(node):
-            stack.extend((child, depth + 1) for child in reversed(node))
 
 
 def _check_node(node: etree._Element, source: str) -> None:
@@ -347,7 +353,7 @@ def parse_xml(data: str | bytes, *, source: str = "<string>") -> etree._Element:
         raise _error(f"not well-formed XML: {exc}", source) from None
     if root is None:  # pragma: no cover - lxml raises for an empty document
         raise _error("empty input: expected an XML document", source)
-    _check_tree(root, source)
+    _check_tree(root, source, len(raw))
     return root
 
 
