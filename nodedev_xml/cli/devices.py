@@ -7,10 +7,10 @@ import json
 import sys
 from typing import Any
 
-from ..errors import DeviceNotFoundError, NodedevXmlError
+from ..errors import NodedevXmlError
 from ..inventory import COMPUTER, Inventory
 from ..model import Device
-from .main import EXIT_OK, EXIT_USAGE, UsageError, warn
+from .main import EXIT_OK, UsageError, warn
 
 CAPS = ("fc_host", "vports", "scsi_host", "scsi_target", "pci")
 
@@ -28,6 +28,8 @@ def register(sub: Any) -> None:
     p.add_argument("names", nargs="*", metavar="NAME")
     p.add_argument("--all", action="store_true", help="every device")
     p.add_argument("--profile", choices=("enriched", "libvirt"), default="enriched")
+    p.add_argument("--json", action="store_true",
+                   help="typed JSON through the schema: an array, one object a device")  # fmt: skip
     p.set_defaults(handler=cmd_dumpxml)
 
 
@@ -101,16 +103,16 @@ def cmd_dumpxml(args: argparse.Namespace) -> int:
     if args.all == bool(args.names):
         raise UsageError("give device names or --all (not both)")
     inv = load(args)
-    if args.all:
-        devices = list(inv.values())
-    else:
-        devices = []
-        for n in args.names:
-            try:
-                devices.append(inv[n])
-            except DeviceNotFoundError:
-                raise
+    devices = list(inv.values()) if args.all else [inv[n] for n in args.names]
     out = sys.stdout
+    if args.json:
+        from ..xml.document import to_element
+        from ..xml.jsonview import to_json_data
+
+        data = [to_json_data(to_element(d, args.profile), args.profile) for d in devices]
+        json.dump(data, out, indent=2)
+        out.write("\n")
+        return EXIT_OK
     for d in devices:
         out.write(to_xml(d, args.profile))
-    return EXIT_OK if devices or not args.all else EXIT_USAGE
+    return EXIT_OK
