@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from typing import Any
 
@@ -13,6 +14,8 @@ from ..model import Device
 from .main import EXIT_OK, UsageError, warn
 
 CAPS = ("fc_host", "vports", "scsi_host", "scsi_target", "pci")
+#: What libvirt's node-device names are made of (it replaces everything else by _).
+NAME = re.compile(r"[A-Za-z0-9_]{1,255}")
 
 
 def register(sub: Any) -> None:
@@ -102,6 +105,9 @@ def cmd_dumpxml(args: argparse.Namespace) -> int:
 
     if args.all == bool(args.names):
         raise UsageError("give device names or --all (not both)")
+    for n in args.names:
+        if not NAME.fullmatch(n):
+            raise UsageError(f"{n!r} is not a node-device name (letters, digits and _ only)")
     inv = load(args)
     devices = list(inv.values()) if args.all else [inv[n] for n in args.names]
     out = sys.stdout

@@ -24,8 +24,8 @@ def enrich_document(xml: str | bytes, inventory: Inventory, *, source: str = "<s
     (host numbers are not stable across reboots; names of ports are).  A
     document whose device is not found, or has nothing to add, is returned as is.
     """
-    text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
-    root = parse_xml(xml, source=source)
+    root = parse_xml(xml, source=source)  # refuses bad bytes before we decode them
+    text = xml.decode("utf-8-sig") if isinstance(xml, bytes) else xml
     found = find_device(root, inventory)
     scsi = root.find("capability[@type='scsi_host']")
     if found is None or scsi is None or found.scsi_host is None:
@@ -127,8 +127,8 @@ def _add_enrichment(scsi: El, cap: ScsiHost) -> bool:
 
 def strip_document(xml: str | bytes, *, source: str = "<string>") -> str:
     """The document without the enrichment: what libvirt prints and accepts."""
-    text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
     root = parse_xml(xml, source=source)
+    text = xml.decode("utf-8-sig") if isinstance(xml, bytes) else xml
     removed = False
     for scsi in root.iterfind("capability[@type='scsi_host']"):
         doomed = [c for c in scsi.iterfind("capability")
