@@ -5,12 +5,15 @@
     print(nx.to_xml(inv["scsi_host5"], profile="enriched"))
 
 Names load lazily, so ``import nodedev_xml`` (and ``nodedev-xml --version``)
-stays fast: lxml and xmlschema are imported on first use.
+stays fast: lxml and xmlschema, and even the dataclass-based value types, are
+imported on first use.
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
@@ -23,19 +26,21 @@ from .errors import (
     WWNError,
     XMLInputError,
 )
-from .pciaddr import PCIAddress
-from .wwn import WWN
 
 if TYPE_CHECKING:
     from .api import enrich, scan, strip
     from .inventory import Inventory
     from .model import Device
+    from .pciaddr import PCIAddress
     from .sysfs.scan import ScanWarning
     from .validate import validate
+    from .wwn import WWN
     from .xml.create import vhba_create_xml
     from .xml.document import from_xml, to_xml
 
 _LAZY = {
+    "WWN": "nodedev_xml.wwn",
+    "PCIAddress": "nodedev_xml.pciaddr",
     "scan": "nodedev_xml.api",
     "enrich": "nodedev_xml.api",
     "strip": "nodedev_xml.api",
@@ -79,3 +84,22 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
+
+
+#: Lazy names that are also the name of the submodule defining them (``validate``).
+_SUBMODULE_NAMED_ALIKE = frozenset(n for n, m in _LAZY.items() if m == f"{__name__}.{n}")
+
+
+class _Package(types.ModuleType):
+    """The package's module type.  Importing a submodule binds it on the package
+    under its own name, which would hide the lazy function of that name
+    (``nodedev_xml.validate`` would become the module once anything imported
+    ``nodedev_xml.validate``): for those names, the function is bound instead."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _SUBMODULE_NAMED_ALIKE and isinstance(value, types.ModuleType):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -1,4 +1,4 @@
-"""Commands that read XML documents: ``validate``, ``enrich``, ``strip``."""
+"""Commands about XML documents: ``validate``, ``enrich``, ``strip``, ``schema-docs``."""
 
 from __future__ import annotations
 
@@ -27,6 +27,11 @@ def register(sub: Any) -> None:
     p = sub.add_parser("strip", help="enriched XML in, libvirt profile out")
     p.add_argument("file", nargs="?", default="-", metavar="FILE", help="default: stdin")
     p.set_defaults(handler=cmd_strip)
+
+    p = sub.add_parser("schema-docs", help="print the schema reference (Markdown)")
+    p.add_argument("-o", "--output", metavar="FILE", default=None,
+                   help="write FILE instead of standard output")  # fmt: skip
+    p.set_defaults(handler=cmd_schema_docs)
 
 
 def expand(patterns: list[str]) -> tuple[list[str], list[str]]:
@@ -94,4 +99,16 @@ def cmd_strip(args: argparse.Namespace) -> int:
 
     data, source = read_xml_source(args.file)
     sys.stdout.write(strip_document(data, source=source))
+    return EXIT_OK
+
+
+def cmd_schema_docs(args: argparse.Namespace) -> int:
+    from ..schemadocs import generate_markdown
+
+    text = generate_markdown()
+    if args.output is None or args.output == "-":
+        sys.stdout.write(text)
+    else:
+        with open(args.output, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
     return EXIT_OK

@@ -3,6 +3,11 @@
 Every read the scanner makes goes through a :class:`FileAccess`, so tests can
 count reads or raise real errno values, and so that reads are bounded: a sysfs
 attribute is at most one page, anything longer is refused.
+
+Attribute files are opened with ``O_NOFOLLOW``: in sysfs an attribute is never a
+symbolic link, so one that is (a link out of the root, a loop, a dangling link)
+is refused with ``ELOOP`` instead of being followed.  ``O_NONBLOCK`` keeps a
+FIFO planted in a fake root from blocking the scan.
 """
 
 from __future__ import annotations
@@ -17,7 +22,10 @@ MAX_ATTR_BYTES = 4096
 
 class FileAccess(Protocol):
     """What the scanner needs from the file system.  Errors are ``OSError``
-    with a real ``errno``; ``read`` raises ``OSError(EFBIG)`` past ``limit``."""
+    with a real ``errno``; ``read`` raises ``OSError(EFBIG)`` past ``limit``
+    and refuses a symbolic link (``ELOOP``).  ``exists`` never raises: it is
+    ``lstat`` (a link is there, followed or not), and a path that ends with a
+    separator is there only when it is a directory that can be reached."""
 
     def read(self, path: str, limit: int = MAX_ATTR_BYTES) -> bytes: ...
     def listdir(self, path: str) -> list[str]: ...
@@ -25,13 +33,17 @@ class FileAccess(Protocol):
     def exists(self, path: str) -> bool: ...
 
 
+_READ_FLAGS = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOFOLLOW
+
+
 class OSFileAccess:
-    """The real file system, through the thinnest calls Python has."""
+    """The real file system, through the thinnest calls Python has.  ``read``
+    reads at most ``limit + 1`` bytes, whatever the file's size."""
 
     __slots__ = ()
 
     def read(self, path: str, limit: int = MAX_ATTR_BYTES) -> bytes:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+        fd = os.open(path, _READ_FLAGS)
         try:
             data = os.read(fd, limit + 1)
         finally:
@@ -47,6 +59,7 @@ class OSFileAccess:
         return os.readlink(path)
 
     def exists(self, path: str) -> bool:
+        # lstat: a link counts as present; a trailing separator asks for a reachable directory.
         return os.path.lexists(path)
 
 

@@ -16,13 +16,23 @@ _MAX_BYTES = 16 << 20
 
 
 def find_pci_ids(root: str, system_root: str = "/") -> str | None:
-    """The first pci.ids under ``root``, then under ``system_root``; ``None`` if none."""
+    """The first pci.ids under ``root``, then under ``system_root``; ``None`` if none.
+
+    One under ``root`` that is a symbolic link (as distributions make
+    ``misc/pci.ids``) counts only when it leads to a file inside ``root``: a
+    scanned tree never makes the library read a file outside it."""
     for base in dict.fromkeys((root, system_root)):
         for place in PCI_IDS_PLACES:
             path = os.path.join(base, place)
-            if os.path.isfile(path):
+            if os.path.isfile(path) and (base == system_root or _inside(path, base)):
                 return path
     return None
+
+
+def _inside(path: str, base: str) -> bool:
+    """``path`` leads to a file inside ``base`` (once per scan: realpath is fine here)."""
+    top = os.path.realpath(base)
+    return os.path.commonpath((os.path.realpath(path), top)) == top
 
 
 class PCIIds:

@@ -5,6 +5,19 @@ link read once, each needed attribute file read once.  Nothing is looked up by
 rescanning the tree.  A device that cannot be read is left out, an attribute
 that cannot be trusted is left out, and each problem becomes one
 :class:`ScanWarning`; the scan itself only fails when the root holds no sysfs.
+
+Hostile trees (see SPEC section 7) are met this way:
+
+- every name found in sysfs is matched against the kernel's own spelling
+  (``hostN``, ``vport-H:C-N``, ``targetH:C:T``, PCI addresses; numbers without
+  leading zeros) before anything is built from it;
+- class and bus links are resolved as text and must land inside ``sys/devices``
+  of the root, in printable text; nothing else is followed (attribute files are
+  opened ``O_NOFOLLOW`` by :class:`~.access.OSFileAccess`);
+- a device whose reads fail because its directory is gone or cannot be reached
+  (vanished mid-scan, a symlink loop) is left out with one warning, not one per
+  file; checking that costs one ``lstat``, made only after a read has failed;
+- a vHBA that vanished with its vport leaves its HBA's ``vports`` list too.
 """
 
 from __future__ import annotations
@@ -40,10 +53,15 @@ from .pciids import PCIIds
 
 T = TypeVar("T")
 
-_HOST = re.compile(r"host([0-9]{1,9})")
-_VPORT = re.compile(r"vport-([0-9]{1,9}):([0-9]{1,9})-([0-9]{1,9})")
-_RPORT = re.compile(r"rport-[0-9]{1,9}:[0-9]{1,9}-[0-9]{1,9}")
-_TARGET = re.compile(r"target([0-9]{1,9}):([0-9]{1,9}):([0-9]{1,9})")
+# Numbers as the kernel prints them (%u): no sign, no leading zero, so that no two
+# spellings ("host5", "host05") name one device.
+_N = r"(0|[1-9][0-9]{0,8})"
+_HOST = re.compile(rf"host{_N}")
+_VPORT = re.compile(rf"vport-{_N}:{_N}-{_N}")
+_RPORT = re.compile(rf"rport-{_N}:{_N}-{_N}")
+_TARGET = re.compile(rf"target{_N}:{_N}:{_N}")
+#: A driver's name (the ``driver`` link's basename): printable ASCII, no blank.
+_DRIVER = re.compile(r"[!-~]{1,64}")
 _VIRTFN_LIMIT = 4096
 
 #: Attributes naming the card's model, by driver: qla2xxx, lpfc, then the FC transport's own.
@@ -75,6 +93,10 @@ class _Host:
     cap: ScsiHost | None = None
     adapter: Adapter | None = None
 
+    @property
+    def sh_dir(self) -> str:
+        return os.path.join(self.devdir, "scsi_host", f"host{self.number}")
+
 
 @dataclass(slots=True)
 class _VportInfo:
@@ -84,6 +106,7 @@ class _VportInfo:
     wwpn: WWN | None
     state: str | None
     host: int | None = None
+    gone: bool = False  # deleted while the scan ran
 
 
 @dataclass
@@ -96,7 +119,9 @@ class Scanner:
     warnings: list[ScanWarning] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._enoent = 0  # required attributes found missing: a device may have vanished
+        # errno of the first failed read since _begin(): a failure may mean the device is gone
+        self._failed: int | None = None
+        self._dropped = False  # a host or vport was left out after the vport lists were built
         self.root = os.path.abspath(self.root)
         self._sys = os.path.join(self.root, "sys")
         self._devices = os.path.join(self._sys, "devices") + os.sep
@@ -104,7 +129,7 @@ class Scanner:
     # -- small helpers -------------------------------------------------------
 
     def warn(self, device: str, attribute: str | None, message: str) -> None:
-        self.warnings.append(ScanWarning(device, attribute, message))
+        self.warnings.append(ScanWarning(_shown(device), attribute, message))
 
     def sys_path(self, abspath: str) -> str:
         """The path as libvirt prints it: ``/sys/devices/…`` relative to the root."""
@@ -126,11 +151,14 @@ class Scanner:
         try:
             raw = self.fs.read(os.path.join(directory, name))
         except FileNotFoundError:
+            if self._failed is None:
+                self._failed = errno.ENOENT
             if not optional:
-                self._enoent += 1
                 self.warn(device, label, "missing")
             return None
         except OSError as e:
+            if self._failed is None:
+                self._failed = e.errno or errno.EIO
             self.warn(device, label, f"unreadable ({_errname(e)})")
             return None
         try:
@@ -148,6 +176,34 @@ class Scanner:
             self.warn(device, label, f"{shown!r}: {e}")
             return None
 
+    def _begin(self) -> int:
+        """Start reading one device: forget earlier failures; the warnings mark."""
+        self._failed = None
+        return len(self.warnings)
+
+    def _lost(self, mark: int, directory: str) -> str | None:
+        """After a device's reads: if one failed and ``directory`` cannot be reached
+        any more, drop the warnings its reads gave since ``mark`` and say why in one
+        phrase; else ``None``.  Costs one ``lstat``, only after a failed read."""
+        if self._failed is None or self.fs.exists(directory + os.sep):
+            return None
+        del self.warnings[mark:]
+        if self._failed == errno.ENOENT:
+            return "vanished during the scan"
+        return f"cannot be read ({errno.errorcode.get(self._failed, str(self._failed))})"
+
+    def _resolve(self, where: str, link_dir: str, target: str) -> str | None:
+        """A link's target as text, if it stays inside ``sys/devices`` and is printable
+        (it becomes a ``<path>``); else a warning and ``None``.  Nothing is followed."""
+        resolved = os.path.normpath(os.path.join(link_dir, target))
+        if not resolved.startswith(self._devices):
+            self.warn(where, None, "link points outside sys/devices; not followed")
+            return None
+        if not resolved.isprintable():
+            self.warn(where, None, f"link target {target!r} is not printable text")
+            return None
+        return resolved
+
     def class_entries(self, cls: str) -> list[tuple[str, str]]:
         """``(entry name, resolved absolute target)`` of ``/sys/class/<cls>``.
 
@@ -164,18 +220,18 @@ class Scanner:
             return []
         out: list[tuple[str, str]] = []
         for name in sorted(names):
+            where = f"/sys/class/{cls}/{name}"
             try:
                 target = self.fs.readlink(os.path.join(cdir, name))
             except FileNotFoundError:
-                continue  # removed while we listed
+                self.warn(where, None, "vanished during the scan")  # removed while we listed
+                continue
             except OSError as e:
-                self.warn(f"/sys/class/{cls}/{name}", None, f"not a class link ({_errname(e)})")
+                self.warn(where, None, f"not a class link ({_errname(e)})")
                 continue
-            resolved = os.path.normpath(os.path.join(cdir, target))
-            if not resolved.startswith(self._devices):
-                self.warn(f"/sys/class/{cls}/{name}", None, "link points outside sys/devices")
-                continue
-            out.append((name, resolved))
+            resolved = self._resolve(where, cdir, target)
+            if resolved is not None:
+                out.append((name, resolved))
         return out
 
     # -- the scan ------------------------------------------------------------
@@ -185,13 +241,15 @@ class Scanner:
             raise SysfsError(f"{self.root}: no sys/ directory here (not a sysfs root)")
         hosts = self._find_hosts()
         vports = self._find_vports(hosts)
-        fc_dirs = {
-            int(m[1]): d
-            for name, d in self.class_entries("fc_host")
-            if (m := _HOST.fullmatch(name)) and os.path.basename(d) == name
-        }
-        for h in hosts.values():
-            h.fc_dir = fc_dirs.get(h.number)
+        for name, d in self.class_entries("fc_host"):
+            m = _HOST.fullmatch(name)
+            h = hosts.get(int(m[1])) if m is not None else None
+            if h is None:
+                continue  # an fc_host without its Scsi_Host: no node device
+            if d != os.path.join(h.devdir, "fc_host", name):
+                self.warn(f"/sys/class/fc_host/{name}", None, "not laid out as hostN/fc_host/hostN")
+                continue
+            h.fc_dir = d
         by_parent: dict[int, list[_VportInfo]] = {}
         for v in sorted(vports.values(), key=lambda v: (v.parent_host, v.number)):
             by_parent.setdefault(v.parent_host, []).append(v)
@@ -199,16 +257,23 @@ class Scanner:
         devices: list[Device] = list(pci_devices.values())
         host_devices: list[Device] = []
         for h in sorted(hosts.values(), key=lambda h: (h.parent_host is not None, h.number)):
-            before, warned = self._enoent, len(self.warnings)
+            name = f"scsi_host{h.number}"
+            mark = self._begin()
             dev = self._host_device(h, hosts, by_parent, pci_devices)
-            if self._enoent != before and not self.fs.exists(h.devdir):
-                # Gone while we read it: one warning for the device, not one per file.
-                del self.warnings[warned:]
-                self.warn(f"scsi_host{h.number}", None, "vanished during the scan")
-                del hosts[h.number]
+            why = self._lost(mark, h.sh_dir)
+            if why is None:
+                host_devices.append(dev)
                 continue
-            host_devices.append(dev)
-        devices.extend(_reconcile(host_devices, self.warnings))
+            # Gone while we read it: one warning for the device, not one per file.
+            del hosts[h.number]
+            self._dropped = True
+            vdir = h.vport_dir
+            vport = vports.get(vdir) if vdir is not None else None
+            if vdir is not None and vport is not None and not self.fs.exists(vdir + os.sep):
+                vport.gone = True  # deleted with its vport: off its HBA's list too
+                why += f", with its vport {os.path.basename(vdir)}"
+            self.warn(name, None, why)
+        devices.extend(self._link_up(host_devices, by_parent))
         devices.extend(self._targets(hosts))
         return devices
 
@@ -241,19 +306,27 @@ class Scanner:
 
     def _find_vports(self, hosts: dict[int, _Host]) -> dict[str, _VportInfo]:
         """Every vport by its device directory: from ``fc_vports``, and from the
-        vHBAs' own paths where a class entry is missing."""
+        vHBAs' own paths where a class entry is missing.  A vport deleted while it
+        is read takes its vHBA with it (one warning for both)."""
         found: dict[str, _VportInfo] = {}
+        gone: set[str] = set()
         for name, resolved in self.class_entries("fc_vports"):
             m = _VPORT.fullmatch(name)
-            vdir = os.path.dirname(os.path.dirname(resolved))
-            if m is None or os.path.basename(vdir) != name:
+            classdir = os.path.dirname(resolved)
+            vdir = os.path.dirname(classdir)
+            if (
+                m is None
+                or os.path.basename(resolved) != name
+                or os.path.basename(classdir) != "fc_vports"
+                or os.path.basename(vdir) != name
+            ):
                 self.warn(f"/sys/class/fc_vports/{name}", None, "not laid out as vport-H:C-N")
                 continue
             host_dir = os.path.dirname(vdir)
             if os.path.basename(host_dir) != f"host{m[1]}":
                 self.warn(name, None, "vport is not under its parent host")
                 continue
-            before, warned = self._enoent, len(self.warnings)
+            mark = self._begin()
             info = _VportInfo(
                 parent_host=int(m[1]),
                 number=int(m[3]),
@@ -261,13 +334,20 @@ class Scanner:
                 wwpn=self.attr(name, resolved, "port_name", values.wwn, optional=False),
                 state=self.attr(name, resolved, "vport_state", values.vport_state, optional=False),
             )
-            if self._enoent != before and not self.fs.exists(vdir):
-                del self.warnings[warned:]
-                self.warn(name, None, "vanished during the scan")
+            why = self._lost(mark, resolved)
+            if why is not None:
+                vhbas = [f"scsi_host{h.number}" for h in hosts.values() if h.vport_dir == vdir]
+                if vhbas:
+                    why += f", with its vHBA {vhbas[0]}"
+                self.warn(name, None, why)
+                gone.add(vdir)
                 continue
             found[vdir] = info
-        for h in hosts.values():
+        for h in list(hosts.values()):
             if h.vport_dir is None or h.parent_host is None:
+                continue
+            if h.vport_dir in gone:
+                del hosts[h.number]  # under a vport that is gone: gone too, already said
                 continue
             known = found.get(h.vport_dir)
             if known is None:  # no fc_vports entry: known from the vHBA's own path only
@@ -277,13 +357,24 @@ class Scanner:
             known.host = h.number
         return found
 
-    def _fc_host(self, name: str, fc_dir: str) -> FCHost | None:
+    def _fc_host(self, name: str, fc_dir: str) -> tuple[FCHost | None, bool]:
+        """The host's ``fc_host`` capability (``None`` without both names), and
+        whether its directory can be read at all."""
+        before = self._failed
+        self._failed = None
         wwnn = self.attr(name, fc_dir, "node_name", values.wwn, label="fc_host/node_name",
                          optional=False)  # fmt: skip
+        failed, self._failed = self._failed, before or self._failed
+        if failed is not None and not self.fs.exists(fc_dir + os.sep):
+            # The whole fc_host directory is unreachable: one warning, no further reads.
+            self.warnings[-1] = replace(self.warnings[-1], attribute="fc_host")
+            return None, False
+        if wwnn is None:
+            return None, True  # no fc_host without its names; port_name would not help
         wwpn = self.attr(name, fc_dir, "port_name", values.wwn, label="fc_host/port_name",
                          optional=False)  # fmt: skip
-        if wwnn is None or wwpn is None:
-            return None
+        if wwpn is None:
+            return None, True
         fabric = self.attr(name, fc_dir, "fabric_name", values.wwn, label="fc_host/fabric_name")
 
         def get(attr: str, conv: Callable[[str], T | None]) -> T | None:
@@ -298,7 +389,7 @@ class Scanner:
             port_id=get("port_id", values.port_id),
             speed=get("speed", values.speed),
             symbolic_name=get("symbolic_name", values.text_value),
-        )
+        ), True
 
     def _host_device(
         self,
@@ -308,36 +399,33 @@ class Scanner:
         pci: dict[str, Device],
     ) -> Device:
         name = f"scsi_host{h.number}"
-        sh_dir = os.path.join(h.devdir, "scsi_host", f"host{h.number}")
+        sh_dir = h.sh_dir
         unique_id = self.attr(name, sh_dir, "unique_id", values.uint, label="scsi_host/unique_id")
-        fc = self._fc_host(name, h.fc_dir) if h.fc_dir is not None else None
+        fc = None
+        fc_dir = h.fc_dir
+        if fc_dir is not None:
+            fc, usable = self._fc_host(name, fc_dir)
+            if not usable:
+                fc_dir = None
         # vport-capable as libvirt decides: a vport_create in fc_host, else in scsi_host.
         capable = (
-            h.fc_dir is not None and self.fs.exists(os.path.join(h.fc_dir, "vport_create"))
+            fc_dir is not None and self.fs.exists(os.path.join(fc_dir, "vport_create"))
         ) or self.fs.exists(os.path.join(sh_dir, "vport_create"))
         vport_ops = None
         vports_cap = None
         mine = vports.get(h.number, [])
         if capable or mine:
-            cap_dir = h.fc_dir if h.fc_dir is not None else sh_dir
-            max_v = self.attr(name, cap_dir, "max_npiv_vports", values.uint, optional=False,
-                              label="max_npiv_vports")  # fmt: skip
-            in_use = self.attr(name, cap_dir, "npiv_vports_inuse", values.uint, optional=False,
-                               label="npiv_vports_inuse")  # fmt: skip
+            # The counters sit beside vport_create: in fc_host, else in scsi_host.
+            cap_dir = fc_dir if fc_dir is not None else sh_dir if capable else None
+            max_v = in_use = None
+            if cap_dir is not None:
+                max_v = self.attr(name, cap_dir, "max_npiv_vports", values.uint, optional=False,
+                                  label="max_npiv_vports")  # fmt: skip
+                in_use = self.attr(name, cap_dir, "npiv_vports_inuse", values.uint,
+                                   optional=False, label="npiv_vports_inuse")  # fmt: skip
             if fc is not None and max_v is not None and in_use is not None:
                 vport_ops = VportOps(max_v, in_use)
-            vports_cap = Vports(
-                max_count=max_v,
-                vports=tuple(
-                    Vport(
-                        name=f"scsi_host{v.host}" if v.host is not None else None,
-                        wwnn=v.wwnn,
-                        wwpn=v.wwpn,
-                        state=v.state,
-                    )
-                    for v in mine
-                ),
-            )
+            vports_cap = Vports(max_count=max_v, vports=_vport_entries(mine, None))
         parent: Parent | None
         phys_hba = None
         adapter: Adapter | None
@@ -355,7 +443,7 @@ class Scanner:
         else:
             parent_name, pci_dev = self._parent_of(h.devdir, hosts, pci)
             parent = Parent(parent_name)
-            adapter = self._adapter(name, h, sh_dir, pci_dev)
+            adapter = self._adapter(name, sh_dir, fc_dir, pci_dev)
         h.adapter = adapter
         h.cap = ScsiHost(
             host=h.number,
@@ -385,10 +473,12 @@ class Scanner:
             d = os.path.dirname(d)
         return "computer", None
 
-    def _adapter(self, name: str, h: _Host, sh_dir: str, pci_dev: Device | None) -> Adapter:
+    def _adapter(
+        self, name: str, sh_dir: str, fc_dir: str | None, pci_dev: Device | None
+    ) -> Adapter:
         model = None
         for cls, attr in _MODEL_ATTRS:
-            directory = sh_dir if cls == "scsi_host" else h.fc_dir
+            directory = sh_dir if cls == "scsi_host" else fc_dir
             if directory is None:
                 continue
             model = self.attr(name, directory, attr, values.text_value, label=f"{cls}/{attr}")
@@ -426,11 +516,20 @@ class Scanner:
             self.pci_ids = PCIIds.for_root(self.root)
         out: dict[str, Device] = {}
         for node_name in sorted(dirs):
+            mark = self._begin()
             dev = self._pci_device(node_name, dirs[node_name], dirs)
+            why = self._lost(mark, dirs[node_name])
+            if why is not None:
+                self.warn(node_name, None, why)
+                continue
             cap = dev.pci
             if cap is None or cap.vendor_id is None or cap.product_id is None:
                 # libvirt requires both ids; a document without them is no node device.
-                self.warn(node_name, None, "left out: no vendor or device id")
+                # Said once, with the attribute's own warning.
+                for i in range(mark, len(self.warnings)):
+                    w = self.warnings[i]
+                    if w.attribute in ("vendor", "device"):
+                        self.warnings[i] = replace(w, message=f"{w.message}; device left out")
                 continue
             out[node_name] = dev
         return out
@@ -458,11 +557,7 @@ class Scanner:
         virt_functions = None
         if phys_fn is None and (vfs or max_vfs):
             virt_functions = VirtFunctions(max_count=max_vfs or None, addresses=tuple(vfs))
-        driver = None
-        try:
-            driver = os.path.basename(self.fs.readlink(os.path.join(d, "driver"))) or None
-        except OSError:
-            driver = None
+        driver = self._driver(name, d)
         parent = "computer"
         up = os.path.dirname(d)
         while up.startswith(self._devices):
@@ -484,6 +579,24 @@ class Scanner:
         return Device(name=name, path=self.sys_path(d), parent=Parent(parent), driver=driver,
                       capabilities=(cap,))  # fmt: skip
 
+    def _driver(self, name: str, d: str) -> str | None:
+        """The bound driver's name: the basename of the ``driver`` link, which is
+        never followed (where it points does not matter, its last name does)."""
+        try:
+            target = self.fs.readlink(os.path.join(d, "driver"))
+        except FileNotFoundError:
+            return None  # no driver bound
+        except OSError as e:
+            if self._failed is None:
+                self._failed = e.errno or errno.EIO
+            self.warn(name, "driver", f"not a link ({_errname(e)})")
+            return None
+        driver = os.path.basename(target)
+        if not _DRIVER.fullmatch(driver) or driver in (".", ".."):
+            self.warn(name, "driver", f"{driver[:40]!r}: expected a driver name")
+            return None
+        return driver
+
     def _pci_link(self, name: str, d: str, link: str) -> PCIAddress | None:
         try:
             target = self.fs.readlink(os.path.join(d, link))
@@ -495,7 +608,7 @@ class Scanner:
             return None
         addr = PCIAddress.match(os.path.basename(target))
         if addr is None:
-            self.warn(name, link, f"{target!r}: expected a link to a PCI function")
+            self.warn(name, link, f"{target[:60]!r}: expected a link to a PCI function")
         return addr
 
     # -- SCSI targets --------------------------------------------------------
@@ -505,27 +618,41 @@ class Scanner:
         bus = os.path.join(self._sys, "bus", "scsi", "devices")
         try:
             names = self.fs.listdir(bus)
-        except OSError:
+        except FileNotFoundError:
+            return []
+        except OSError as e:
+            self.warn("/sys/bus/scsi/devices", None, f"cannot list ({_errname(e)})")
             return []
         out: list[Device] = []
         for entry in sorted(names, key=_target_key):
             m = _TARGET.fullmatch(entry)
             if m is None or int(m[1]) not in hosts:
                 continue
+            where = f"/sys/bus/scsi/devices/{entry}"
             try:
                 link = self.fs.readlink(os.path.join(bus, entry))
-            except OSError:
+            except FileNotFoundError:
+                continue  # removed while we listed
+            except OSError as e:
+                self.warn(where, None, f"not a bus link ({_errname(e)})")
                 continue
-            tdir = os.path.normpath(os.path.join(bus, link))
-            if not tdir.startswith(self._devices) or os.path.basename(tdir) != entry:
-                self.warn(f"/sys/bus/scsi/devices/{entry}", None, "link points outside sys/devices")
+            tdir = self._resolve(where, bus, link)
+            if tdir is None:
+                continue
+            if os.path.basename(tdir) != entry:
+                self.warn(where, None, "link does not point to its target's directory")
                 continue
             name = f"scsi_{entry}".replace(":", "_")
             rport_name = os.path.basename(os.path.dirname(tdir))
             fc_rport = None
             if _RPORT.fullmatch(rport_name) and rport_name in rports:
+                mark = self._begin()
                 wwpn = self.attr(name, rports[rport_name], "port_name", values.wwn,
                                  label=f"{rport_name}/port_name", optional=False)  # fmt: skip
+                why = self._lost(mark, tdir)
+                if why is not None:  # the target sits under its rport: gone with it
+                    self.warn(name, None, why)
+                    continue
                 if wwpn is not None:
                     fc_rport = FCRemotePort(rport=rport_name, wwpn=wwpn)
             out.append(
@@ -538,31 +665,44 @@ class Scanner:
             )
         return out
 
+    # -- linking up ----------------------------------------------------------
 
-def _reconcile(hosts: list[Device], warnings: list[ScanWarning]) -> list[Device]:
-    """Keep vport lists and phys_hba links agreeing when a device vanished mid-scan:
-    a vHBA whose HBA is gone goes too; a vport whose host is gone loses its name."""
-    names = {d.name for d in hosts}
-    kept: list[Device] = []
-    for dev in hosts:
-        cap = dev.scsi_host
-        if cap is None:
+    def _link_up(self, hosts: list[Device], by_parent: dict[int, list[_VportInfo]]) -> list[Device]:
+        """Keep vport lists and phys_hba links agreeing when a device vanished or was
+        left out: a vHBA whose HBA is not in the scan goes too; a vport whose host is
+        gone loses its name; a vport deleted during the scan leaves the list."""
+        names = {d.name for d in hosts}
+        kept: list[Device] = []
+        for dev in hosts:
+            cap = dev.scsi_host
+            if cap is None:
+                kept.append(dev)
+                continue
+            if cap.phys_hba is not None and cap.phys_hba.name not in names:
+                hba = cap.phys_hba.name
+                self.warn(dev.name, None, f"left out: its HBA {hba} is not in the scan")
+                continue
+            if self._dropped and cap.vports is not None and cap.host is not None:
+                entries = _vport_entries(by_parent.get(cap.host, []), names)
+                if entries != cap.vports.vports:
+                    cap = replace(cap, vports=replace(cap.vports, vports=entries))
+                    dev = replace(dev, capabilities=(cap,))
             kept.append(dev)
+        return kept
+
+
+def _vport_entries(infos: list[_VportInfo], names: set[str] | None) -> tuple[Vport, ...]:
+    """The ``vports`` list of an HBA: vports still there, named by their vHBA while it
+    is in the scan (``names``; ``None``: every vHBA found)."""
+    out = []
+    for v in infos:
+        if v.gone:
             continue
-        if cap.phys_hba is not None and cap.phys_hba.name not in names:
-            warnings.append(ScanWarning(dev.name, None, f"its HBA {cap.phys_hba.name} vanished"))
-            continue
-        if cap.vports is not None and any(
-            v.name is not None and v.name not in names for v in cap.vports.vports
-        ):
-            entries = tuple(
-                v if v.name is None or v.name in names else replace(v, name=None)
-                for v in cap.vports.vports
-            )
-            cap = replace(cap, vports=replace(cap.vports, vports=entries))
-            dev = replace(dev, capabilities=(cap,))
-        kept.append(dev)
-    return kept
+        host = f"scsi_host{v.host}" if v.host is not None else None
+        if names is not None and host not in names:
+            host = None
+        out.append(Vport(name=host, wwnn=v.wwnn, wwpn=v.wwpn, state=v.state))
+    return tuple(out)
 
 
 def _target_key(name: str) -> tuple[int, ...]:
@@ -572,6 +712,14 @@ def _target_key(name: str) -> tuple[int, ...]:
 
 def _errname(e: OSError) -> str:
     return errno.errorcode.get(e.errno or 0, str(e.errno)) if e.errno else str(e)
+
+
+def _shown(name: str) -> str:
+    """A name found in sysfs as a warning may show it: on one line, escaped unless
+    printable (it may hold newlines, escape sequences or undecodable bytes)."""
+    if name.isprintable() and len(name) <= 200:
+        return name
+    return name[:200].encode("unicode_escape", "backslashreplace").decode("ascii")
 
 
 def scan_devices(

@@ -4,12 +4,19 @@ Every ``emit_*`` has its ``parse_*`` right below it, so a field added to one is
 visibly missing from the other.  Emitters take the profile: the ``libvirt``
 profile is what libvirt's node-device driver prints, ``enriched`` adds the RFC's
 enrichment.  Parsers raise :class:`XMLInputError` naming the line.
+
+Emitters write to an :class:`Out`: :class:`TreeOut` builds lxml elements (for
+``to_element`` and the enrichment of libvirt's documents), :class:`TextOut`
+writes the indented text ``to_xml`` prints directly, byte for byte what lxml
+would serialize, several times faster than building and serializing a tree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Literal, TypeVar
+import re
+from collections.abc import Callable, Mapping
+from copy import deepcopy
+from typing import Literal, Protocol, TypeVar
 
 from lxml import etree
 
@@ -35,8 +42,145 @@ Profile = Literal["libvirt", "enriched"]
 PROFILES: tuple[Profile, ...] = ("enriched", "libvirt")
 T = TypeVar("T")
 El = etree._Element
+Attrs = Mapping[str, str] | None
 
 # -- shared helpers ----------------------------------------------------------
+
+
+class Out(Protocol):
+    """Where emitters write: elements opened, filled and closed in document order."""
+
+    def leaf(self, tag: str, text: str | None = None, attrs: Attrs = None) -> None:
+        """An element without children: ``<tag attrs>text</tag>``, or ``<tag attrs/>``."""
+
+    def open(self, tag: str, attrs: Attrs = None) -> None:
+        """Start an element; what follows until :meth:`close` goes inside it."""
+
+    def cap(self, type_: str, attrs: Attrs = None) -> None:
+        """Start ``<capability type='TYPE' attrs>``, like :meth:`open`."""
+
+    def close(self) -> None:
+        """End the element last opened."""
+
+    def raw(self, xml: str) -> None:
+        """Append a verbatim element (an unmodelled capability), given as XML text."""
+
+
+class TreeOut:
+    """An :class:`Out` that builds lxml elements, under ``parent`` if given."""
+
+    __slots__ = ("_stack", "root")
+
+    def __init__(self, parent: El | None = None) -> None:
+        self._stack: list[El] = [] if parent is None else [parent]
+        self.root: El | None = parent
+
+    def _new(self, tag: str, attrs: Attrs) -> El:
+        if self._stack:
+            child: El = etree.SubElement(self._stack[-1], tag, attrs or {})
+            return child
+        el = etree.Element(tag, attrs or {})
+        self.root = el
+        return el
+
+    def leaf(self, tag: str, text: str | None = None, attrs: Attrs = None) -> None:
+        el = self._new(tag, attrs)
+        if text is not None:
+            el.text = text
+
+    def open(self, tag: str, attrs: Attrs = None) -> None:
+        self._stack.append(self._new(tag, attrs))
+
+    def cap(self, type_: str, attrs: Attrs = None) -> None:
+        self._stack.append(self._new("capability", {"type": type_, **(attrs or {})}))
+
+    def close(self) -> None:
+        self._stack.pop()
+
+    def raw(self, xml: str) -> None:
+        self._stack[-1].append(etree.fromstring(xml, _RAW_PARSER))
+
+
+class NeedsTree(Exception):
+    """Raised by :class:`TextOut` for what only lxml can lay out (verbatim XML)."""
+
+
+#: ``<capability type="…"`` by type, for :meth:`TextOut.cap`.
+_CAP_START: dict[str, str] = {}
+#: Text lxml serializes unchanged: printable ASCII but ``"&<>``.  Anything else
+#: (markup characters, white space other than blanks, control or non-ASCII
+#: characters) goes through lxml itself, so escaping and refusals stay lxml's.
+_PLAIN = re.compile(r"[ !#-%'-;=?-~]*").fullmatch
+def _text(value: str) -> str:
+    if _PLAIN(value):
+        return value
+    el = etree.Element("x")
+    el.text = value  # lxml's checks: ValueError for control characters, as when building
+    return etree.tostring(el, encoding="unicode")[3:-4]  # <x>...</x>
+
+
+def _attrs(attrs: Mapping[str, str]) -> str:
+    out = ""
+    for name, value in attrs.items():
+        if not _PLAIN(value):
+            el = etree.Element("x", {"a": value})
+            value = etree.tostring(el, encoding="unicode")[6:-3]  # <x a="..."/>
+        out += f' {name}="{value}"'
+    return out
+
+
+class TextOut:
+    """An :class:`Out` that writes the document as ``etree.indent(space="  ")`` and
+    ``etree.tostring(encoding="unicode")`` would print it; :meth:`raw` raises
+    :class:`NeedsTree`."""
+
+    __slots__ = ("_indent", "_open", "parts")
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        # Open elements: tag, index of the start tag in parts, the start tag's indentation.
+        self._open: list[tuple[str, int, str]] = []
+        self._indent = ""  # before the next start tag: none for the root element
+
+    def leaf(self, tag: str, text: str | None = None, attrs: Attrs = None) -> None:
+        start = f"{self._indent}<{tag}{_attrs(attrs)}" if attrs else f"{self._indent}<{tag}"
+        if text is None:
+            self.parts.append(start + "/>")
+        else:
+            self.parts.append(f"{start}>{text if _PLAIN(text) else _text(text)}</{tag}>")
+
+    def open(self, tag: str, attrs: Attrs = None) -> None:
+        indent = self._indent
+        self._open.append((tag, len(self.parts), indent))
+        self.parts.append(f"{indent}<{tag}{_attrs(attrs)}" if attrs else f"{indent}<{tag}")
+        self._indent = (indent or "\n") + "  "
+
+    def cap(self, type_: str, attrs: Attrs = None) -> None:
+        start = _CAP_START.get(type_)
+        if start is None:
+            start = _CAP_START[type_] = "<capability" + _attrs({"type": type_})
+        indent = self._indent
+        self._open.append(("capability", len(self.parts), indent))
+        self.parts.append(f"{indent}{start}{_attrs(attrs)}" if attrs else indent + start)
+        self._indent = (indent or "\n") + "  "
+
+    def close(self) -> None:
+        tag, index, indent = self._open.pop()
+        self._indent = indent
+        parts = self.parts
+        if len(parts) == index + 1:  # nothing inside: <tag/>
+            parts[index] += "/>"
+        else:
+            parts[index] += ">"
+            end = indent or "\n"  # the root's end tag goes on a line of its own
+            parts.append(f"{end}</{tag}>")
+
+    def raw(self, xml: str) -> None:
+        raise NeedsTree
+
+    def getvalue(self) -> str:
+        """The document, with the final newline ``to_xml`` adds."""
+        return "".join(self.parts) + "\n"
 
 
 def tag_of(el: El) -> str:
@@ -116,17 +260,23 @@ def uint(text: str) -> int:
 
 
 def number(text: str) -> int:
-    """Decimal, or hexadecimal with ``0x`` (libvirt's PCI schema types allow both)."""
-    return int(text, 16) if text[:2] in ("0x", "0X") else uint(text)
+    """Decimal, or hexadecimal with ``0x``, or bare hex digits that are no decimal
+    number (libvirt's PCI address types allow all three)."""
+    if text[:2] in ("0x", "0X") or (not text.isdigit() and _HEX_DIGITS.fullmatch(text)):
+        return hex_id(text)
+    return uint(text)
 
 
 def hex_id(text: str) -> int:
-    if text[:2] not in ("0x", "0X"):
+    """Hexadecimal, ``0x`` optional (libvirt's ``hexuint``)."""
+    digits = text[2:] if text[:2] in ("0x", "0X") else text
+    if not _HEX_DIGITS.fullmatch(digits):
         raise ValueError(text)
-    return int(text, 16)
+    return int(digits, 16)
 
 
 WWN_WHAT = "a WWN of 16 hex digits"
+_HEX_DIGITS = re.compile(r"[0-9a-fA-F]{1,16}")
 
 #: What the ``enriched`` profile adds to libvirt's vocabulary, by place.
 ENRICHED_FC_HOST_FIELDS = ("port_state", "port_type", "port_id", "speed", "symbolic_name")
@@ -136,18 +286,19 @@ ENRICHED_SCSI_HOST_ELEMENTS = ("adapter",)
 # -- fc_host -----------------------------------------------------------------
 
 
-def emit_fc_host(parent: El, cap: FCHost, profile: Profile) -> None:
-    el = cap_el(parent, "fc_host")
-    sub(el, "wwnn", str(cap.wwnn))
-    sub(el, "wwpn", str(cap.wwpn))
+def emit_fc_host(out: Out, cap: FCHost, profile: Profile) -> None:
+    out.cap("fc_host")
+    out.leaf("wwnn", str(cap.wwnn))
+    out.leaf("wwpn", str(cap.wwpn))
     if cap.fabric_wwn is not None and cap.fabric_wwn.is_fabric:
-        sub(el, "fabric_wwn", str(cap.fabric_wwn))
+        out.leaf("fabric_wwn", str(cap.fabric_wwn))
     if profile == "enriched":
         port_id = None if cap.port_id is None else f"0x{cap.port_id:06x}"
         fields = (cap.port_state, cap.port_type, port_id, cap.speed, cap.symbolic_name)
         for tag, value in zip(ENRICHED_FC_HOST_FIELDS, fields, strict=True):
             if value is not None:
-                sub(el, tag, value)
+                out.leaf(tag, value)
+    out.close()
 
 
 def parse_fc_host(el: El) -> FCHost | None:
@@ -161,7 +312,7 @@ def parse_fc_host(el: El) -> FCHost | None:
     return FCHost(
         wwnn=wwnn,
         wwpn=wwpn,
-        fabric_wwn=opt_value(el, "fabric_wwn", WWN.parse_strict, WWN_WHAT),
+        fabric_wwn=_on_fabric(opt_value(el, "fabric_wwn", WWN.parse_strict, WWN_WHAT)),
         port_state=opt_text(el, "port_state"),
         port_type=opt_text(el, "port_type"),
         port_id=opt_value(el, "port_id", hex_id, "a port id like 0x010200"),
@@ -173,10 +324,11 @@ def parse_fc_host(el: El) -> FCHost | None:
 # -- vport_ops ---------------------------------------------------------------
 
 
-def emit_vport_ops(parent: El, cap: VportOps, profile: Profile) -> None:
-    el = cap_el(parent, "vport_ops")
-    sub(el, "max_vports", str(cap.max_vports))
-    sub(el, "vports", str(cap.vports))
+def emit_vport_ops(out: Out, cap: VportOps, profile: Profile) -> None:
+    out.cap("vport_ops")
+    out.leaf("max_vports", str(cap.max_vports))
+    out.leaf("vports", str(cap.vports))
+    out.close()
 
 
 def parse_vport_ops(el: El) -> VportOps:
@@ -189,11 +341,10 @@ def parse_vport_ops(el: El) -> VportOps:
 # -- vports (enriched) -------------------------------------------------------
 
 
-def emit_vports(parent: El, cap: Vports, profile: Profile) -> None:
+def emit_vports(out: Out, cap: Vports, profile: Profile) -> None:
     if profile != "enriched":
         return
-    attrs = {} if cap.max_count is None else {"maxCount": str(cap.max_count)}
-    el = cap_el(parent, "vports", **attrs)
+    out.cap("vports", None if cap.max_count is None else {"maxCount": str(cap.max_count)})
     for v in cap.vports:
         a: dict[str, str] = {}
         if v.name is not None:
@@ -204,7 +355,8 @@ def emit_vports(parent: El, cap: Vports, profile: Profile) -> None:
             a["wwpn"] = str(v.wwpn)
         if v.state is not None:
             a["state"] = v.state
-        sub(el, "vport", **a)
+        out.leaf("vport", None, a)
+    out.close()
 
 
 def parse_vports(el: El) -> Vports:
@@ -224,16 +376,17 @@ def parse_vports(el: El) -> Vports:
 # -- phys_hba (enriched) -----------------------------------------------------
 
 
-def emit_phys_hba(parent: El, cap: PhysHBA, profile: Profile) -> None:
+def emit_phys_hba(out: Out, cap: PhysHBA, profile: Profile) -> None:
     if profile != "enriched":
         return
-    el = cap_el(parent, "phys_hba")
+    out.cap("phys_hba")
     a = {"name": cap.name}
     if cap.wwnn is not None:
         a["wwnn"] = str(cap.wwnn)
     if cap.wwpn is not None:
         a["wwpn"] = str(cap.wwpn)
-    sub(el, "hba", **a)
+    out.leaf("hba", None, a)
+    out.close()
 
 
 def parse_phys_hba(el: El) -> PhysHBA:
@@ -250,18 +403,19 @@ def parse_phys_hba(el: El) -> PhysHBA:
 # -- adapter (enriched) ------------------------------------------------------
 
 
-def emit_adapter(parent: El, cap: Adapter, profile: Profile) -> None:
+def emit_adapter(out: Out, cap: Adapter, profile: Profile) -> None:
     if profile != "enriched" or cap.is_empty():
         return
-    el = sub(parent, "adapter")
+    out.open("adapter")
     if cap.vendor_id is not None:
-        sub(el, "vendor", cap.vendor_name, id=f"0x{cap.vendor_id:04x}")
+        out.leaf("vendor", cap.vendor_name, {"id": f"0x{cap.vendor_id:04x}"})
     if cap.product_id is not None:
-        sub(el, "product", cap.product_name, id=f"0x{cap.product_id:04x}")
+        out.leaf("product", cap.product_name, {"id": f"0x{cap.product_id:04x}"})
     if cap.model is not None:
-        sub(el, "model", cap.model)
+        out.leaf("model", cap.model)
     if cap.address is not None:
-        sub(el, "address", **cap.address.attrs())
+        out.leaf("address", None, cap.address.attrs())
+    out.close()
 
 
 def parse_adapter(el: El) -> Adapter:
@@ -276,6 +430,15 @@ def parse_adapter(el: El) -> Adapter:
         model=opt_text(el, "model"),
         address=parse_address(address) if address is not None else None,
     )
+
+
+def _on_fabric(wwn: WWN | None) -> WWN | None:
+    """The drivers' "no fabric" values (0, all ones) are no fabric name."""
+    return wwn if wwn is not None and wwn.is_fabric else None
+
+
+def _nonempty(adapter: Adapter) -> Adapter | None:
+    return None if adapter.is_empty() else adapter
 
 
 def _id_of(el: El | None) -> int | None:
@@ -298,24 +461,29 @@ _ADDR_KEYS = ("domain", "bus", "slot", "function")
 # -- scsi_host ---------------------------------------------------------------
 
 
-def emit_scsi_host(parent: El, cap: ScsiHost, profile: Profile) -> None:
-    el = cap_el(parent, "scsi_host")
+def emit_scsi_host(out: Out | El, cap: ScsiHost, profile: Profile) -> None:
+    """``<capability type='scsi_host'>``; ``out`` may also be an lxml parent element."""
+    if isinstance(out, etree._Element):
+        out = TreeOut(out)
+    out.cap("scsi_host")
     if cap.host is not None:
-        sub(el, "host", str(cap.host))
+        out.leaf("host", str(cap.host))
     if cap.unique_id is not None:
-        sub(el, "unique_id", str(cap.unique_id))
+        out.leaf("unique_id", str(cap.unique_id))
     if cap.fc_host is not None:
-        emit_fc_host(el, cap.fc_host, profile)
+        emit_fc_host(out, cap.fc_host, profile)
     elif cap.fc_host_requested:
-        cap_el(el, "fc_host")
+        out.cap("fc_host")
+        out.close()
     if cap.vport_ops is not None:
-        emit_vport_ops(el, cap.vport_ops, profile)
+        emit_vport_ops(out, cap.vport_ops, profile)
     if cap.vports is not None:
-        emit_vports(el, cap.vports, profile)
+        emit_vports(out, cap.vports, profile)
     if cap.phys_hba is not None:
-        emit_phys_hba(el, cap.phys_hba, profile)
+        emit_phys_hba(out, cap.phys_hba, profile)
     if cap.adapter is not None:
-        emit_adapter(el, cap.adapter, profile)
+        emit_adapter(out, cap.adapter, profile)
+    out.close()
 
 
 def parse_scsi_host(el: El) -> ScsiHost:
@@ -343,7 +511,7 @@ def parse_scsi_host(el: El) -> ScsiHost:
         vport_ops=vport_ops,
         vports=vports,
         phys_hba=phys_hba,
-        adapter=parse_adapter(adapter) if adapter is not None else None,
+        adapter=_nonempty(parse_adapter(adapter)) if adapter is not None else None,
         fc_host_requested=requested,
     )
 
@@ -351,13 +519,15 @@ def parse_scsi_host(el: El) -> ScsiHost:
 # -- scsi_target -------------------------------------------------------------
 
 
-def emit_scsi_target(parent: El, cap: ScsiTarget, profile: Profile) -> None:
-    el = cap_el(parent, "scsi_target")
-    sub(el, "target", cap.target)
+def emit_scsi_target(out: Out, cap: ScsiTarget, profile: Profile) -> None:
+    out.cap("scsi_target")
+    out.leaf("target", cap.target)
     if cap.fc_remote_port is not None:
-        rp = cap_el(el, "fc_remote_port")
-        sub(rp, "rport", cap.fc_remote_port.rport)
-        sub(rp, "wwpn", "0x" + str(cap.fc_remote_port.wwpn))
+        out.cap("fc_remote_port")
+        out.leaf("rport", cap.fc_remote_port.rport)
+        out.leaf("wwpn", "0x" + str(cap.fc_remote_port.wwpn))
+        out.close()
+    out.close()
 
 
 def parse_scsi_target(el: El) -> ScsiTarget:
@@ -378,30 +548,33 @@ def parse_scsi_target(el: El) -> ScsiTarget:
 # -- pci ---------------------------------------------------------------------
 
 
-def emit_pci(parent: El, cap: PCI, profile: Profile) -> None:
-    el = cap_el(parent, "pci")
+def emit_pci(out: Out, cap: PCI, profile: Profile) -> None:
+    out.cap("pci")
     if cap.class_code is not None:
-        sub(el, "class", f"0x{cap.class_code:06x}")
+        out.leaf("class", f"0x{cap.class_code:06x}")
     a = cap.address
     for tag, value in (("domain", a.domain), ("bus", a.bus), ("slot", a.slot),
                        ("function", a.function)):  # fmt: skip
-        sub(el, tag, str(value))
+        out.leaf(tag, str(value))
     if cap.product_id is not None:
-        sub(el, "product", cap.product_name, id=f"0x{cap.product_id:04x}")
+        out.leaf("product", cap.product_name, {"id": f"0x{cap.product_id:04x}"})
     if cap.vendor_id is not None:
-        sub(el, "vendor", cap.vendor_name, id=f"0x{cap.vendor_id:04x}")
+        out.leaf("vendor", cap.vendor_name, {"id": f"0x{cap.vendor_id:04x}"})
     if cap.phys_function is not None:
-        pf = cap_el(el, "phys_function")
-        sub(pf, "address", **cap.phys_function.attrs())
-    # A virtual function never carries virt_functions, whatever the model says.
-    if cap.virt_functions is not None and cap.phys_function is None:
+        out.cap("phys_function")
+        out.leaf("address", None, cap.phys_function.attrs())
+        out.close()
+    # Printed whenever the model has it, as libvirt does; the scanner is what
+    # keeps it off virtual functions (they have no sriov_totalvfs).
+    if cap.virt_functions is not None:
         vf = cap.virt_functions
-        attrs = {"maxCount": str(vf.max_count)} if vf.max_count else {}
-        vel = cap_el(el, "virt_functions", **attrs)
+        out.cap("virt_functions", {"maxCount": str(vf.max_count)} if vf.max_count else None)
         for addr in vf.addresses:
-            sub(vel, "address", **addr.attrs())
+            out.leaf("address", None, addr.attrs())
+        out.close()
     for raw in cap.extra:
-        el.append(etree.fromstring(raw, _RAW_PARSER))
+        out.raw(raw)
+    out.close()
 
 
 def parse_pci(el: El) -> PCI:
@@ -417,12 +590,12 @@ def parse_pci(el: El) -> PCI:
         kind = c.get("type") if c.tag == "capability" else None
         if kind == "phys_function":
             addr = c.find("address")
-            phys_function = parse_address(addr) if addr is not None else None
-            if phys_function is None:
-                extra.append(_raw(c))
+            if addr is None:  # libvirt's parser refuses this too
+                raise fail(c, "phys_function lacks the <address> of the physical function")
+            phys_function = parse_address(addr)
         elif kind == "virt_functions":
             virt_functions = VirtFunctions(
-                max_count=opt_attr(c, "maxCount", uint, "a number"),
+                max_count=opt_attr(c, "maxCount", uint, "a number") or None,  # 0: not printed
                 addresses=tuple(parse_address(a) for a in c.iterfind("address")),
             )
         else:
@@ -448,11 +621,24 @@ _RAW_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=
 
 
 def _raw(el: El) -> str:
+    """An unmodelled element, verbatim but for indentation (which printing redoes)."""
+
+    def indentation(n: El) -> bool:
+        return bool((n.text and not n.text.strip() and len(n)) or
+                    (n is not el and n.tail and not n.tail.strip()))  # fmt: skip
+
+    if any(indentation(n) for n in el.iter()):
+        el = deepcopy(el)
+        for n in el.iter():
+            if n.text and not n.text.strip() and len(n):
+                n.text = None
+            if n is not el and n.tail and not n.tail.strip():
+                n.tail = None
     return etree.tostring(el, encoding="unicode", with_tail=False)
 
 
-def emit_raw(parent: El, cap: RawCapability, profile: Profile) -> None:
-    parent.append(etree.fromstring(cap.xml, _RAW_PARSER))
+def emit_raw(out: Out, cap: RawCapability, profile: Profile) -> None:
+    out.raw(cap.xml)
 
 
 def parse_raw(el: El) -> RawCapability:

@@ -20,33 +20,48 @@ def _check_profile(profile: str) -> Profile:
 def to_element(device: Device, profile: str = "enriched") -> El:
     """The ``<device>`` element of ``device`` in ``profile``."""
     prof = _check_profile(profile)
-    root = etree.Element("device")
-    if device.name:
-        codec.sub(root, "name", device.name)
-    if device.path is not None:
-        codec.sub(root, "path", device.path)
-    for kind, node in device.devnodes:
-        codec.sub(root, "devnode", node, type=kind)
-    if device.parent is not None:
-        _emit_parent(root, device.parent)
-    if device.driver is not None:
-        drv = codec.sub(root, "driver")
-        codec.sub(drv, "name", device.driver)
-    for cap in device.capabilities:
-        _emit_cap(root, cap, prof)
-    for raw in device.extra:
-        root.append(etree.fromstring(raw, codec._RAW_PARSER))
-    return root
+    out = codec.TreeOut()
+    _emit_device(out, device, prof)
+    assert out.root is not None
+    return out.root
 
 
 def to_xml(device: Device, profile: str = "enriched") -> str:
     """The device as libvirt node-device XML (indented, no XML declaration)."""
-    root = to_element(device, profile)
-    etree.indent(root, space="  ")
-    return etree.tostring(root, encoding="unicode") + "\n"
+    prof = _check_profile(profile)
+    out = codec.TextOut()
+    try:
+        _emit_device(out, device, prof)
+    except codec.NeedsTree:
+        # Verbatim XML inside: lay the tree out with lxml itself.
+        root = to_element(device, prof)
+        etree.indent(root, space="  ")
+        return etree.tostring(root, encoding="unicode") + "\n"
+    return out.getvalue()
 
 
-def _emit_parent(root: El, p: Parent) -> None:
+def _emit_device(out: codec.Out, device: Device, profile: Profile) -> None:
+    out.open("device")
+    if device.name:
+        out.leaf("name", device.name)
+    if device.path is not None:
+        out.leaf("path", device.path)
+    for kind, node in device.devnodes:
+        out.leaf("devnode", node, {"type": kind})
+    if device.parent is not None:
+        _emit_parent(out, device.parent)
+    if device.driver is not None:
+        out.open("driver")
+        out.leaf("name", device.driver)
+        out.close()
+    for cap in device.capabilities:
+        _emit_cap(out, cap, profile)
+    for raw in device.extra:
+        out.raw(raw)
+    out.close()
+
+
+def _emit_parent(out: codec.Out, p: Parent) -> None:
     attrs: dict[str, str] = {}
     if p.wwnn is not None:
         attrs["wwnn"] = str(p.wwnn)
@@ -54,18 +69,18 @@ def _emit_parent(root: El, p: Parent) -> None:
         attrs["wwpn"] = str(p.wwpn)
     if p.fabric_wwn is not None:
         attrs["fabric_wwn"] = str(p.fabric_wwn)
-    codec.sub(root, "parent", p.name, **attrs)
+    out.leaf("parent", p.name, attrs)
 
 
-def _emit_cap(root: El, cap: Capability, profile: Profile) -> None:
+def _emit_cap(out: codec.Out, cap: Capability, profile: Profile) -> None:
     if isinstance(cap, ScsiHost):
-        codec.emit_scsi_host(root, cap, profile)
+        codec.emit_scsi_host(out, cap, profile)
     elif isinstance(cap, ScsiTarget):
-        codec.emit_scsi_target(root, cap, profile)
+        codec.emit_scsi_target(out, cap, profile)
     elif isinstance(cap, PCI):
-        codec.emit_pci(root, cap, profile)
+        codec.emit_pci(out, cap, profile)
     else:
-        codec.emit_raw(root, cap, profile)
+        codec.emit_raw(out, cap, profile)
 
 
 def from_element(root: El) -> Device:
