@@ -1,0 +1,558 @@
+#!/usr/bin/env python3
+"""The performance figures of SPEC section 8, measured side by side in one run.
+
+Run by hand from the repository root (it is no test and no part of the package)::
+
+    python bench/run.py                   # build the trees, measure, delete the trees
+    python bench/run.py --keep /dev/shm/nxb --repeat 9   # build once, reuse later
+
+It builds the benchmark host with the project's fixture builder (8 dual-port
+qla2xxx cards, 16 HBAs with 255 vHBAs each: 4,096 Scsi_Hosts) and the same host
+with 128 vHBAs per HBA, under /dev/shm (tmpfs) when it exists.  Then it measures,
+taking the best of ``--repeat`` runs of each figure, the in-process figures
+interleaved round by round so that a noisy machine slows all of them alike:
+
+* scan + enriched XML of every device against the *floor*, a bare loop that opens
+  and reads just the attribute files the enriched XML needs (target: <= 1.2x);
+* the same against ``systool -v`` on the classes holding those facts, run on the
+  same tree through a private mount namespace (target: at least 1.5x faster);
+* the same at 128 and at 255 vHBAs per HBA (linear: doubling the vHBAs at most
+  doubles the time);
+* ``nodedev-xml list --cap vports``, start-up included (<= 0.25 s);
+* validation with the cached RelaxNG schema (>= 20,000 documents/s);
+* peak memory of scan + enriched XML of every device (< 64 MB);
+* start-up of ``nodedev-xml --version`` (< 100 ms, no heavy imports).
+
+Each figure is one line: what was measured, the target, the ratio, PASS or FAIL.
+The exit status is 1 when a figure fails, 0 otherwise (skipped figures do not fail).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+# Measure the checkout this script is in, not whatever copy is installed; so do the
+# child processes (PYTHONPATH comes before site-packages and its editable finders).
+REPO = str(Path(__file__).resolve().parent.parent)
+sys.path.insert(0, REPO)
+CHILD_ENV = {
+    **os.environ,
+    "PYTHONPATH": os.pathsep.join(filter(None, (REPO, os.environ.get("PYTHONPATH")))),
+}
+
+import nodedev_xml  # noqa: E402
+from nodedev_xml.testing import build_benchmark_host  # noqa: E402
+from nodedev_xml.validate import validate  # noqa: E402
+from nodedev_xml.xml.document import to_xml  # noqa: E402
+from nodedev_xml.xml.safe import parse_xml  # noqa: E402
+
+PY = sys.executable
+TREES = (("h255", 255), ("h128", 128))
+DONE = ".built"  # marks a tree the builder finished writing
+
+#: What the enriched XML of a host needs from its fc_host directory.
+FC_ATTRS = (
+    "node_name",
+    "port_name",
+    "fabric_name",
+    "port_state",
+    "port_type",
+    "port_id",
+    "speed",
+    "symbolic_name",
+)
+VPORT_ATTRS = ("node_name", "port_name", "vport_state")
+NPIV_ATTRS = ("max_npiv_vports", "npiv_vports_inuse")
+PCI_ATTRS = ("vendor", "device", "class")
+HEAVY_MODULES = ("lxml", "xmlschema", "elementpath", "pyudev")
+
+MEMORY_CHILD = """
+import sys
+import nodedev_xml
+from nodedev_xml.xml.document import to_xml
+inv = nodedev_xml.scan(sys.argv[1])
+docs = [to_xml(dev, "enriched") for dev in inv.values()]
+"""
+MEMORY_BASELINE = """
+import nodedev_xml
+from nodedev_xml.xml.document import to_xml
+"""
+REPORT_HWM = """
+for line in open("/proc/self/status"):
+    if line.startswith("VmHWM:"):
+        print(int(line.split()[1]))
+        break
+else:
+    import resource
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+# ----------------------------------------------------------------------------- the floor
+
+
+def _read_all(prefix: str, names: Sequence[str], out: list[bytes | None]) -> None:
+    """Open and read ``prefix + name`` for each name: the cheapest calls Python has."""
+    flags = os.O_RDONLY | os.O_CLOEXEC
+    for name in names:
+        try:
+            fd = os.open(prefix + name, flags)
+        except FileNotFoundError:
+            out.append(None)
+            continue
+        out.append(os.read(fd, 4097))
+        os.close(fd)
+
+
+def _resolve(class_dir: str, link: str) -> str:
+    """A class link's target: ``sys/class/C/../../devices/...`` read textually."""
+    if link.startswith("../../"):
+        return class_dir.rsplit("/", 2)[0] + "/" + link[6:]
+    return os.path.normpath(os.path.join(class_dir, link))
+
+
+def floor(root: str, *, libvirt_checks: bool = False) -> int:
+    """The bare loop: read the attribute files the enriched XML of every device needs
+    and nothing else, build no model and no XML.  Returns the number of files it opens.
+
+    It lists ``scsi_host``, ``fc_host`` and ``fc_vports``, resolves each scsi_host and
+    fc_vports link (the device paths), then reads each host's ``unique_id`` and its
+    eight fc_host attributes; on each HBA (a host not under a ``vport-*``) it checks
+    ``vport_create``, reads ``max_npiv_vports``, ``npiv_vports_inuse`` and
+    ``model_name``; each vport's ``node_name``, ``port_name`` and ``vport_state``; the
+    PCI functions' and their bridges' ``vendor``, ``device`` and ``class``; and the
+    root's pci.ids (the vendor and product names).
+
+    With ``libvirt_checks``, it also makes the existence checks libvirt makes and the
+    scanner copies: ``vport_create`` in fc_host, then in scsi_host, on every host."""
+    classes = root + "/sys/class/"
+    data: list[bytes | None] = []
+    fc_hosts = set(os.listdir(classes + "fc_host"))
+    pci_dirs: set[str] = set()
+    sh_class = classes + "scsi_host"
+    for name in os.listdir(sh_class):
+        sh_dir = _resolve(sh_class, os.readlink(f"{sh_class}/{name}"))
+        dev_dir = sh_dir.rsplit("/", 2)[0]
+        _read_all(sh_dir + "/", ("unique_id",), data)
+        if name not in fc_hosts:
+            continue
+        fc_dir = f"{dev_dir}/fc_host/{name}/"
+        _read_all(fc_dir, FC_ATTRS, data)
+        if "/vport-" not in dev_dir:  # an HBA, not a vHBA
+            if os.path.lexists(fc_dir + "vport_create"):
+                _read_all(fc_dir, NPIV_ATTRS, data)
+            elif libvirt_checks:
+                os.path.lexists(sh_dir + "/vport_create")
+            _read_all(sh_dir + "/", ("model_name",), data)
+            function = dev_dir.rsplit("/", 1)[0]
+            pci_dirs.update((function, function.rsplit("/", 1)[0]))
+        elif libvirt_checks and not os.path.lexists(fc_dir + "vport_create"):
+            os.path.lexists(sh_dir + "/vport_create")
+    vp_class = classes + "fc_vports"
+    for name in os.listdir(vp_class):
+        _read_all(_resolve(vp_class, os.readlink(f"{vp_class}/{name}")) + "/", VPORT_ATTRS, data)
+    for pci_dir in sorted(pci_dirs):
+        _read_all(pci_dir + "/", PCI_ATTRS, data)
+    with open(root + "/usr/share/misc/pci.ids", "rb") as ids:
+        data.append(ids.read())
+    return len(data)
+
+
+# ----------------------------------------------------------------------------- workloads
+
+
+def scan_and_xml(root: str) -> int:
+    """What the figure is about: scan, then the enriched XML of every device."""
+    inv = nodedev_xml.scan(root)
+    docs = [to_xml(dev, "enriched") for dev in inv.values()]
+    return len(docs)
+
+
+def systool_command(tree: str, body: str) -> list[str]:
+    """``body`` in a private mount namespace where the tree's ``sys`` is ``/sys``."""
+    script = f'mount --bind "$0/sys" /sys && {body}'
+    return ["unshare", "-m", "sh", "-c", script, tree]
+
+
+SYSTOOL = "systool -v -c fc_host && systool -v -c scsi_host && systool -v -c fc_vports"
+
+
+def run_quiet(cmd: Sequence[str]) -> None:
+    subprocess.run(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, env=CHILD_ENV
+    )
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def best_of(fn: Callable[[], object], repeat: int) -> float:
+    return min(timed(fn) for _ in range(repeat))
+
+
+def rounds(workloads: dict[str, Callable[[], object]], repeat: int) -> dict[str, list[float]]:
+    """Run each workload once per round, ``repeat`` rounds: side by side."""
+    times: dict[str, list[float]] = {name: [] for name in workloads}
+    for _ in range(repeat):
+        for name, fn in workloads.items():
+            times[name].append(timed(fn))
+    return times
+
+
+# ----------------------------------------------------------------------------- reporting
+
+
+@dataclass
+class Figure:
+    name: str
+    value: str
+    target: str
+    ratio: str
+    verdict: str  # PASS, FAIL, SKIP or "-" (a reference, no target)
+    note: str = ""
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.1f} ms"
+
+
+def print_table(figures: list[Figure], markdown: bool) -> None:
+    if markdown:
+        print("| figure | measured | target | ratio | verdict | notes |")
+        print("|---|--:|---|--:|---|---|")
+        for f in figures:
+            cells = (f.name, f.value, f.target, f.ratio, f.verdict, f.note)
+            print("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        return
+    widths = [max(len(getattr(f, k)) for f in figures) for k in ("name", "value", "target")]
+    head = ("figure", "measured", "target")
+    w0, w1, w2 = (max(w, len(h)) for w, h in zip(widths, head, strict=True))
+    print(f"{head[0]:<{w0}}  {head[1]:>{w1}}  {head[2]:<{w2}}  ratio    verdict")
+    for f in figures:
+        print(f"{f.name:<{w0}}  {f.value:>{w1}}  {f.target:<{w2}}  {f.ratio:<7}  {f.verdict}")
+        if f.note:
+            print(f"{'':<{w0}}    {f.note}")
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    import lxml.etree as etree
+
+    lxml = ".".join(map(str, etree.LXML_VERSION[:3]))
+    libxml = ".".join(map(str, etree.LIBXML_VERSION))
+    return (
+        f"{platform.node()}: {os.cpu_count()} CPUs ({model}), Linux {platform.release()}, "
+        f"Python {platform.python_version()}, lxml {lxml} (libxml2 {libxml})"
+    )
+
+
+def load() -> str:
+    """The 1, 5 and 15 minute load averages: a busy machine makes every figure worse."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} CPUs)"
+
+
+# ----------------------------------------------------------------------------- set-up
+
+
+def build_trees(base: Path) -> dict[str, Path]:
+    """The benchmark trees under ``base``, built unless a finished one is there."""
+    trees: dict[str, Path] = {}
+    for name, vports in TREES:
+        tree = base / name
+        if not (tree / DONE).exists():
+            shutil.rmtree(tree, ignore_errors=True)
+            start = time.perf_counter()
+            build_benchmark_host(tree, vports_per_port=vports)
+            (tree / DONE).touch()
+            took = time.perf_counter() - start
+            print(f"built {tree} ({vports} vHBAs per HBA) in {took:.1f} s", file=sys.stderr)
+        trees[name] = tree
+    return trees
+
+
+def namespace_works(tree: str) -> str | None:
+    """``None`` when systool can run on the tree; else why not."""
+    for tool in ("systool", "unshare"):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed"
+    probe = subprocess.run(
+        systool_command(tree, "test -d /sys/class/fc_vports"), capture_output=True, text=True
+    )
+    if probe.returncode != 0:
+        why = probe.stderr.strip().splitlines()[-1:] or [f"exit status {probe.returncode}"]
+        return f"private mount namespace not allowed here: {why[0]}"
+    return None
+
+
+def heavy_imports_of_version() -> list[str]:
+    """Heavy modules ``nodedev-xml --version`` imports (from ``-X importtime``)."""
+    cmd = [PY, "-X", "importtime", "-m", "nodedev_xml", "--version"]
+    err = subprocess.run(cmd, capture_output=True, text=True, check=True, env=CHILD_ENV).stderr
+    names = {m[1].split(".")[0] for m in re.finditer(r"\|\s*\d+ \|\s+(\S+)$", err, re.M)}
+    return sorted(names & set(HEAVY_MODULES))
+
+
+def peak_kib(code: str, *args: str) -> int:
+    cmd = [PY, "-c", code + REPORT_HWM, *args]
+    out = subprocess.run(cmd, capture_output=True, text=True, env=CHILD_ENV)
+    out.check_returncode()
+    return int(out.stdout.split()[-1])
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def measure(trees: dict[str, Path], repeat: int) -> list[Figure]:
+    h255, h128 = str(trees["h255"]), str(trees["h128"])
+    figures: list[Figure] = []
+
+    # Sanity: the trees are what the figures claim, and the scan trusts all of it.
+    inv = nodedev_xml.scan(h255)
+    hosts = sum(1 for dev in inv.values() if dev.scsi_host is not None)
+    hosts128 = sum(1 for dev in nodedev_xml.scan(h128).values() if dev.scsi_host is not None)
+    if hosts != 4096 or inv.warnings:
+        raise SystemExit(f"unexpected benchmark host: {hosts} hosts, {len(inv.warnings)} warnings")
+    docs = [to_xml(dev, "enriched") for dev in inv.values()]
+    files = floor(h255)
+
+    # -- in-process figures, interleaved; systool in the same rounds ---------------------
+    why_not = namespace_works(h255)
+    workloads: dict[str, Callable[[], object]] = {
+        "floor": lambda: floor(h255),
+        "floor_libvirt": lambda: floor(h255, libvirt_checks=True),
+        "full": lambda: scan_and_xml(h255),
+        "scan": lambda: nodedev_xml.scan(h255),
+        "xml": lambda: [to_xml(dev, "enriched") for dev in inv.values()],
+        "full128": lambda: scan_and_xml(h128),
+        "floor128": lambda: floor(h128),
+    }
+    if why_not is None:
+        workloads["systool"] = lambda: run_quiet(systool_command(h255, SYSTOOL))
+        workloads["namespace"] = lambda: run_quiet(systool_command(h255, "true"))
+    print(f"measuring {repeat} rounds ...", file=sys.stderr)
+    times = rounds(workloads, repeat)
+    best = {name: min(t) for name, t in times.items()}
+    spread = {name: statistics.median(t) / min(t) for name, t in times.items()}
+
+    t_floor, t_full = best["floor"], best["full"]
+    figures.append(
+        Figure(
+            f"floor: bare loop reading {files:,} files",
+            ms(t_floor),
+            "reference",
+            "1.00x",
+            "-",
+            f"{t_floor / files * 1e6:.2f} us per file opened and read",
+        )
+    )
+    figures.append(
+        Figure(
+            f"scan + enriched XML, {len(docs):,} documents",
+            ms(t_full),
+            "<= 1.2x floor",
+            f"{t_full / t_floor:.2f}x",
+            verdict(t_full <= 1.2 * t_floor),
+            f"{t_full / hosts * 1e6:.1f} us per host; median/best {spread['full']:.2f}; "
+            f"{t_full / best['floor_libvirt']:.2f}x a floor that also checks vport_create "
+            "on every host as libvirt does",
+        )
+    )
+    figures.append(
+        Figure(
+            "  of which: scan alone",
+            ms(best["scan"]),
+            "(breakdown)",
+            f"{best['scan'] / t_floor:.2f}x",
+            "-",
+        )
+    )
+    figures.append(
+        Figure(
+            "  of which: enriched XML alone",
+            ms(best["xml"]),
+            "(breakdown)",
+            f"{best['xml'] / t_floor:.2f}x",
+            "-",
+            f"{best['xml'] / len(docs) * 1e6:.1f} us per document",
+        )
+    )
+    if why_not is None:
+        t_sys = best["systool"] - best["namespace"]
+        figures.append(
+            Figure(
+                "systool -v -c fc_host, scsi_host, fc_vports",
+                ms(t_sys),
+                ">= 1.5x our time",
+                f"{t_sys / t_full:.2f}x",
+                verdict(t_sys >= 1.5 * t_full),
+                f"namespace + bind mount ({ms(best['namespace'])}) subtracted",
+            )
+        )
+    else:
+        figures.append(Figure("systool -v (3 classes)", "-", ">= 1.5x", "-", "SKIP", why_not))
+    t128 = best["full128"]
+    figures.append(
+        Figure(
+            f"scan + XML at 128 -> 255 vHBAs/HBA ({hosts128:,} -> {hosts:,} hosts)",
+            f"{ms(t128)} -> {ms(t_full)}",
+            "<= 2x time",
+            f"{t_full / t128:.2f}x",
+            verdict(t_full <= 2 * t128),
+            f"{t128 / hosts128 * 1e6:.1f} -> {t_full / hosts * 1e6:.1f} us per host; "
+            f"the floor itself: {t_floor / best['floor128']:.2f}x",
+        )
+    )
+
+    # -- list --cap vports, start-up included --------------------------------------------
+    list_cmd = [PY, "-m", "nodedev_xml", "--root", h255, "list", "--cap", "vports"]
+    listed = subprocess.run(
+        list_cmd, capture_output=True, text=True, check=True, env=CHILD_ENV
+    ).stdout.split()
+    t_list = best_of(lambda: run_quiet(list_cmd), max(repeat, 5))
+    figures.append(
+        Figure(
+            "nodedev-xml list --cap vports (process)",
+            ms(t_list),
+            "<= 250 ms",
+            f"{t_list / 0.25:.2f}x",
+            verdict(t_list <= 0.25 and len(listed) == 16),
+            f"{len(listed)} HBAs listed",
+        )
+    )
+
+    # -- validation with the cached schema -------------------------------------------------
+    validate(docs[0])  # compiles and caches the grammar
+    trees_parsed = [parse_xml(doc) for doc in docs]
+
+    def validate_texts() -> None:
+        for doc in docs:
+            validate(doc)
+
+    def validate_trees() -> None:
+        for tree in trees_parsed:
+            validate(tree)
+
+    vtimes = rounds({"text": validate_texts, "tree": validate_trees}, max(repeat, 5))
+    rate_text = len(docs) / min(vtimes["text"])
+    rate_tree = len(docs) / min(vtimes["tree"])
+    figures.append(
+        Figure(
+            f"validate {len(docs):,} parsed documents (RelaxNG)",
+            f"{rate_tree:,.0f} docs/s",
+            ">= 20,000 docs/s",
+            f"{rate_tree / 20000:.2f}x",
+            verdict(rate_tree >= 20000),
+            "validate(element): the cached schema alone",
+        )
+    )
+    figures.append(
+        Figure(
+            f"validate {len(docs):,} documents as text",
+            f"{rate_text:,.0f} docs/s",
+            ">= 20,000 docs/s",
+            f"{rate_text / 20000:.2f}x",
+            verdict(rate_text >= 20000),
+            "validate(str): the hardened parse_xml, then the schema",
+        )
+    )
+
+    # -- peak memory -------------------------------------------------------------------------
+    peak = max(peak_kib(MEMORY_CHILD, h255) for _ in range(3))
+    base = max(peak_kib(MEMORY_BASELINE) for _ in range(3))
+    figures.append(
+        Figure(
+            "peak memory: scan + XML of every device (process)",
+            f"{peak / 1024:.1f} MB",
+            "< 64 MB",
+            f"{peak / 1024 / 64:.2f}x",
+            verdict(peak < 64 * 1024),
+            f"VmHWM, includes the interpreter: {base / 1024:.1f} MB with nodedev_xml and lxml "
+            "imported and nothing scanned",
+        )
+    )
+
+    # -- start-up ----------------------------------------------------------------------------
+    version_cmd = [PY, "-m", "nodedev_xml", "--version"]
+    t_version = best_of(lambda: run_quiet(version_cmd), max(repeat, 10))
+    t_bare = best_of(lambda: run_quiet([PY, "-c", "pass"]), max(repeat, 10))
+    heavy = heavy_imports_of_version()
+    figures.append(
+        Figure(
+            "nodedev-xml --version (process)",
+            ms(t_version),
+            "< 100 ms",
+            f"{t_version / 0.1:.2f}x",
+            verdict(t_version < 0.1 and not heavy),
+            f"python -c pass: {ms(t_bare)}; heavy modules imported: {', '.join(heavy) or 'none'}",
+        )
+    )
+    return figures
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="build the trees in DIR (or reuse the ones built there) and keep them",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=7, metavar="N", help="runs per figure (best of N)"
+    )
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+
+    if args.keep:
+        base = Path(args.keep)
+        base.mkdir(parents=True, exist_ok=True)
+    else:
+        shm = "/dev/shm" if os.path.isdir("/dev/shm") else None  # tmpfs: ext4 is far slower
+        base = Path(tempfile.mkdtemp(prefix="nodedev-xml-bench-", dir=shm))
+    try:
+        trees = build_trees(base)
+        print(machine())
+        print(f"package: {os.path.dirname(nodedev_xml.__file__)}")
+        print(f"trees: {base} (best of {args.repeat}; in-process figures interleaved)")
+        print(f"load average before: {load()}")
+        figures = measure(trees, args.repeat)
+        print(f"load average after:  {load()}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+    print()
+    print_table(figures, args.markdown)
+    return 1 if any(f.verdict == "FAIL" for f in figures) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
