@@ -89,13 +89,10 @@ class _Host:
     devdir: str  # absolute path of the hostN device directory
     vport_dir: str | None = None  # the vport-P:C-N directory a vHBA sits under
     parent_host: int | None = None
+    sh_dir: str = ""  # its scsi_host class directory, hostN/scsi_host/hostN
     fc_dir: str | None = None
     cap: ScsiHost | None = None
     adapter: Adapter | None = None
-
-    @property
-    def sh_dir(self) -> str:
-        return os.path.join(self.devdir, "scsi_host", f"host{self.number}")
 
 
 @dataclass(slots=True)
@@ -144,14 +141,18 @@ class Scanner:
         *,
         label: str | None = None,
         optional: bool = True,
+        may_lack: bool = False,
     ) -> T | None:
         """Read and convert one attribute; ``None`` (and a warning unless it is
-        an optional attribute that is simply absent) when it cannot be used."""
+        an optional attribute that is simply absent) when it cannot be used.
+
+        Any failed read is remembered for :meth:`_lost`, except the absence of an
+        attribute that devices may lack (``may_lack``: it says nothing of the device)."""
         label = label or name
         try:
             raw = self.fs.read(os.path.join(directory, name))
         except FileNotFoundError:
-            if self._failed is None:
+            if self._failed is None and not may_lack:
                 self._failed = errno.ENOENT
             if not optional:
                 self.warn(device, label, "missing")
@@ -229,9 +230,11 @@ class Scanner:
             except OSError as e:
                 self.warn(where, None, f"not a class link ({_errname(e)})")
                 continue
-            resolved = self._resolve(where, cdir, target)
-            if resolved is not None:
+            resolved = os.path.normpath(os.path.join(cdir, target))
+            if resolved.startswith(self._devices) and resolved.isprintable():
                 out.append((name, resolved))
+            else:
+                self._resolve(where, cdir, target)  # says why
         return out
 
     # -- the scan ------------------------------------------------------------
@@ -246,7 +249,7 @@ class Scanner:
             h = hosts.get(int(m[1])) if m is not None else None
             if h is None:
                 continue  # an fc_host without its Scsi_Host: no node device
-            if d != os.path.join(h.devdir, "fc_host", name):
+            if d != f"{h.devdir}{os.sep}fc_host{os.sep}{name}":
                 self.warn(f"/sys/class/fc_host/{name}", None, "not laid out as hostN/fc_host/hostN")
                 continue
             h.fc_dir = d
@@ -257,13 +260,13 @@ class Scanner:
         devices: list[Device] = list(pci_devices.values())
         host_devices: list[Device] = []
         for h in sorted(hosts.values(), key=lambda h: (h.parent_host is not None, h.number)):
-            name = f"scsi_host{h.number}"
             mark = self._begin()
             dev = self._host_device(h, hosts, by_parent, pci_devices)
-            why = self._lost(mark, h.sh_dir)
+            why = self._lost(mark, h.sh_dir) if self._failed is not None else None
             if why is None:
                 host_devices.append(dev)
                 continue
+            name = dev.name
             # Gone while we read it: one warning for the device, not one per file.
             del hosts[h.number]
             self._dropped = True
@@ -292,7 +295,7 @@ class Scanner:
                 where = f"/sys/class/scsi_host/{name}"
                 self.warn(where, None, "not laid out as hostN/scsi_host/hostN")
                 continue
-            h = _Host(number=int(m[1]), devdir=devdir)
+            h = _Host(number=int(m[1]), devdir=devdir, sh_dir=resolved)
             above = os.path.dirname(devdir)
             vm = _VPORT.fullmatch(os.path.basename(above))
             if vm is not None:
@@ -322,8 +325,10 @@ class Scanner:
             ):
                 self.warn(f"/sys/class/fc_vports/{name}", None, "not laid out as vport-H:C-N")
                 continue
-            host_dir = os.path.dirname(vdir)
-            if os.path.basename(host_dir) != f"host{m[1]}":
+            parent = hosts.get(int(m[1]))
+            if parent is None:
+                continue  # its HBA is not in the scan: a vport of no node device
+            if vdir.rpartition(os.sep)[0] != parent.devdir:
                 self.warn(name, None, "vport is not under its parent host")
                 continue
             mark = self._begin()
@@ -334,7 +339,7 @@ class Scanner:
                 wwpn=self.attr(name, resolved, "port_name", values.wwn, optional=False),
                 state=self.attr(name, resolved, "vport_state", values.vport_state, optional=False),
             )
-            why = self._lost(mark, resolved)
+            why = self._lost(mark, resolved) if self._failed is not None else None
             if why is not None:
                 vhbas = [f"scsi_host{h.number}" for h in hosts.values() if h.vport_dir == vdir]
                 if vhbas:
@@ -348,6 +353,12 @@ class Scanner:
                 continue
             if h.vport_dir in gone:
                 del hosts[h.number]  # under a vport that is gone: gone too, already said
+                continue
+            parent = hosts.get(h.parent_host)
+            if parent is not None and h.vport_dir.rpartition(os.sep)[0] != parent.devdir:
+                # Under a directory named like its HBA, not its HBA's: no vHBA of it.
+                self.warn(f"scsi_host{h.number}", None, "left out: not under its HBA's directory")
+                del hosts[h.number]
                 continue
             known = found.get(h.vport_dir)
             if known is None:  # no fc_vports entry: known from the vHBA's own path only
@@ -481,7 +492,8 @@ class Scanner:
             directory = sh_dir if cls == "scsi_host" else fc_dir
             if directory is None:
                 continue
-            model = self.attr(name, directory, attr, values.text_value, label=f"{cls}/{attr}")
+            model = self.attr(name, directory, attr, values.text_value, label=f"{cls}/{attr}",
+                              may_lack=True)  # fmt: skip
             if model:
                 break
         cap = pci_dev.pci if pci_dev is not None else None
@@ -547,7 +559,7 @@ class Scanner:
             else None
         )
         phys_fn = self._pci_link(name, d, "physfn")
-        max_vfs = self.attr(name, d, "sriov_totalvfs", values.uint)
+        max_vfs = self.attr(name, d, "sriov_totalvfs", values.uint, may_lack=True)
         vfs: list[PCIAddress] = []
         for i in range(_VIRTFN_LIMIT):
             vf = self._pci_link(name, d, f"virtfn{i}")
@@ -645,9 +657,16 @@ class Scanner:
             name = f"scsi_{entry}".replace(":", "_")
             rport_name = os.path.basename(os.path.dirname(tdir))
             fc_rport = None
-            if _RPORT.fullmatch(rport_name) and rport_name in rports:
+            rport_dir = rports.get(rport_name) if _RPORT.fullmatch(rport_name) else None
+            if rport_dir is not None and rport_dir != os.path.join(
+                os.path.dirname(tdir), "fc_remote_ports", rport_name
+            ):
+                where = f"/sys/class/fc_remote_ports/{rport_name}"
+                self.warn(where, None, "not laid out as rport-H:C-R/fc_remote_ports/rport-H:C-R")
+                rport_dir = None
+            if rport_dir is not None:
                 mark = self._begin()
-                wwpn = self.attr(name, rports[rport_name], "port_name", values.wwn,
+                wwpn = self.attr(name, rport_dir, "port_name", values.wwn,
                                  label=f"{rport_name}/port_name", optional=False)  # fmt: skip
                 why = self._lost(mark, tdir)
                 if why is not None:  # the target sits under its rport: gone with it
