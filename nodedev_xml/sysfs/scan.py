@@ -304,6 +304,10 @@ class Scanner:
                 if pm is not None and pm[1] == vm[1]:
                     h.vport_dir = above
                     h.parent_host = int(pm[1])
+            elif (pm := _HOST.fullmatch(os.path.basename(above))) is not None:
+                # Kernels before the vport device (RHEL 5 era) put the vHBA's host
+                # straight under the physical one: hostP/hostM.
+                h.parent_host = int(pm[1])
             hosts[h.number] = h
         return hosts
 
@@ -317,12 +321,13 @@ class Scanner:
             m = _VPORT.fullmatch(name)
             classdir = os.path.dirname(resolved)
             vdir = os.path.dirname(classdir)
-            if (
-                m is None
-                or os.path.basename(resolved) != name
-                or os.path.basename(classdir) != "fc_vports"
-                or os.path.basename(vdir) != name
-            ):
+            if m is None or os.path.basename(resolved) != name:
+                vdir = ""
+            elif os.path.basename(classdir) == f"host{m[1]}":
+                vdir = resolved  # the link names the vport device itself, attributes and all
+            elif os.path.basename(classdir) != "fc_vports" or os.path.basename(vdir) != name:
+                vdir = ""
+            if m is None or not vdir:
                 self.warn(f"/sys/class/fc_vports/{name}", None, "not laid out as vport-H:C-N")
                 continue
             parent = hosts.get(int(m[1]))
@@ -349,22 +354,25 @@ class Scanner:
                 continue
             found[vdir] = info
         for h in list(hosts.values()):
-            if h.vport_dir is None or h.parent_host is None:
+            if h.parent_host is None:
                 continue
-            if h.vport_dir in gone:
+            # The vport's directory; a host straight under its HBA (old layout) stands for it.
+            vport_dir = h.vport_dir or h.devdir
+            if vport_dir in gone:
                 del hosts[h.number]  # under a vport that is gone: gone too, already said
                 continue
             parent = hosts.get(h.parent_host)
-            if parent is not None and h.vport_dir.rpartition(os.sep)[0] != parent.devdir:
+            if parent is not None and vport_dir.rpartition(os.sep)[0] != parent.devdir:
                 # Under a directory named like its HBA, not its HBA's: no vHBA of it.
                 self.warn(f"scsi_host{h.number}", None, "left out: not under its HBA's directory")
                 del hosts[h.number]
                 continue
-            known = found.get(h.vport_dir)
+            known = found.get(vport_dir)
             if known is None:  # no fc_vports entry: known from the vHBA's own path only
-                m = _VPORT.fullmatch(os.path.basename(h.vport_dir))
-                known = _VportInfo(h.parent_host, int(m[3]) if m else 0, None, None, None)
-                found[h.vport_dir] = known
+                m = _VPORT.fullmatch(os.path.basename(vport_dir))
+                number = int(m[3]) if m else h.number
+                known = _VportInfo(h.parent_host, number, None, None, None)
+                found[vport_dir] = known
             known.host = h.number
         return found
 
