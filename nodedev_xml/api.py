@@ -6,7 +6,7 @@ import os
 
 from .inventory import Inventory
 from .sysfs.access import FileAccess
-from .sysfs.scan import scan_devices
+from .sysfs.scan import NameEntry, ScanWarning, scan_devices
 
 
 def default_root() -> str:
@@ -22,6 +22,22 @@ def scan(root: str | None = None, *, fs: FileAccess | None = None) -> Inventory:
     root = root if root is not None else default_root()
     devices, warnings = scan_devices(root, fs=fs)
     return Inventory(devices, root=root, warnings=warnings)
+
+
+def list_names(
+    root: str | None = None,
+    caps: frozenset[str] | None = None,
+    *,
+    all_devices: bool = False,
+    fs: FileAccess | None = None,
+) -> tuple[list[NameEntry], list[ScanWarning]]:
+    """What :func:`scan` finds, as ``(name, parent, capability names)``, reading only
+    the attributes that decide which devices have ``caps``; and the warnings.  See
+    :func:`nodedev_xml.sysfs.scan.list_names`."""
+    from .sysfs.scan import list_names as names
+
+    root = root if root is not None else default_root()
+    return names(root, caps, all_devices=all_devices, fs=fs)
 
 
 def enrich(xml: str | bytes, root: str | None = None, *, source: str = "<string>") -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import NodedevXmlError
 from ..inventory import COMPUTER, Inventory
-from ..model import Device
+from ..sysfs.scan import NameEntry
 from .main import EXIT_OK, UsageError, warn
 
 CAPS = ("fc_host", "vports", "scsi_host", "scsi_target", "pci")
@@ -60,44 +60,63 @@ def _caps(args: argparse.Namespace) -> set[str]:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    """Names only: reads just the attributes that decide which devices are listed."""
     wanted = _caps(args)
-    inv = load(args)
-    chosen = [d for d in inv.values() if not wanted or wanted & d.cap_names()]
+    if args.backend == "udev":
+        raise NodedevXmlError("the udev backend reads the live host only; it is not available here")
+    from ..api import list_names
+
+    caps = frozenset(wanted) if wanted else None
+    if caps is None:
+        # Every device: the full scan, with every warning it gives.
+        inv = load(args)
+        entries = [(d.name, d.parent_name, d.cap_names()) for d in inv.values()]
+    else:
+        # JSON prints every capability of a device: it needs them all decided.
+        entries, warnings = list_names(
+            args.root, None if args.json else caps, all_devices=args.tree
+        )
+        if not args.quiet:
+            for w in warnings:
+                warn(str(w))
+    chosen = [e for e in entries if caps is None or e[2] & caps]
     if args.json:
-        json.dump([_summary(d) for d in chosen], sys.stdout, indent=2)
+        data = [{"name": n, "parent": p, "capabilities": sorted(c)} for n, p, c in chosen]
+        json.dump(data, sys.stdout, indent=2)
         sys.stdout.write("\n")
     elif args.tree:
-        keep = {d.name for d in chosen}
-        _print_tree(inv, keep)
+        _print_tree(entries, {e[0] for e in chosen})
     else:
-        for d in chosen:
-            print(d.name)
+        for e in chosen:
+            print(e[0])
     return EXIT_OK
 
 
-def _summary(d: Device) -> dict[str, Any]:
-    return {"name": d.name, "parent": d.parent_name, "capabilities": sorted(d.cap_names())}
-
-
-def _print_tree(inv: Inventory, keep: set[str]) -> None:
+def _print_tree(entries: list[NameEntry], keep: set[str]) -> None:
     """virsh's tree drawing; with a --cap filter, ancestors of kept devices stay."""
+    parents = {name: parent for name, parent, _ in entries}
+    children: dict[str, list[str]] = {}
+    for name, parent, _ in entries:  # as Inventory: a parent that is not a device is the computer
+        children.setdefault(parent if parent in parents else COMPUTER, []).append(name)
     shown = set()
-    for name in keep:
-        n: str | None = name
-        while n is not None and n in inv and n not in shown:
+    for kept in keep:
+        n: str | None = kept
+        while n is not None and n in parents and n not in shown:
             shown.add(n)
-            n = inv[n].parent_name
+            n = parents[n]
     print(COMPUTER)
-    _print_children(inv, COMPUTER, shown, "")
+    _print_children(children, COMPUTER, shown, "")
 
 
-def _print_children(inv: Inventory, name: str, shown: set[str], indent: str) -> None:
-    kids = [c for c in inv.children(name) if c.name in shown]
+def _print_children(
+    children: dict[str, list[str]], name: str, shown: set[str], indent: str
+) -> None:
+    kids = [c for c in children.get(name, ()) if c in shown]
     for i, child in enumerate(kids):
         last = i == len(kids) - 1
         print(f"{indent}  |")
-        print(f"{indent}  +- {child.name}")
-        _print_children(inv, child.name, shown, indent + ("    " if last else "  | "))
+        print(f"{indent}  +- {child}")
+        _print_children(children, child, shown, indent + ("    " if last else "  | "))
 
 
 def cmd_dumpxml(args: argparse.Namespace) -> int:

@@ -53,6 +53,11 @@ from .pciids import PCIIds
 
 T = TypeVar("T")
 
+#: One device of a names-only listing: its name, its parent's name, its capability names.
+NameEntry = tuple[str, str | None, frozenset[str]]
+#: Every capability name :meth:`Device.cap_names` gives a scanned device.
+ALL_CAPS = frozenset({"fc_host", "vports", "scsi_host", "scsi_target", "pci"})
+
 # Numbers as the kernel prints them (%u): no sign, no leading zero, so that no two
 # spellings ("host5", "host05") name one device.
 _N = r"(0|[1-9][0-9]{0,8})"
@@ -66,6 +71,10 @@ _VIRTFN_LIMIT = 4096
 
 #: Attributes naming the card's model, by driver: qla2xxx, lpfc, then the FC transport's own.
 _MODEL_ATTRS = (("scsi_host", "model_name"), ("scsi_host", "modelname"), ("fc_host", "model"))
+#: Warning labels of the fc_host attributes read for every host (built once, not per host).
+_FC_STATE, _FC_TYPE, _FC_ID, _FC_SPEED, _FC_SYM = (
+    f"fc_host/{a}" for a in ("port_state", "port_type", "port_id", "speed", "symbolic_name")
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,9 +128,11 @@ class Scanner:
         # errno of the first failed read since _begin(): a failure may mean the device is gone
         self._failed: int | None = None
         self._dropped = False  # a host or vport was left out after the vport lists were built
+        self._names_only = False  # names(): skip reads that decide nothing
         self.root = os.path.abspath(self.root)
         self._sys = os.path.join(self.root, "sys")
         self._devices = os.path.join(self._sys, "devices") + os.sep
+        self._root_slash = self.root.rstrip(os.sep) + os.sep
 
     # -- small helpers -------------------------------------------------------
 
@@ -130,6 +141,8 @@ class Scanner:
 
     def sys_path(self, abspath: str) -> str:
         """The path as libvirt prints it: ``/sys/devices/…`` relative to the root."""
+        if abspath.startswith(self._root_slash):  # normalized paths inside the root
+            return abspath[len(self._root_slash) - 1 :]
         return "/" + os.path.relpath(abspath, self.root)
 
     def attr(
@@ -148,24 +161,23 @@ class Scanner:
 
         Any failed read is remembered for :meth:`_lost`, except the absence of an
         attribute that devices may lack (``may_lack``: it says nothing of the device)."""
-        label = label or name
         try:
-            raw = self.fs.read(os.path.join(directory, name))
+            raw = self.fs.read(f"{directory}/{name}")
         except FileNotFoundError:
             if self._failed is None and not may_lack:
                 self._failed = errno.ENOENT
             if not optional:
-                self.warn(device, label, "missing")
+                self.warn(device, label or name, "missing")
             return None
         except OSError as e:
             if self._failed is None:
                 self._failed = e.errno or errno.EIO
-            self.warn(device, label, f"unreadable ({_errname(e)})")
+            self.warn(device, label or name, f"unreadable ({_errname(e)})")
             return None
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            self.warn(device, label, "not UTF-8 text")
+            self.warn(device, label or name, "not UTF-8 text")
             return None
         if text.endswith("\n"):
             text = text[:-1]
@@ -174,7 +186,7 @@ class Scanner:
             return convert(text)
         except ValueError as e:
             shown = text if len(text) <= 40 else text[:37] + "..."
-            self.warn(device, label, f"{shown!r}: {e}")
+            self.warn(device, label or name, f"{shown!r}: {e}")
             return None
 
     def _begin(self) -> int:
@@ -196,7 +208,7 @@ class Scanner:
     def _resolve(self, where: str, link_dir: str, target: str) -> str | None:
         """A link's target as text, if it stays inside ``sys/devices`` and is printable
         (it becomes a ``<path>``); else a warning and ``None``.  Nothing is followed."""
-        resolved = os.path.normpath(os.path.join(link_dir, target))
+        resolved = _join_link(link_dir, target)
         if not resolved.startswith(self._devices):
             self.warn(where, None, "link points outside sys/devices; not followed")
             return None
@@ -223,14 +235,14 @@ class Scanner:
         for name in sorted(names):
             where = f"/sys/class/{cls}/{name}"
             try:
-                target = self.fs.readlink(os.path.join(cdir, name))
+                target = self.fs.readlink(f"{cdir}/{name}")
             except FileNotFoundError:
                 self.warn(where, None, "vanished during the scan")  # removed while we listed
                 continue
             except OSError as e:
                 self.warn(where, None, f"not a class link ({_errname(e)})")
                 continue
-            resolved = os.path.normpath(os.path.join(cdir, target))
+            resolved = _join_link(cdir, target)
             if resolved.startswith(self._devices) and resolved.isprintable():
                 out.append((name, resolved))
             else:
@@ -244,6 +256,77 @@ class Scanner:
             raise SysfsError(f"{self.root}: no sys/ directory here (not a sysfs root)")
         hosts = self._find_hosts()
         vports = self._find_vports(hosts)
+        self._link_fc_hosts(hosts)
+        by_parent = _by_parent(vports)
+        pci_devices = self._pci_devices(hosts)
+        devices: list[Device] = list(pci_devices.values())
+        host_devices: list[Device] = []
+        for h in _host_order(hosts):
+            dev = self._host_or_drop(h, hosts, vports, by_parent, pci_devices)
+            if dev is not None:
+                host_devices.append(dev)
+        devices.extend(self._link_up(host_devices, by_parent))
+        devices.extend(self._targets(hosts))
+        return devices
+
+    def names(self, caps: frozenset[str] | None, all_devices: bool = False) -> list[NameEntry]:
+        """The devices :meth:`run` finds, as ``(name, parent, capability names)``,
+        reading only the attributes that decide membership (see :func:`list_names`)."""
+        if not os.path.isdir(self._sys):
+            raise SysfsError(f"{self.root}: no sys/ directory here (not a sysfs root)")
+        decided = ALL_CAPS if caps is None else caps & ALL_CAPS
+        everything = caps is None or all_devices
+        self._names_only = True
+        out: list[NameEntry] = []
+        hosts = self._find_hosts()
+        vports = self._find_vports(hosts)
+        self._link_fc_hosts(hosts)
+        by_parent = _by_parent(vports)
+        if everything or "pci" in decided:
+            out.extend(self._pci_names(hosts, decided))
+        need_fc = "fc_host" in decided
+        host_entries: list[tuple[NameEntry, int | None]] = []
+        for h in _host_order(hosts):
+            name = f"scsi_host{h.number}"
+            if not self.fs.exists(h.sh_dir + os.sep):
+                # Unreachable: read it as the full scan does, for the same verdict and warnings.
+                dev = self._host_or_drop(h, hosts, vports, by_parent, {})
+                if dev is not None:
+                    entry = (name, dev.parent_name, dev.cap_names() & decided)
+                    host_entries.append((entry, h.parent_host))
+                continue
+            fc_dir = h.fc_dir
+            cap_names = {"scsi_host"}
+            if fc_dir is not None and need_fc:
+                before = self._failed
+                wwnn, wwpn, usable = self._fc_wwns(name, fc_dir)
+                self._failed = before
+                if not usable:
+                    fc_dir = None
+                elif wwnn is not None and wwpn is not None:
+                    cap_names.add("fc_host")
+            if by_parent.get(h.number) or self._vport_capable(fc_dir, h.sh_dir):
+                cap_names.add("vports")
+            if h.parent_host is not None:
+                parent = f"scsi_host{h.parent_host}"
+            else:
+                parent = self._parent_of(h.devdir, hosts, {})[0]
+            host_entries.append(((name, parent, frozenset(cap_names) & decided), h.parent_host))
+        # As _link_up: a vHBA whose HBA is not in the scan goes too.
+        kept = {entry[0] for entry, _ in host_entries}
+        for entry, phys in host_entries:
+            if phys is not None and f"scsi_host{phys}" not in kept:
+                self.warn(entry[0], None, f"left out: its HBA scsi_host{phys} is not in the scan")
+                continue
+            out.append(entry)
+        if everything or "scsi_target" in decided:
+            targets = self._targets(hosts)
+            out.extend((d.name, d.parent_name, d.cap_names() & decided) for d in targets)
+        if not everything:
+            out = [e for e in out if e[2]]
+        return out
+
+    def _link_fc_hosts(self, hosts: dict[int, _Host]) -> None:
         for name, d in self.class_entries("fc_host"):
             m = _HOST.fullmatch(name)
             h = hosts.get(int(m[1])) if m is not None else None
@@ -253,58 +336,59 @@ class Scanner:
                 self.warn(f"/sys/class/fc_host/{name}", None, "not laid out as hostN/fc_host/hostN")
                 continue
             h.fc_dir = d
-        by_parent: dict[int, list[_VportInfo]] = {}
-        for v in sorted(vports.values(), key=lambda v: (v.parent_host, v.number)):
-            by_parent.setdefault(v.parent_host, []).append(v)
-        pci_devices = self._pci_devices(hosts)
-        devices: list[Device] = list(pci_devices.values())
-        host_devices: list[Device] = []
-        for h in sorted(hosts.values(), key=lambda h: (h.parent_host is not None, h.number)):
-            mark = self._begin()
-            dev = self._host_device(h, hosts, by_parent, pci_devices)
-            why = self._lost(mark, h.sh_dir) if self._failed is not None else None
-            if why is None:
-                host_devices.append(dev)
-                continue
-            name = dev.name
-            # Gone while we read it: one warning for the device, not one per file.
-            del hosts[h.number]
-            self._dropped = True
-            vdir = h.vport_dir
-            vport = vports.get(vdir) if vdir is not None else None
-            if vdir is not None and vport is not None and not self.fs.exists(vdir + os.sep):
-                vport.gone = True  # deleted with its vport: off its HBA's list too
-                why += f", with its vport {os.path.basename(vdir)}"
-            self.warn(name, None, why)
-        devices.extend(self._link_up(host_devices, by_parent))
-        devices.extend(self._targets(hosts))
-        return devices
+
+    def _host_or_drop(
+        self,
+        h: _Host,
+        hosts: dict[int, _Host],
+        vports: dict[str, _VportInfo],
+        by_parent: dict[int, list[_VportInfo]],
+        pci_devices: dict[str, Device],
+    ) -> Device | None:
+        """The host's device; ``None`` (and one warning) when it is gone or unreachable."""
+        mark = self._begin()
+        dev = self._host_device(h, hosts, by_parent, pci_devices)
+        why = self._lost(mark, h.sh_dir) if self._failed is not None else None
+        if why is None:
+            return dev
+        name = dev.name
+        # Gone while we read it: one warning for the device, not one per file.
+        del hosts[h.number]
+        self._dropped = True
+        vdir = h.vport_dir
+        vport = vports.get(vdir) if vdir is not None else None
+        if vdir is not None and vport is not None and not self.fs.exists(vdir + os.sep):
+            vport.gone = True  # deleted with its vport: off its HBA's list too
+            why += f", with its vport {os.path.basename(vdir)}"
+        self.warn(name, None, why)
+        return None
+
+    def _vport_capable(self, fc_dir: str | None, sh_dir: str) -> bool:
+        """vport-capable as libvirt decides: a vport_create in fc_host, else in scsi_host."""
+        return (fc_dir is not None and self.fs.exists(f"{fc_dir}/vport_create")) or self.fs.exists(
+            f"{sh_dir}/vport_create"
+        )
 
     def _find_hosts(self) -> dict[int, _Host]:
         hosts: dict[int, _Host] = {}
         for name, resolved in self.class_entries("scsi_host"):
             m = _HOST.fullmatch(name)
-            classdir = os.path.dirname(resolved)
-            devdir = os.path.dirname(classdir)
-            if (
-                m is None
-                or os.path.basename(resolved) != name
-                or os.path.basename(classdir) != "scsi_host"
-                or os.path.basename(devdir) != name
-            ):
+            # resolved is normalized (no "." or "..", no trailing "/"), and a class
+            # entry's name holds no "/": the layout is checked and cut as text.
+            if m is None or not resolved.endswith(f"/{name}/scsi_host/{name}"):
                 where = f"/sys/class/scsi_host/{name}"
                 self.warn(where, None, "not laid out as hostN/scsi_host/hostN")
                 continue
+            devdir = resolved[: -len(name) - 11]  # less "/scsi_host/hostN"
             h = _Host(number=int(m[1]), devdir=devdir, sh_dir=resolved)
-            above = os.path.dirname(devdir)
-            vm = _VPORT.fullmatch(os.path.basename(above))
+            above = devdir.rpartition("/")[0]
+            vm = _VPORT.fullmatch(above.rpartition("/")[2])
             if vm is not None:
-                parent_dir = os.path.dirname(above)
-                pm = _HOST.fullmatch(os.path.basename(parent_dir))
+                pm = _HOST.fullmatch(above.rpartition("/")[0].rpartition("/")[2])
                 if pm is not None and pm[1] == vm[1]:
                     h.vport_dir = above
                     h.parent_host = int(pm[1])
-            elif (pm := _HOST.fullmatch(os.path.basename(above))) is not None:
+            elif (pm := _HOST.fullmatch(above.rpartition("/")[2])) is not None:
                 # Kernels before the vport device (RHEL 5 era) put the vHBA's host
                 # straight under the physical one: hostP/hostM.
                 h.parent_host = int(pm[1])
@@ -319,14 +403,13 @@ class Scanner:
         gone: set[str] = set()
         for name, resolved in self.class_entries("fc_vports"):
             m = _VPORT.fullmatch(name)
-            classdir = os.path.dirname(resolved)
-            vdir = os.path.dirname(classdir)
-            if m is None or os.path.basename(resolved) != name:
-                vdir = ""
-            elif os.path.basename(classdir) == f"host{m[1]}":
+            vdir = ""  # resolved is normalized: the layout is checked and cut as text
+            if m is None:
+                pass
+            elif resolved.endswith(f"/host{m[1]}/{name}"):
                 vdir = resolved  # the link names the vport device itself, attributes and all
-            elif os.path.basename(classdir) != "fc_vports" or os.path.basename(vdir) != name:
-                vdir = ""
+            elif resolved.endswith(f"/{name}/fc_vports/{name}"):
+                vdir = resolved[: -len(name) - 11]  # less "/fc_vports/vport-H:C-N"
             if m is None or not vdir:
                 self.warn(f"/sys/class/fc_vports/{name}", None, "not laid out as vport-H:C-N")
                 continue
@@ -335,6 +418,10 @@ class Scanner:
                 continue  # its HBA is not in the scan: a vport of no node device
             if vdir.rpartition(os.sep)[0] != parent.devdir:
                 self.warn(name, None, "vport is not under its parent host")
+                continue
+            if self._names_only and self.fs.exists(resolved + os.sep):
+                # Reachable, so never lost: its names and state are not needed.
+                found[vdir] = _VportInfo(int(m[1]), int(m[3]), None, None, None)
                 continue
             mark = self._begin()
             info = _VportInfo(
@@ -379,6 +466,14 @@ class Scanner:
     def _fc_host(self, name: str, fc_dir: str) -> tuple[FCHost | None, bool]:
         """The host's ``fc_host`` capability (``None`` without both names), and
         whether its directory can be read at all."""
+        wwnn, wwpn, usable = self._fc_wwns(name, fc_dir)
+        if wwnn is None or wwpn is None:
+            return None, usable
+        return self._fc_rest(name, fc_dir, wwnn, wwpn), True
+
+    def _fc_wwns(self, name: str, fc_dir: str) -> tuple[WWN | None, WWN | None, bool]:
+        """The fc_host's two names (the second is not read without the first), and
+        whether its directory can be read at all."""
         before = self._failed
         self._failed = None
         wwnn = self.attr(name, fc_dir, "node_name", values.wwn, label="fc_host/node_name",
@@ -387,28 +482,26 @@ class Scanner:
         if failed is not None and not self.fs.exists(fc_dir + os.sep):
             # The whole fc_host directory is unreachable: one warning, no further reads.
             self.warnings[-1] = replace(self.warnings[-1], attribute="fc_host")
-            return None, False
+            return None, None, False
         if wwnn is None:
-            return None, True  # no fc_host without its names; port_name would not help
+            return None, None, True  # no fc_host without its names; port_name would not help
         wwpn = self.attr(name, fc_dir, "port_name", values.wwn, label="fc_host/port_name",
                          optional=False)  # fmt: skip
-        if wwpn is None:
-            return None, True
+        return wwnn, wwpn, True
+
+    def _fc_rest(self, name: str, fc_dir: str, wwnn: WWN, wwpn: WWN) -> FCHost:
         fabric = self.attr(name, fc_dir, "fabric_name", values.wwn, label="fc_host/fabric_name")
-
-        def get(attr: str, conv: Callable[[str], T | None]) -> T | None:
-            return self.attr(name, fc_dir, attr, conv, label=f"fc_host/{attr}")
-
+        attr = self.attr
         return FCHost(
             wwnn=wwnn,
             wwpn=wwpn,
             fabric_wwn=fabric if fabric is not None and fabric.is_fabric else None,
-            port_state=get("port_state", values.port_state),
-            port_type=get("port_type", values.port_type),
-            port_id=get("port_id", values.port_id),
-            speed=get("speed", values.speed),
-            symbolic_name=get("symbolic_name", values.text_value),
-        ), True
+            port_state=attr(name, fc_dir, "port_state", values.port_state, label=_FC_STATE),
+            port_type=attr(name, fc_dir, "port_type", values.port_type, label=_FC_TYPE),
+            port_id=attr(name, fc_dir, "port_id", values.port_id, label=_FC_ID),
+            speed=attr(name, fc_dir, "speed", values.speed, label=_FC_SPEED),
+            symbolic_name=attr(name, fc_dir, "symbolic_name", values.text_value, label=_FC_SYM),
+        )
 
     def _host_device(
         self,
@@ -426,10 +519,7 @@ class Scanner:
             fc, usable = self._fc_host(name, fc_dir)
             if not usable:
                 fc_dir = None
-        # vport-capable as libvirt decides: a vport_create in fc_host, else in scsi_host.
-        capable = (
-            fc_dir is not None and self.fs.exists(os.path.join(fc_dir, "vport_create"))
-        ) or self.fs.exists(os.path.join(sh_dir, "vport_create"))
+        capable = self._vport_capable(fc_dir, sh_dir)
         vport_ops = None
         vports_cap = None
         mine = vports.get(h.number, [])
@@ -518,8 +608,8 @@ class Scanner:
 
     # -- PCI -----------------------------------------------------------------
 
-    def _pci_devices(self, hosts: dict[int, _Host]) -> dict[str, Device]:
-        """The PCI functions the physical hosts sit under, with their bridges."""
+    def _pci_dirs(self, hosts: dict[int, _Host]) -> dict[str, str]:
+        """The PCI functions the physical hosts sit under, with their bridges: by name."""
         dirs: dict[str, str] = {}
         for h in hosts.values():
             if h.parent_host is not None:
@@ -532,6 +622,11 @@ class Scanner:
                         break
                     dirs[addr.node_name] = d
                 d = os.path.dirname(d)
+        return dirs
+
+    def _pci_devices(self, hosts: dict[int, _Host]) -> dict[str, Device]:
+        """The PCI functions the physical hosts sit under, with their bridges."""
+        dirs = self._pci_dirs(hosts)
         if self.pci_ids is None:
             self.pci_ids = PCIIds.for_root(self.root)
         out: dict[str, Device] = {}
@@ -544,15 +639,47 @@ class Scanner:
                 continue
             cap = dev.pci
             if cap is None or cap.vendor_id is None or cap.product_id is None:
-                # libvirt requires both ids; a document without them is no node device.
-                # Said once, with the attribute's own warning.
-                for i in range(mark, len(self.warnings)):
-                    w = self.warnings[i]
-                    if w.attribute in ("vendor", "device"):
-                        self.warnings[i] = replace(w, message=f"{w.message}; device left out")
+                self._left_out(mark)
                 continue
             out[node_name] = dev
         return out
+
+    def _left_out(self, mark: int) -> None:
+        """libvirt requires both PCI ids; a document without them is no node device.
+        Said once, with the attribute's own warning."""
+        for i in range(mark, len(self.warnings)):
+            w = self.warnings[i]
+            if w.attribute in ("vendor", "device"):
+                self.warnings[i] = replace(w, message=f"{w.message}; device left out")
+
+    def _pci_names(self, hosts: dict[int, _Host], decided: frozenset[str]) -> list[NameEntry]:
+        """:meth:`_pci_devices` for names: only the two ids that decide membership are read."""
+        dirs = self._pci_dirs(hosts)
+        out: list[NameEntry] = []
+        caps = frozenset({"pci"}) & decided
+        for node_name in sorted(dirs):
+            d = dirs[node_name]
+            mark = self._begin()
+            vendor_id = self.attr(node_name, d, "vendor", values.hex_id, optional=False)
+            product_id = self.attr(node_name, d, "device", values.hex_id, optional=False)
+            why = self._lost(mark, d)
+            if why is not None:
+                self.warn(node_name, None, why)
+                continue
+            if vendor_id is None or product_id is None:
+                self._left_out(mark)
+                continue
+            out.append((node_name, self._pci_parent(d, dirs), caps))
+        return out
+
+    def _pci_parent(self, d: str, known: dict[str, str]) -> str:
+        up = os.path.dirname(d)
+        while up.startswith(self._devices):
+            paddr = PCIAddress.match(os.path.basename(up))
+            if paddr is not None and paddr.node_name in known:
+                return paddr.node_name
+            up = os.path.dirname(up)
+        return "computer"
 
     def _pci_device(self, name: str, d: str, known: dict[str, str]) -> Device:
         addr = PCIAddress.parse(os.path.basename(d))
@@ -578,14 +705,7 @@ class Scanner:
         if phys_fn is None and (vfs or max_vfs):
             virt_functions = VirtFunctions(max_count=max_vfs or None, addresses=tuple(vfs))
         driver = self._driver(name, d)
-        parent = "computer"
-        up = os.path.dirname(d)
-        while up.startswith(self._devices):
-            paddr = PCIAddress.match(os.path.basename(up))
-            if paddr is not None and paddr.node_name in known:
-                parent = paddr.node_name
-                break
-            up = os.path.dirname(up)
+        parent = self._pci_parent(d, known)
         cap = PCI(
             address=addr,
             class_code=class_code,
@@ -672,6 +792,8 @@ class Scanner:
                 where = f"/sys/class/fc_remote_ports/{rport_name}"
                 self.warn(where, None, "not laid out as rport-H:C-R/fc_remote_ports/rport-H:C-R")
                 rport_dir = None
+            if rport_dir is not None and self._names_only and self.fs.exists(tdir + os.sep):
+                rport_dir = None  # reachable, so never lost; the rport's name is not needed
             if rport_dir is not None:
                 mark = self._begin()
                 wwpn = self.attr(name, rport_dir, "port_name", values.wwn,
@@ -732,6 +854,35 @@ def _vport_entries(infos: list[_VportInfo], names: set[str] | None) -> tuple[Vpo
     return tuple(out)
 
 
+def _by_parent(vports: dict[str, _VportInfo]) -> dict[int, list[_VportInfo]]:
+    by_parent: dict[int, list[_VportInfo]] = {}
+    for v in sorted(vports.values(), key=lambda v: (v.parent_host, v.number)):
+        by_parent.setdefault(v.parent_host, []).append(v)
+    return by_parent
+
+
+def _host_order(hosts: dict[int, _Host]) -> list[_Host]:
+    """Physical hosts first, then vHBAs; by number."""
+    return sorted(hosts.values(), key=lambda h: (h.parent_host is not None, h.number))
+
+
+def _join_link(link_dir: str, target: str) -> str:
+    """``normpath(join(link_dir, target))`` for a normalized ``link_dir``.  The kernel's
+    own class links, ``../../devices/…`` with no ``.`` or empty component, are joined
+    as text, which gives normpath's result without its cost; anything else goes
+    through normpath."""
+    rest = target[5:]  # "/devices/…" after "../.."
+    if (
+        target.startswith("../../")
+        and len(rest) > 1
+        and "/." not in rest
+        and "//" not in rest
+        and not rest.endswith("/")
+    ):
+        return link_dir.rsplit("/", 2)[0] + rest
+    return os.path.normpath(os.path.join(link_dir, target))
+
+
 def _target_key(name: str) -> tuple[int, ...]:
     m = _TARGET.fullmatch(name)
     return (int(m[1]), int(m[2]), int(m[3])) if m else (-1,)
@@ -756,3 +907,27 @@ def scan_devices(
     scanner = Scanner(root=root, fs=fs or OSFileAccess(), pci_ids=pci_ids)
     devices = scanner.run()
     return devices, scanner.warnings
+
+
+def list_names(
+    root: str = "/",
+    caps: frozenset[str] | None = None,
+    *,
+    all_devices: bool = False,
+    fs: FileAccess | None = None,
+) -> tuple[list[NameEntry], list[ScanWarning]]:
+    """The devices :func:`scan_devices` finds, as ``(name, parent, capability names)``
+    in the same order, reading only what decides membership; and the warnings.
+
+    With ``caps`` ``None``: every device with all its capability names.  Else the
+    devices with at least one of ``caps``, their names limited to ``caps``; with
+    ``all_devices`` every device all the same (the tree needs their ancestors).
+    The attributes read: ``vports`` and ``scsi_host`` need none (``vport_create``
+    is looked for, as libvirt does); ``fc_host`` reads ``node_name`` and
+    ``port_name``; ``pci`` (and ``all_devices`` or ``caps=None``) the PCI ids.  A
+    device whose directory cannot be reached is read as the full scan reads it, so
+    that it is left out with the same warning.  Other warnings the full scan gives
+    for attributes read here are given too; those for attributes not read are not."""
+    scanner = Scanner(root=root, fs=fs or OSFileAccess())
+    entries = scanner.names(caps, all_devices)
+    return entries, scanner.warnings

@@ -1,0 +1,99 @@
+"""The names-only listing behind ``list --cap``: the same answer as the full scan,
+for every capability and for the tree, reading only what decides membership."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+
+import pytest
+from conftest import FIXTURES, scenarios
+from hypothesis import given
+from hypothesis import strategies as st
+from test_properties import CardSpec, build, card_specs
+
+import nodedev_xml as nx
+from nodedev_xml.cli import main
+from nodedev_xml.inventory import COMPUTER, Inventory
+from nodedev_xml.sysfs.access import CountingFileAccess
+from nodedev_xml.sysfs.scan import ALL_CAPS, list_names
+
+CAPS = sorted(ALL_CAPS)
+
+
+def reference_tree(inv: Inventory, cap: str) -> str:
+    """The tree ``list --tree --cap CAP`` printed from the full scan's inventory."""
+    keep = {d.name for d in inv.with_cap(cap)}
+    shown: set[str] = set()
+    for name in keep:
+        n: str | None = name
+        while n is not None and n in inv and n not in shown:
+            shown.add(n)
+            n = inv[n].parent_name
+    lines = [COMPUTER]
+
+    def walk(name: str, indent: str) -> None:
+        kids = [c for c in inv.children(name) if c.name in shown]
+        for i, child in enumerate(kids):
+            lines.extend([f"{indent}  |", f"{indent}  +- {child.name}"])
+            walk(child.name, indent + ("    " if i == len(kids) - 1 else "  | "))
+
+    walk(COMPUTER, "")
+    return "\n".join(lines) + "\n"
+
+
+def check_same_answer(root: str, capsys: pytest.CaptureFixture[str] | None = None) -> None:
+    inv = nx.scan(root)
+    full = [(d.name, d.parent_name, d.cap_names()) for d in inv.values()]
+    assert list_names(root)[0] == full
+    for cap in CAPS:
+        wanted = frozenset({cap})
+        listed, _ = list_names(root, wanted)
+        assert [n for n, _, _ in listed] == [d.name for d in inv.with_cap(cap)]
+        assert listed == [(n, p, c & wanted) for n, p, c in full if cap in c]
+        everything, _ = list_names(root, wanted, all_devices=True)
+        assert everything == [(n, p, c & wanted) for n, p, c in full]
+        if capsys is None:
+            continue
+        assert main(["-q", "--root", root, "list", "--cap", cap]) == 0
+        assert capsys.readouterr().out.split() == [d.name for d in inv.with_cap(cap)]
+        assert main(["-q", "--root", root, "list", "--tree", "--cap", cap]) == 0
+        assert capsys.readouterr().out == reference_tree(inv, cap)
+        assert main(["-q", "--root", root, "list", "--json", "--cap", cap]) == 0
+        assert json.loads(capsys.readouterr().out) == [
+            {"name": d.name, "parent": d.parent_name, "capabilities": sorted(d.cap_names())}
+            for d in inv.with_cap(cap)
+        ]
+
+
+@pytest.mark.parametrize("scenario", scenarios())
+def test_names_only_listing_equals_the_full_scan(
+    scenario: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    check_same_answer(str(FIXTURES / scenario), capsys)
+
+
+@given(
+    cards=st.lists(card_specs, max_size=3),
+    first_host=st.integers(min_value=0, max_value=40),
+    ahci=st.booleans(),
+)
+def test_names_only_listing_equals_the_full_scan_on_any_host(
+    cards: list[CardSpec], first_host: int, ahci: bool
+) -> None:
+    with tempfile.TemporaryDirectory() as root:
+        build(root, first_host, cards, ahci)
+        check_same_answer(root)
+
+
+@pytest.mark.parametrize("scenario", scenarios())
+def test_list_vports_reads_no_attribute(scenario: str) -> None:
+    root = str(FIXTURES / scenario)
+    fs = CountingFileAccess()
+    listed, warnings = list_names(root, frozenset({"vports"}), fs=fs)
+    assert fs.counts["read"] == 0
+    assert [n for n, _, _ in listed] == [d.name for d in nx.scan(root).with_cap("vports")]
+    assert warnings == []
+    fs = CountingFileAccess()
+    list_names(root, frozenset({"scsi_host"}), fs=fs)
+    assert fs.counts["read"] == 0
