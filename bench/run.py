@@ -54,7 +54,7 @@ CHILD_ENV = {
 
 import nodedev_xml  # noqa: E402
 from nodedev_xml.testing import build_benchmark_host  # noqa: E402
-from nodedev_xml.validate import validate  # noqa: E402
+from nodedev_xml.validation import validate  # noqa: E402
 from nodedev_xml.xml.document import to_xml  # noqa: E402
 from nodedev_xml.xml.safe import parse_xml  # noqa: E402
 

@@ -12,8 +12,6 @@ imported on first use.
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
@@ -33,7 +31,7 @@ if TYPE_CHECKING:
     from .model import Device
     from .pciaddr import PCIAddress
     from .sysfs.scan import ScanWarning
-    from .validate import validate
+    from .validation import validate
     from .wwn import WWN
     from .xml.create import vhba_create_xml
     from .xml.document import from_xml, to_xml
@@ -47,7 +45,7 @@ _LAZY = {
     "Inventory": "nodedev_xml.inventory",
     "Device": "nodedev_xml.model",
     "ScanWarning": "nodedev_xml.sysfs.scan",
-    "validate": "nodedev_xml.validate",
+    "validate": "nodedev_xml.validation",
     "from_xml": "nodedev_xml.xml.document",
     "to_xml": "nodedev_xml.xml.document",
     "vhba_create_xml": "nodedev_xml.xml.create",
@@ -84,22 +82,3 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
-
-
-#: Lazy names that are also the name of the submodule defining them (``validate``).
-_SUBMODULE_NAMED_ALIKE = frozenset(n for n, m in _LAZY.items() if m == f"{__name__}.{n}")
-
-
-class _Package(types.ModuleType):
-    """The package's module type.  Importing a submodule binds it on the package
-    under its own name, which would hide the lazy function of that name
-    (``nodedev_xml.validate`` would become the module once anything imported
-    ``nodedev_xml.validate``): for those names, the function is bound instead."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _SUBMODULE_NAMED_ALIKE and isinstance(value, types.ModuleType):
-            value = getattr(value, name)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

@@ -31,7 +31,7 @@ from typing import Final
 
 from lxml import etree
 
-from nodedev_xml.validate import schema_path
+from nodedev_xml.validation import schema_path
 from nodedev_xml.xml.safe import parse_file
 
 __all__ = [

@@ -32,7 +32,7 @@ from lxml import etree
 import nodedev_xml as nx
 from nodedev_xml.sysfs.access import MAX_ATTR_BYTES, FileAccess, OSFileAccess
 from nodedev_xml.testing import FcHost, PciFunction, RemotePort, SysfsBuilder, Vport
-from nodedev_xml.validate import validate  # not nx.validate: see the report on shadowing
+from nodedev_xml.validation import validate  # not nx.validate: see the report on shadowing
 from nodedev_xml.xml.document import to_xml
 
 PROFILES = ("enriched", "libvirt")

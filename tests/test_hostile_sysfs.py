@@ -46,7 +46,7 @@ import nodedev_xml as nx
 from nodedev_xml.cli import main
 from nodedev_xml.model import FCHost
 from nodedev_xml.sysfs.access import MAX_ATTR_BYTES, OSFileAccess
-from nodedev_xml.validate import validate
+from nodedev_xml.validation import validate
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -276,8 +276,8 @@ def test_default_devices_enrich_from_a_matching_sysfs(default_conn: Any, mirror_
 
 def test_default_devices_enrichment_is_valid(default_conn: Any, mirror_root: Path) -> None:
     reason = _enrich_available()
-    if reason is None and importlib.util.find_spec("nodedev_xml.validate") is None:
-        reason = "nodedev_xml.validate is not implemented yet (no nodedev_xml/validate.py)"
+    if reason is None and importlib.util.find_spec("nodedev_xml.validation") is None:
+        reason = "nodedev_xml.validation is not implemented yet (no nodedev_xml/validate.py)"
     if reason:
         pytest.skip(reason)
     for xml in _listed(default_conn).values():

@@ -17,7 +17,7 @@ from lxml import etree
 from strategies_xml import PROFILE_NAMES, devices, mutated_devices
 
 from nodedev_xml.errors import ValidationError, XMLInputError
-from nodedev_xml.validate import (
+from nodedev_xml.validation import (
     PROFILES,
     compiled_relaxng,
     compiled_xsd,

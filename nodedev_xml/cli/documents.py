@@ -51,7 +51,7 @@ def expand(patterns: list[str]) -> tuple[list[str], list[str]]:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from ..validate import validate
+    from ..validation import validate
     from ..xml.safe import parse_xml, read_xml_source
 
     files, missing = expand(args.files)

@@ -31,7 +31,7 @@ def _typed(value: Any, xsd_type: Any) -> Any:
 
 def to_json_data(root: etree._Element, profile: str = "enriched") -> dict[str, Any]:
     """The decoded document (a JSON-ready dict); the document must be valid."""
-    from ..validate import compiled_xsd
+    from ..validation import compiled_xsd
 
     tree: Any = root  # xmlschema reads lxml trees; its stubs name only ElementTree's
     data = compiled_xsd(profile).decode(tree, value_hook=_typed, use_location_hints=False)
