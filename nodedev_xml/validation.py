@@ -18,6 +18,7 @@ nodedev_xml`` stays fast) and cached.  Both report every problem with its line.
 from __future__ import annotations
 
 import copy
+import functools
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -48,9 +49,6 @@ _SCHEMA_DIR: Final = Path(__file__).resolve().parent / "schemas"
 _RNG_FILES: Final = {"enriched": "nodedev.rng", "libvirt": "nodedev-libvirt.rng"}
 _XSD_FILES: Final = {"enriched": "nodedev.xsd", "libvirt": "nodedev-libvirt.xsd"}
 
-_cache_lock = threading.Lock()
-_rng_cache: dict[str, tuple[etree.RelaxNG, threading.Lock]] = {}
-_xsd_cache: dict[str, xmlschema.XMLSchema11] = {}
 
 
 def schema_path(name: str) -> Path:
@@ -75,19 +73,12 @@ def _check_profile(profile: str) -> None:
         raise ValueError(f"unknown profile {profile!r}: expected 'enriched' or 'libvirt'")
 
 
+@functools.cache
 def _relaxng_entry(profile: str) -> tuple[etree.RelaxNG, threading.Lock]:
-    entry = _rng_cache.get(profile)
-    if entry is None:
-        _check_profile(profile)
-        with _cache_lock:
-            entry = _rng_cache.get(profile)
-            if entry is None:
-                # The schema is the package's own (trusted) file; include hrefs resolve
-                # relative to it.
-                grammar = etree.RelaxNG(file=str(schema_path(_RNG_FILES[profile])))
-                entry = (grammar, threading.Lock())
-                _rng_cache[profile] = entry
-    return entry
+    _check_profile(profile)
+    # The schema is the package's own (trusted) file; include hrefs resolve relative to it.
+    grammar = etree.RelaxNG(file=str(schema_path(_RNG_FILES[profile])))
+    return grammar, threading.Lock()
 
 
 def compiled_relaxng(profile: str = "enriched") -> etree.RelaxNG:
@@ -95,19 +86,13 @@ def compiled_relaxng(profile: str = "enriched") -> etree.RelaxNG:
     return _relaxng_entry(profile)[0]
 
 
+@functools.cache
 def compiled_xsd(profile: str = "enriched") -> xmlschema.XMLSchema11:
     """The XML Schema 1.1 of ``profile`` (loaded on first use, then cached)."""
-    schema = _xsd_cache.get(profile)
-    if schema is None:
-        _check_profile(profile)
-        import xmlschema  # lazy: a heavy import, needed only here
+    _check_profile(profile)
+    import xmlschema  # lazy: a heavy import, needed only here
 
-        with _cache_lock:
-            schema = _xsd_cache.get(profile)
-            if schema is None:
-                schema = xmlschema.XMLSchema11(str(schema_path(_XSD_FILES[profile])))
-                _xsd_cache[profile] = schema
-    return schema
+    return xmlschema.XMLSchema11(str(schema_path(_XSD_FILES[profile])))
 
 
 def _root_of(xml: str | bytes | etree._Element | etree._ElementTree, source: str) -> etree._Element:
