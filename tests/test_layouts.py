@@ -65,3 +65,17 @@ def test_old_kernels_put_the_vhba_host_straight_under_its_hba(tmp_path: Path) ->
     assert [v.name for v in hba.vports.vports] == [vhba]
     for dev in inv.values():
         nx.validate(nx.to_xml(dev, "enriched"))
+
+
+def test_absolute_class_links_are_taken_inside_the_root(tmp_path: Path) -> None:
+    """A fake root made with absolute links (ln -s /sys/devices/...) reads as a chroot would."""
+    qla_host(tmp_path)
+    before = nx.scan(str(tmp_path))
+    for cls in ("scsi_host", "fc_host", "fc_vports"):
+        for link in (tmp_path / "sys" / "class" / cls).iterdir():
+            target = (link.parent / os.readlink(link)).resolve()
+            link.unlink()
+            link.symlink_to("/" + str(target.relative_to(tmp_path)))
+    after = nx.scan(str(tmp_path))
+    assert after.warnings == ()
+    assert dict(after) == dict(before)

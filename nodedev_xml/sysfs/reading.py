@@ -128,8 +128,12 @@ class SysfsReader:
 
     def _resolve(self, where: str, link_dir: str, target: str) -> str | None:
         """A link's target as text, if it stays inside ``sys/devices`` and is printable
-        (it becomes a ``<path>``); else a warning and ``None``.  Nothing is followed."""
-        resolved = _join_link(link_dir, target)
+        (it becomes a ``<path>``); else a warning and ``None``.  Nothing is followed.
+        An absolute target is taken inside the root, as a chroot would take it."""
+        if target.startswith("/"):
+            resolved = os.path.normpath(os.path.join(self.root, target.lstrip("/")))
+        else:
+            resolved = _join_link(link_dir, target)
         if not resolved.startswith(self._devices):
             self.warn(where, None, "link points outside sys/devices; not followed")
             return None
@@ -163,11 +167,11 @@ class SysfsReader:
             except OSError as e:
                 self.warn(where, None, f"not a class link ({errname(e)})")
                 continue
-            resolved = _join_link(cdir, target)
-            if resolved.startswith(self._devices) and resolved.isprintable():
+            resolved: str | None = _join_link(cdir, target)
+            if not (resolved and resolved.startswith(self._devices) and resolved.isprintable()):
+                resolved = self._resolve(where, cdir, target)  # an absolute link, or says why not
+            if resolved is not None:
                 out.append((name, resolved))
-            else:
-                self._resolve(where, cdir, target)  # says why
         return out
 
 
