@@ -80,16 +80,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_enrich(args: argparse.Namespace) -> int:
-    from ..xml.enrich import enrich_document, find_device
-    from ..xml.safe import parse_xml, read_xml_source
+    from ..xml.enrich import enrich_matching
+    from ..xml.safe import read_xml_source
     from .devices import load
 
     data, source = read_xml_source(args.file)
-    inv = load(args)
-    if find_device(parse_xml(data, source=source), inv) is None and not args.quiet:
+    text, found = enrich_matching(data, load(args), source=source)
+    if found is None and not args.quiet:
         print(f"{PROG}: warning: {source}: no such device under {args.root}; nothing added",
               file=sys.stderr)  # fmt: skip
-    sys.stdout.write(enrich_document(data, inv, source=source))
+    sys.stdout.write(text)
     return EXIT_OK
 
 

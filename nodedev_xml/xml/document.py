@@ -34,10 +34,14 @@ def to_xml(device: Device, profile: str = "enriched") -> str:
         _emit_device(out, device, prof)
     except codec.NeedsTree:
         # Verbatim XML inside: lay the tree out with lxml itself.
-        root = to_element(device, prof)
-        etree.indent(root, space="  ")
-        return etree.tostring(root, encoding="unicode") + "\n"
+        return serialize(to_element(device, prof))
     return out.getvalue()
+
+
+def serialize(root: El) -> str:
+    """An element as this library prints documents: indented two spaces, a final newline."""
+    etree.indent(root, space="  ")
+    return etree.tostring(root, encoding="unicode") + "\n"
 
 
 def _emit_device(out: codec.Out, device: Device, profile: Profile) -> None:

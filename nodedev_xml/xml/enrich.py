@@ -14,6 +14,7 @@ from ..model import Device, ScsiHost
 from ..wwn import WWN
 from . import codec
 from .codec import El
+from .document import serialize
 from .safe import parse_xml
 
 
@@ -24,17 +25,23 @@ def enrich_document(xml: str | bytes, inventory: Inventory, *, source: str = "<s
     (host numbers are not stable across reboots; names of ports are).  A
     document whose device is not found, or has nothing to add, is returned as is.
     """
+    return enrich_matching(xml, inventory, source=source)[0]
+
+
+def enrich_matching(
+    xml: str | bytes, inventory: Inventory, *, source: str = "<string>"
+) -> tuple[str, Device | None]:
+    """:func:`enrich_document`, and the scanned device it matched (``None``: none)."""
     root = parse_xml(xml, source=source)  # refuses bad bytes before we decode them
     text = xml.decode("utf-8-sig") if isinstance(xml, bytes) else xml
     found = find_device(root, inventory)
     scsi = root.find("capability[@type='scsi_host']")
     if found is None or scsi is None or found.scsi_host is None:
-        return text
+        return text, found
     fixed = _normalize_wwns(scsi)
     if not _add_enrichment(scsi, found.scsi_host) and not fixed:
-        return text
-    etree.indent(root, space="  ")
-    return etree.tostring(root, encoding="unicode") + "\n"
+        return text, found
+    return serialize(root), found
 
 
 def find_device(root: El, inventory: Inventory) -> Device | None:
@@ -141,8 +148,7 @@ def strip_document(xml: str | bytes, *, source: str = "<string>") -> str:
             removed = True
     if not removed:
         return text
-    etree.indent(root, space="  ")
-    return etree.tostring(root, encoding="unicode") + "\n"
+    return serialize(root)
 
 
 def _remove(el: El) -> None:
