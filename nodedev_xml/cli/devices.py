@@ -9,10 +9,9 @@ import sys
 from typing import Any
 
 from ..inventory import COMPUTER, Inventory
-from ..sysfs.scan import NameEntry
+from ..sysfs.scan import LIST_CAPS, NameEntry
 from .main import EXIT_OK, UsageError, warn
 
-CAPS = ("fc_host", "vports", "scsi_host", "scsi_target", "pci")
 #: What libvirt's node-device names are made of (it replaces everything else by _).
 NAME = re.compile(r"[A-Za-z0-9_]{1,255}")
 
@@ -20,7 +19,7 @@ NAME = re.compile(r"[A-Za-z0-9_]{1,255}")
 def register(sub: Any) -> None:
     p = sub.add_parser("list", help="device names, one a line (like virsh nodedev-list)")
     p.add_argument("--cap", action="append", metavar="CAP",
-                   help=f"only devices with this capability: {', '.join(CAPS)} "
+                   help=f"only devices with this capability: {', '.join(LIST_CAPS)} "
                         "(repeat or comma-separate for several)")  # fmt: skip
     p.add_argument("--tree", action="store_true", help="show the device hierarchy")
     p.add_argument("--json", action="store_true", help="JSON: name, parent and capabilities")
@@ -49,10 +48,10 @@ def _caps(args: argparse.Namespace) -> set[str]:
     wanted: set[str] = set()
     for item in args.cap or ():
         wanted.update(c.strip() for c in item.split(",") if c.strip())
-    unknown = wanted - set(CAPS)
+    unknown = wanted - set(LIST_CAPS)
     if unknown:
         bad = sorted(unknown)[0]
-        raise UsageError(f"unknown capability {bad!r}; expected one of {', '.join(CAPS)}")
+        raise UsageError(f"unknown capability {bad!r}; expected one of {', '.join(LIST_CAPS)}")
     return wanted
 
 

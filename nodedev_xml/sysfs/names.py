@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 
-from ..errors import SysfsError
 from . import values
 from .hosts import HostInfo, HostReader, group_by_parent, host_order
 from .pci import PCIReader
@@ -12,8 +11,10 @@ from .targets import TargetReader
 
 #: One device of a names-only listing: its name, its parent's name, its capability names.
 NameEntry = tuple[str, str | None, frozenset[str]]
-#: Every capability name :meth:`Device.cap_names` gives a scanned device.
-ALL_CAPS = frozenset({"fc_host", "vports", "scsi_host", "scsi_target", "pci"})
+#: Every capability name :meth:`Device.cap_names` gives a scanned device, in the
+#: order the command line lists them.
+LIST_CAPS = ("fc_host", "vports", "scsi_host", "scsi_target", "pci")
+ALL_CAPS = frozenset(LIST_CAPS)
 
 
 class NameLister(HostReader, PCIReader, TargetReader):
@@ -22,8 +23,7 @@ class NameLister(HostReader, PCIReader, TargetReader):
     def names(self, caps: frozenset[str] | None, all_devices: bool = False) -> list[NameEntry]:
         """The devices :meth:`run` finds, as ``(name, parent, capability names)``,
         reading only the attributes that decide membership (see :func:`list_names`)."""
-        if not os.path.isdir(self._sys):
-            raise SysfsError(f"{self.root}: no sys/ directory here (not a sysfs root)")
+        self.require_sysfs()
         decided = ALL_CAPS if caps is None else caps & ALL_CAPS
         everything = caps is None or all_devices
         self._names_only = True

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from ..errors import SysfsError
 from .access import FileAccess, OSFileAccess
 from .pciids import PCIIds
 
@@ -141,6 +142,11 @@ class SysfsReader:
             self.warn(where, None, f"link target {target!r} is not printable text")
             return None
         return resolved
+
+    def require_sysfs(self) -> None:
+        """Raise :class:`SysfsError` unless the root holds a ``sys/`` directory."""
+        if not os.path.isdir(self._sys):
+            raise SysfsError(f"{self.root}: no sys/ directory here (not a sysfs root)")
 
     def class_entries(self, cls: str) -> list[tuple[str, str]]:
         """``(entry name, resolved absolute target)`` of ``/sys/class/<cls>``.

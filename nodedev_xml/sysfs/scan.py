@@ -26,25 +26,29 @@ targets), :mod:`.names` (the names-only listing); :class:`Scanner` combines them
 
 from __future__ import annotations
 
-import os
-
-from ..errors import SysfsError
 from ..model import Device
 from .access import FileAccess, OSFileAccess
 from .hosts import group_by_parent, host_order
-from .names import ALL_CAPS, NameEntry, NameLister
+from .names import ALL_CAPS, LIST_CAPS, NameEntry, NameLister
 from .pciids import PCIIds
 from .reading import ScanWarning
 
-__all__ = ["ALL_CAPS", "NameEntry", "ScanWarning", "Scanner", "list_names", "scan_devices"]
+__all__ = [
+    "ALL_CAPS",
+    "LIST_CAPS",
+    "NameEntry",
+    "ScanWarning",
+    "Scanner",
+    "list_names",
+    "scan_devices",
+]
 
 
 class Scanner(NameLister):
     """One scan of one root.  Use :func:`scan_devices`; this class holds its state."""
 
     def run(self) -> list[Device]:
-        if not os.path.isdir(self._sys):
-            raise SysfsError(f"{self.root}: no sys/ directory here (not a sysfs root)")
+        self.require_sysfs()
         hosts = self._find_hosts()
         vports = self._find_vports(hosts)
         self._link_fc_hosts(hosts)
