@@ -190,17 +190,6 @@ def tag_of(el: El) -> str:
     return el.tag if isinstance(el.tag, str) else ""
 
 
-def sub(parent: El, tag: str, text: str | None = None, **attrs: str) -> El:
-    el: El = etree.SubElement(parent, tag, attrs)
-    if text is not None:
-        el.text = text
-    return el
-
-
-def cap_el(parent: El, type_: str, **attrs: str) -> El:
-    return sub(parent, "capability", type=type_, **attrs)
-
-
 def source_of(el: El) -> str:
     url = el.getroottree().docinfo.URL
     return url if url else "<string>"
@@ -463,10 +452,7 @@ _ADDR_KEYS = ("domain", "bus", "slot", "function")
 # -- scsi_host ---------------------------------------------------------------
 
 
-def emit_scsi_host(out: Out | El, cap: ScsiHost, profile: Profile) -> None:
-    """``<capability type='scsi_host'>``; ``out`` may also be an lxml parent element."""
-    if isinstance(out, etree._Element):
-        out = TreeOut(out)
+def emit_scsi_host(out: Out, cap: ScsiHost, profile: Profile) -> None:
     out.cap("scsi_host")
     if cap.host is not None:
         out.leaf("host", str(cap.host))

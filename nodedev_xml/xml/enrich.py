@@ -100,7 +100,7 @@ def _normalize_wwns(scsi: El) -> bool:
 def _add_enrichment(scsi: El, cap: ScsiHost) -> bool:
     """Insert what ``cap`` enriches into libvirt's scsi_host element; True if anything."""
     scratch = etree.Element("device")
-    codec.emit_scsi_host(scratch, cap, "enriched")
+    codec.emit_scsi_host(codec.TreeOut(scratch), cap, "enriched")
     ours = scratch[0]
     added = False
     fc = scsi.find("capability[@type='fc_host']")
