@@ -16,11 +16,13 @@ from .caps import (
     Vports,
 )
 from .device import Device, Parent
+from .request import CreateRequest
 
 __all__ = [
     "PCI",
     "Adapter",
     "Capability",
+    "CreateRequest",
     "Device",
     "FCHost",
     "FCRemotePort",

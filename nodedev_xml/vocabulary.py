@@ -1,0 +1,96 @@
+"""One home for nodedev-xml's names and lists of allowed values.
+
+Every layer takes these from here: the profiles, the document kinds and the
+schema file of each, the capability names the command lists, what the
+enrichment adds, and libvirt's node-device naming rules.  This module imports
+nothing of the package, so that any layer may use it (``docs/design.md``).
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+# -- profiles ----------------------------------------------------------------
+
+Profile = Literal["enriched", "libvirt"]
+#: The XML profiles: ``enriched`` (the default) and ``libvirt`` (what libvirt prints).
+PROFILES: Final[tuple[Profile, ...]] = ("enriched", "libvirt")
+DEFAULT_PROFILE: Final[Profile] = "enriched"
+
+
+def check_profile(profile: str) -> Profile:
+    """``profile`` as a :data:`Profile`; :class:`ValueError` for anything else."""
+    if profile == "enriched" or profile == "libvirt":
+        return profile
+    expected = " or ".join(repr(p) for p in PROFILES)
+    raise ValueError(f"unknown profile {profile!r}: expected {expected}")
+
+
+# -- document kinds and their schemas ----------------------------------------
+
+DocumentKind = Literal["device", "create"]
+#: ``device``: a node device as libvirt prints it; ``create``: what
+#: ``virsh nodedev-create`` takes (no name, a parent HBA, the vHBA's own names).
+DOCUMENT_KINDS: Final[tuple[DocumentKind, ...]] = ("device", "create")
+
+SchemaLanguage = Literal["rng", "xsd"]
+#: The schema languages: RelaxNG (lxml) and XML Schema 1.1 (xmlschema).
+SCHEMA_LANGUAGES: Final[tuple[SchemaLanguage, ...]] = ("rng", "xsd")
+
+#: The stem of the schema file of each (document kind, profile), in ``nodedev_xml/schemas/``.
+SCHEMA_STEMS: Final[dict[tuple[DocumentKind, Profile], str]] = {
+    ("device", "enriched"): "nodedev",
+    ("device", "libvirt"): "nodedev-libvirt",
+}
+
+
+def schema_file(profile: Profile, language: SchemaLanguage, kind: DocumentKind = "device") -> str:
+    """The file name of the grammar for ``kind`` documents of ``profile`` in ``language``."""
+    try:
+        stem = SCHEMA_STEMS[kind, profile]
+    except KeyError:
+        raise ValueError(f"no {profile} grammar for {kind} documents") from None
+    return f"{stem}.{language}"
+
+
+# -- capability names ----------------------------------------------------------
+
+#: The capability names ``list --cap`` takes, in the order the command shows them;
+#: ``fc_host`` and ``vports`` are libvirt's pseudo-capabilities of a ``scsi_host``.
+LIST_CAPS: Final[tuple[str, ...]] = ("fc_host", "vports", "scsi_host", "scsi_target", "pci")
+ALL_CAPS: Final[frozenset[str]] = frozenset(LIST_CAPS)
+
+# -- the enrichment ----------------------------------------------------------
+
+#: ``fc_host`` children only the enriched profile prints, in document order.
+ENRICHED_FC_HOST_FIELDS: Final[tuple[str, ...]] = (
+    "port_state",
+    "port_type",
+    "port_id",
+    "speed",
+    "symbolic_name",
+)
+#: Capability types only the enriched profile prints (inside ``scsi_host``).
+ENRICHED_CAPABILITIES: Final[tuple[str, ...]] = ("vports", "phys_hba")
+#: Elements only the enriched profile prints (inside ``scsi_host``).
+ENRICHED_ELEMENTS: Final[tuple[str, ...]] = ("adapter",)
+
+# -- libvirt's node-device names ---------------------------------------------
+
+#: libvirt's name for the root of the node-device tree.
+COMPUTER: Final = "computer"
+
+
+def scsi_host_name(host: int) -> str:
+    """``scsi_host5`` for the Scsi_Host ``host5``."""
+    return f"scsi_host{host}"
+
+
+def scsi_target_name(host: int, channel: int, target: int) -> str:
+    """``scsi_target5_0_1`` for the SCSI target ``target5:0:1``."""
+    return f"scsi_target{host}_{channel}_{target}"
+
+
+def pci_name(domain: int, bus: int, slot: int, function: int) -> str:
+    """``pci_0000_04_00_1`` for the PCI function ``0000:04:00.1``."""
+    return f"pci_{domain:04x}_{bus:02x}_{slot:02x}_{function:x}"
