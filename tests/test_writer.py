@@ -32,7 +32,13 @@ def test_writes_the_string_replacing_what_was_there(root: Path) -> None:
 
 @pytest.mark.parametrize(
     "where",
-    ["/etc/hostname", "{root}/sys/../outside", "{root}/sys//devices/x", "sys/devices/x", "{root}/x"],
+    [
+        "/etc/hostname",
+        "{root}/sys/../outside",
+        "{root}/sys//devices/x",
+        "sys/devices/x",
+        "{root}/x",
+    ],
 )
 def test_refuses_paths_outside_the_roots_sys(root: Path, where: str) -> None:
     with pytest.raises(OSError) as e:

@@ -6,8 +6,8 @@ at a fake root or at the kernel emulator of :mod:`nodedev_xml.testing`, and so
 that a write is confined exactly as reads are: the path must lie inside the
 root's ``sys/``, spelled without ``.``/``..`` or doubled separators, and the
 attribute file is opened ``O_NOFOLLOW`` (in sysfs an attribute is never a
-symbolic link) and never created; like `echo >` it truncates.  Errors are ``OSError`` with the kernel's
-``errno`` kept, for the caller to word.
+symbolic link) and never created; like ``echo >`` it truncates.  Errors are
+``OSError`` with the kernel's ``errno`` kept, for the caller to word.
 """
 
 from __future__ import annotations
