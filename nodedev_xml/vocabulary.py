@@ -20,7 +20,7 @@ DEFAULT_PROFILE: Final[Profile] = "enriched"
 
 def check_profile(profile: str) -> Profile:
     """``profile`` as a :data:`Profile`; :class:`ValueError` for anything else."""
-    if profile == "enriched" or profile == "libvirt":
+    if profile in PROFILES:
         return profile
     expected = " or ".join(repr(p) for p in PROFILES)
     raise ValueError(f"unknown profile {profile!r}: expected {expected}")
