@@ -1,0 +1,137 @@
+"""libvirt's own node-device driver, run on a fake root: the judge of the ``libvirt`` profile.
+
+:func:`run_libvirtd` starts Debian's ``libvirtd`` with only its node-device
+driver, in a private mount namespace where the fake root's ``sys/`` is
+bind-mounted on ``/sys``, and asks it (through ``virsh``) for the device list,
+the tree and every device's document.  libudev checks that a device directory
+lies on sysfs (``fstatfs`` must report ``SYSFS_MAGIC``), which a directory on
+ext4 or tmpfs does not; the small preload ``sysfsmagic.c`` beside this file,
+compiled on first use, reports the magic for paths under ``/sys``.
+
+Everything it needs (root, ``unshare``, ``libvirtd`` with the node-device
+driver, ``virsh``, a C compiler) is checked first: :func:`unavailable` says
+what is missing, for a test to skip with that reason.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import tempfile
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+NODEDEV_DRIVER = Path(
+    "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_nodedev.so"
+)
+#: How long libvirtd may take to enumerate a tree (it does so in a thread after start-up).
+SETTLE_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class LibvirtView:
+    """What libvirt's node-device driver printed for one root."""
+
+    names: list[str]  # ``virsh nodedev-list``, in virsh's order
+    tree: str  # ``virsh nodedev-list --tree``
+    documents: dict[str, str]  # name -> ``virsh nodedev-dumpxml NAME``
+    log: str  # libvirtd's own log
+
+
+def unavailable() -> str | None:
+    """Why the oracle cannot run on this machine, or ``None`` when it can."""
+    if os.geteuid() != 0:
+        return "libvirtd on a fake root needs root (a private mount namespace)"
+    for tool in ("libvirtd", "virsh", "unshare", "mount"):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed (Debian: libvirt-daemon, libvirt-clients)"
+    if not NODEDEV_DRIVER.exists():
+        return f"{NODEDEV_DRIVER} is missing (Debian: libvirt-daemon)"
+    if shutil.which("cc") is None and shutil.which("gcc") is None:
+        return "no C compiler for the sysfs-magic preload (Debian: gcc)"
+    return None
+
+
+@functools.cache
+def _preload() -> Path:
+    out = Path(tempfile.mkdtemp(prefix="nodedev-xml-oracle-")) / "sysfsmagic.so"
+    cc = shutil.which("cc") or "gcc"
+    subprocess.run(
+        [cc, "-shared", "-fPIC", "-O2", "-o", str(out), str(HERE / "sysfsmagic.c"), "-ldl"],
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+# Runs inside the private mount namespace: mount, start, wait for the list to
+# settle, print everything as NUL-separated records, stop.
+_SCRIPT = textwrap.dedent(
+    r"""
+    set -eu
+    work=$1; root=$2; settle=$3
+    mount --bind "$root/sys" /sys
+    LIBVIRT_DRIVER_DIR="$work/drivers" LD_PRELOAD="$work/sysfsmagic.so" \
+        libvirtd -f "$work/libvirtd.conf" >"$work/libvirtd.log" 2>&1 &
+    pid=$!
+    trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
+    uri="nodedev:///system?socket=$work/run/libvirt-sock"
+    end=$(( $(date +%s) + ${settle%.*} ))
+    until virsh -q -c "$uri" nodedev-list >/dev/null 2>&1; do
+        [ "$(date +%s)" -lt "$end" ] || { echo "libvirtd did not start" >&2; exit 3; }
+        sleep 0.1
+    done
+    # Enumeration runs in a thread: wait until the count holds still for a second.
+    last=-1; still=0
+    while [ $still -lt 10 ]; do
+        n=$(virsh -q -c "$uri" nodedev-list | wc -l)
+        if [ "$n" = "$last" ]; then still=$((still + 1)); else still=0; last=$n; fi
+        [ "$(date +%s)" -lt "$end" ] || break
+        sleep 0.1
+    done
+    virsh -q -c "$uri" nodedev-list > "$work/names"
+    virsh -q -c "$uri" nodedev-list --tree > "$work/tree"
+    mkdir -p "$work/xml"
+    while read -r name; do
+        [ -n "$name" ] && virsh -q -c "$uri" nodedev-dumpxml "$name" > "$work/xml/$name.xml"
+    done < "$work/names"
+    """
+)
+
+
+def run_libvirtd(root: str | os.PathLike[str]) -> LibvirtView:
+    """libvirt's node-device driver's view of the fake root ``root`` (a directory holding
+    ``sys/``).  Raises :class:`RuntimeError` with libvirtd's log when it fails."""
+    why = unavailable()
+    if why is not None:
+        raise RuntimeError(why)
+    root = os.path.abspath(root)
+    with tempfile.TemporaryDirectory(prefix="nodedev-xml-libvirtd-") as tmp:
+        work = Path(tmp)
+        (work / "drivers").mkdir()
+        (work / "drivers" / NODEDEV_DRIVER.name).symlink_to(NODEDEV_DRIVER)
+        (work / "run").mkdir()
+        shutil.copy(_preload(), work / "sysfsmagic.so")
+        (work / "libvirtd.conf").write_text(
+            f'unix_sock_dir = "{work}/run"\nauth_unix_rw = "none"\nauth_unix_ro = "none"\n'
+        )
+        done = subprocess.run(
+            [
+                *("unshare", "-m", "--propagation", "private", "bash", "-c", _SCRIPT),
+                *("oracle", str(work), root, str(int(SETTLE_SECONDS))),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=SETTLE_SECONDS + 60,
+            stdin=subprocess.DEVNULL,
+        )
+        log = (work / "libvirtd.log").read_text() if (work / "libvirtd.log").exists() else ""
+        if done.returncode != 0:
+            raise RuntimeError(f"libvirtd on {root} failed: {done.stderr.strip()}\n{log}")
+        names = [n for n in (work / "names").read_text().splitlines() if n.strip()]
+        documents = {n: (work / "xml" / f"{n}.xml").read_text() for n in names}
+        return LibvirtView(names, (work / "tree").read_text(), documents, log)
