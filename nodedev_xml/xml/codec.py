@@ -292,12 +292,12 @@ def emit_fc_host(out: Out, cap: FCHost, profile: Profile) -> None:
     out.close()
 
 
-def parse_fc_host(el: El) -> FCHost | None:
-    """``None`` for a create document's bare ``<capability type='fc_host'/>``."""
+def parse_fc_host(el: El) -> FCHost:
     wwnn = opt_value(el, "wwnn", WWN.parse_strict, WWN_WHAT)
     wwpn = opt_value(el, "wwpn", WWN.parse_strict, WWN_WHAT)
     if wwnn is None and wwpn is None:
-        return None
+        # libvirt's parser would make names up here; only a create document may leave them out
+        raise fail(el, "fc_host lacks <wwnn> and <wwpn>; expected both in a device document")
     if wwnn is None or wwpn is None:
         raise fail(el, "fc_host has only one of <wwnn> and <wwpn>; expected both")
     return FCHost(
@@ -454,15 +454,11 @@ _ADDR_KEYS = ("domain", "bus", "slot", "function")
 
 def emit_scsi_host(out: Out, cap: ScsiHost, profile: Profile) -> None:
     out.cap("scsi_host")
-    if cap.host is not None:
-        out.leaf("host", str(cap.host))
+    out.leaf("host", str(cap.host))
     if cap.unique_id is not None:
         out.leaf("unique_id", str(cap.unique_id))
     if cap.fc_host is not None:
         emit_fc_host(out, cap.fc_host, profile)
-    elif cap.fc_host_requested:
-        out.cap("fc_host")
-        out.close()
     if cap.vport_ops is not None:
         emit_vport_ops(out, cap.vport_ops, profile)
     if cap.vports is not None:
@@ -475,13 +471,13 @@ def emit_scsi_host(out: Out, cap: ScsiHost, profile: Profile) -> None:
 
 
 def parse_scsi_host(el: El) -> ScsiHost:
+    if el.find("host") is None:  # libvirt's parser wants it too, but in a create document
+        raise fail(el, "scsi_host lacks <host>; expected its host number")
     fc_host = vport_ops = vports = phys_hba = None
-    requested = False
     for c in el.iterfind("capability"):
         kind = c.get("type")
         if kind == "fc_host":
             fc_host = parse_fc_host(c)
-            requested = fc_host is None
         elif kind == "vport_ops":
             vport_ops = parse_vport_ops(c)
         elif kind == "vports":
@@ -493,14 +489,13 @@ def parse_scsi_host(el: El) -> ScsiHost:
                           "vport_ops, vports or phys_hba")  # fmt: skip
     adapter = el.find("adapter")
     return ScsiHost(
-        host=opt_value(el, "host", uint, "a host number"),
+        host=req_value(el, "host", uint, "a host number"),
         unique_id=opt_value(el, "unique_id", uint, "a number"),
         fc_host=fc_host,
         vport_ops=vport_ops,
         vports=vports,
         phys_hba=phys_hba,
         adapter=_nonempty(parse_adapter(adapter)) if adapter is not None else None,
-        fc_host_requested=requested,
     )
 
 
