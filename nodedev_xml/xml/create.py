@@ -28,8 +28,8 @@ from ..model import CreateRequest, Parent
 from ..model.request import parent_ways
 from ..wwn import WWN
 from . import codec
-from .codec import El
 from .document import emit_parent, from_xml, parse_parent
+from .out import El, TextOut
 
 
 def _wwn(name: str, value: WWN | str | None) -> WWN | None:
@@ -122,7 +122,7 @@ def create_request_to_xml(req: CreateRequest) -> str:
     declaration, a final newline): ``<parent>`` if given, then
     ``scsi_host`` holding ``fc_host`` with the vHBA's names, or a bare
     ``<capability type='fc_host'/>`` for libvirt to generate them."""
-    out = codec.TextOut()
+    out = TextOut()
     out.open("device")
     if req.parent is not None:
         emit_parent(out, req.parent)

@@ -26,7 +26,8 @@ from ..model import (
 from ..vocabulary import DOCUMENT_KINDS
 from ..wwn import WWN
 from . import codec
-from .codec import El, Profile
+from .codec import Profile
+from .out import El, NeedsTree, Out, TextOut, TreeOut
 
 
 def _check_profile(profile: str) -> Profile:
@@ -38,7 +39,7 @@ def _check_profile(profile: str) -> Profile:
 def to_element(device: Device, profile: str = "enriched") -> El:
     """The ``<device>`` element of ``device`` in ``profile``."""
     prof = _check_profile(profile)
-    out = codec.TreeOut()
+    out = TreeOut()
     _emit_device(out, device, prof)
     assert out.root is not None
     return out.root
@@ -47,10 +48,10 @@ def to_element(device: Device, profile: str = "enriched") -> El:
 def to_xml(device: Device, profile: str = "enriched") -> str:
     """The device as libvirt node-device XML (indented, no XML declaration)."""
     prof = _check_profile(profile)
-    out = codec.TextOut()
+    out = TextOut()
     try:
         _emit_device(out, device, prof)
-    except codec.NeedsTree:
+    except NeedsTree:
         # Verbatim XML inside: lay the tree out with lxml itself.
         return serialize(to_element(device, prof))
     return out.getvalue()
@@ -62,7 +63,7 @@ def serialize(root: El) -> str:
     return etree.tostring(root, encoding="unicode") + "\n"
 
 
-def _emit_device(out: codec.Out, device: Device, profile: Profile) -> None:
+def _emit_device(out: Out, device: Device, profile: Profile) -> None:
     out.open("device")
     if device.name:
         out.leaf("name", device.name)
@@ -83,7 +84,7 @@ def _emit_device(out: codec.Out, device: Device, profile: Profile) -> None:
     out.close()
 
 
-def emit_parent(out: codec.Out, p: Parent) -> None:
+def emit_parent(out: Out, p: Parent) -> None:
     """``<parent>``: the name as text, the WWNs as attributes."""
     attrs: dict[str, str] = {}
     if p.wwnn is not None:
@@ -95,7 +96,7 @@ def emit_parent(out: codec.Out, p: Parent) -> None:
     out.leaf("parent", p.name, attrs)
 
 
-def _emit_cap(out: codec.Out, cap: Capability, profile: Profile) -> None:
+def _emit_cap(out: Out, cap: Capability, profile: Profile) -> None:
     if isinstance(cap, ScsiHost):
         codec.emit_scsi_host(out, cap, profile)
     elif isinstance(cap, ScsiTarget):
