@@ -145,8 +145,8 @@ def create_request_from_xml(xml: str | bytes, *, source: str = "<string>") -> Cr
     ``<wwpn>`` count; ``<name>``, ``<path>``, ``<driver>``, ``<host>``,
     ``<unique_id>``, ``phys_hba``, ``<adapter>`` and the ``fc_host``'s other
     children are ignored, so a vHBA's dumped document (either profile) can be
-    fed back.  What libvirt would refuse, or
-    resolve silently by priority, is refused.
+    fed back.  What libvirt would refuse, or resolve silently by priority, is
+    refused.
 
     Raises :class:`XMLInputError` naming ``source`` and the line: for unsafe or
     malformed XML, a root other than ``<device>``, a ``<parent>`` that names the
