@@ -13,6 +13,8 @@ from lxml import etree
 
 from nodedev_xml.cli import main
 from nodedev_xml.schemadocs import REGENERATE, build_reference, generate_markdown
+from nodedev_xml.schemadocs.grammar import RNG_NS, GrammarIndex
+from nodedev_xml.schemadocs.variants import VariantFinder
 
 DOCS = REPO / "docs" / "schema.md"
 GOLDEN = REPO / "tests" / "golden"
@@ -154,6 +156,43 @@ def test_recursive_and_shared_defines_terminate(tmp_path: Path) -> None:
     assert any("recursion" in note for note in items["node"].notes)
     assert items["node/extra/@label"].see == "node/@label"
     assert items["node/note"].profile == "enriched"  # inside an enrichment define
+
+
+KINDS_RNG = """<grammar xmlns="http://relaxng.org/ns/structure/1.0"
+     datatypeLibrary="http://www.w3.org/2001/XMLSchema-datatypes">
+  <start><element name="doc">
+    <element name="cap"><ref name="cap.kinds"/></element>
+    <element name="dev"><attribute name="type"><choice>
+      <value>dev</value><value>link</value></choice></attribute><text/></element>
+  </element></start>
+  <define name="cap.kinds"><choice><ref name="cap.a"/><ref name="enriched.b"/></choice></define>
+  <define name="cap.a"><attribute name="type"><value>a</value></attribute>
+    <element name="n"><ref name="value.n"/></element></define>
+  <define name="enriched.b"><attribute name="type"><value>b</value></attribute></define>
+  <define name="value.n"><choice><ref name="value.dec"/><value>none</value></choice></define>
+  <define name="value.dec"><data type="unsignedInt"/></define>
+</grammar>"""
+
+
+def test_the_index_and_the_variant_finder() -> None:
+    grammar = etree.fromstring(KINDS_RNG)
+    index = GrammarIndex(grammar, [])
+    assert index.is_type_define("value.n") and not index.is_type_define("cap.a")
+    assert index.is_enrichment("enriched.b") and not index.is_enrichment("cap.a")
+    assert index.forms(index.content("value.n")) == ["@value.dec", "=none"]
+    assert index.value_types == ["value.dec"]  # noted as met
+    finder = VariantFinder(index)
+    elements = {e.get("name"): e for e in grammar.iter(f"{{{RNG_NS}}}element")}
+    cap, dev = elements["cap"], elements["dev"]
+    kinds, chosen = finder.variants(cap, [c for c in cap if isinstance(c.tag, str)])
+    assert chosen  # each branch of a choice fixes its own type
+    assert [(v.attr, v.value, v.enriched, v.chain) for v in kinds] == [
+        ("type", "a", False, ("cap.kinds",)),
+        ("type", "b", True, ("cap.kinds",)),
+    ]
+    kinds, chosen = finder.variants(dev, [c for c in dev if isinstance(c.tag, str)])
+    assert not chosen  # one attribute pattern with two values
+    assert [v.value for v in kinds] == ["dev", "link"]
 
 
 # --------------------------------------------------------------------------- sample documents

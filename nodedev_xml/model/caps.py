@@ -81,20 +81,19 @@ class Adapter:
 
 @dataclass(frozen=True, slots=True)
 class ScsiHost:
-    """``<capability type='scsi_host'>`` with its nested capabilities.
+    """``<capability type='scsi_host'>`` of a node device, with its nested capabilities.
 
-    ``host`` is ``None`` only in a create document (libvirt does not read it there).
+    A create document's ``scsi_host`` is no such capability: it is read as a
+    :class:`~nodedev_xml.model.CreateRequest`.
     """
 
-    host: int | None
+    host: int
     unique_id: int | None = None
     fc_host: FCHost | None = None
     vport_ops: VportOps | None = None
     vports: Vports | None = None
     phys_hba: PhysHBA | None = None
     adapter: Adapter | None = None
-    #: a create document's bare ``<capability type='fc_host'/>`` (libvirt makes the names up)
-    fc_host_requested: bool = False
 
     @property
     def is_vport_capable(self) -> bool:

@@ -10,7 +10,7 @@ from .caps import PCI, Capability, ScsiHost, ScsiTarget
 
 @dataclass(frozen=True, slots=True)
 class Parent:
-    """``<parent>``: a device name, or (in a create document) the parent HBA's
+    """``<parent>``: a device name, or (in a create request) the parent HBA's
     WWNN/WWPN or fabric WWN."""
 
     name: str | None = None
@@ -21,9 +21,9 @@ class Parent:
 
 @dataclass(frozen=True, slots=True)
 class Device:
-    """One libvirt node device.
+    """One libvirt node device, as libvirt lists it (a create document, which
+    has no name, is a :class:`~nodedev_xml.model.CreateRequest` instead).
 
-    ``name`` is empty only in a create document, which has none.
     ``path`` is the sysfs path as libvirt prints it (``/sys/devices/…``),
     relative to the scanned root.  ``devnodes`` are ``(type, path)`` pairs.
     ``extra`` keeps unmodelled top-level elements verbatim, in order.

@@ -5,18 +5,16 @@ visibly missing from the other.  Emitters take the profile: the ``libvirt``
 profile is what libvirt's node-device driver prints, ``enriched`` adds the RFC's
 enrichment.  Parsers raise :class:`XMLInputError` naming the line.
 
-Emitters write to an :class:`Out`: :class:`TreeOut` builds lxml elements (for
-``to_element`` and the enrichment of libvirt's documents), :class:`TextOut`
-writes the indented text ``to_xml`` prints directly, byte for byte what lxml
-would serialize, about twice as fast as building and serializing a tree.
+Emitters write to an :class:`~nodedev_xml.xml.out.Out` (``xml/out.py``): lxml
+elements or the printed text directly.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from copy import deepcopy
-from typing import Literal, Protocol, TypeVar
+from typing import Literal, TypeVar
 
 from lxml import etree
 
@@ -37,152 +35,13 @@ from ..model import (
 )
 from ..pciaddr import PCIAddress
 from ..wwn import WWN
+from .out import El, Out
 
 Profile = Literal["libvirt", "enriched"]
 PROFILES: tuple[Profile, ...] = ("enriched", "libvirt")
 T = TypeVar("T")
-El = etree._Element
-Attrs = Mapping[str, str] | None
 
 # -- shared helpers ----------------------------------------------------------
-
-
-class Out(Protocol):
-    """Where emitters write: elements opened, filled and closed in document order."""
-
-    def leaf(self, tag: str, text: str | None = None, attrs: Attrs = None) -> None:
-        """An element without children: ``<tag attrs>text</tag>``, or ``<tag attrs/>``."""
-
-    def open(self, tag: str, attrs: Attrs = None) -> None:
-        """Start an element; what follows until :meth:`close` goes inside it."""
-
-    def cap(self, type_: str, attrs: Attrs = None) -> None:
-        """Start ``<capability type='TYPE' attrs>``, like :meth:`open`."""
-
-    def close(self) -> None:
-        """End the element last opened."""
-
-    def raw(self, xml: str) -> None:
-        """Append a verbatim element (an unmodelled capability), given as XML text."""
-
-
-class TreeOut:
-    """An :class:`Out` that builds lxml elements, under ``parent`` if given."""
-
-    __slots__ = ("_stack", "root")
-
-    def __init__(self, parent: El | None = None) -> None:
-        self._stack: list[El] = [] if parent is None else [parent]
-        self.root: El | None = parent
-
-    def _new(self, tag: str, attrs: Attrs) -> El:
-        if self._stack:
-            child: El = etree.SubElement(self._stack[-1], tag, attrs or {})
-            return child
-        el = etree.Element(tag, attrs or {})
-        self.root = el
-        return el
-
-    def leaf(self, tag: str, text: str | None = None, attrs: Attrs = None) -> None:
-        el = self._new(tag, attrs)
-        if text is not None:
-            el.text = text
-
-    def open(self, tag: str, attrs: Attrs = None) -> None:
-        self._stack.append(self._new(tag, attrs))
-
-    def cap(self, type_: str, attrs: Attrs = None) -> None:
-        self._stack.append(self._new("capability", {"type": type_, **(attrs or {})}))
-
-    def close(self) -> None:
-        self._stack.pop()
-
-    def raw(self, xml: str) -> None:
-        self._stack[-1].append(etree.fromstring(xml, _RAW_PARSER))
-
-
-class NeedsTree(Exception):
-    """Raised by :class:`TextOut` for what only lxml can lay out (verbatim XML)."""
-
-
-#: ``<capability type="…"`` by type, for :meth:`TextOut.cap`.
-_CAP_START: dict[str, str] = {}
-#: Text lxml serializes unchanged: printable ASCII but ``"&<>``.  Anything else
-#: (markup characters, white space other than blanks, control or non-ASCII
-#: characters) goes through lxml itself, so escaping and refusals stay lxml's.
-_PLAIN = re.compile(r"[ !#-%'-;=?-~]*").fullmatch
-
-
-def _text(value: str) -> str:
-    if _PLAIN(value):
-        return value
-    el = etree.Element("x")
-    el.text = value  # lxml's checks: ValueError for control characters, as when building
-    return etree.tostring(el, encoding="unicode")[3:-4]  # <x>...</x>
-
-
-def _attrs(attrs: Mapping[str, str]) -> str:
-    out = ""
-    for name, value in attrs.items():
-        if not _PLAIN(value):
-            el = etree.Element("x", {"a": value})
-            value = etree.tostring(el, encoding="unicode")[6:-3]  # <x a="..."/>
-        out += f' {name}="{value}"'
-    return out
-
-
-class TextOut:
-    """An :class:`Out` that writes the document as ``etree.indent(space="  ")`` and
-    ``etree.tostring(encoding="unicode")`` would print it; :meth:`raw` raises
-    :class:`NeedsTree`."""
-
-    __slots__ = ("_indent", "_open", "parts")
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        # Open elements: tag, index of the start tag in parts, the start tag's indentation.
-        self._open: list[tuple[str, int, str]] = []
-        self._indent = ""  # before the next start tag: none for the root element
-
-    def leaf(self, tag: str, text: str | None = None, attrs: Attrs = None) -> None:
-        start = f"{self._indent}<{tag}{_attrs(attrs)}" if attrs else f"{self._indent}<{tag}"
-        if text is None:
-            self.parts.append(start + "/>")
-        else:
-            self.parts.append(f"{start}>{text if _PLAIN(text) else _text(text)}</{tag}>")
-
-    def open(self, tag: str, attrs: Attrs = None) -> None:
-        indent = self._indent
-        self._open.append((tag, len(self.parts), indent))
-        self.parts.append(f"{indent}<{tag}{_attrs(attrs)}" if attrs else f"{indent}<{tag}")
-        self._indent = (indent or "\n") + "  "
-
-    def cap(self, type_: str, attrs: Attrs = None) -> None:
-        start = _CAP_START.get(type_)
-        if start is None:
-            start = _CAP_START[type_] = "<capability" + _attrs({"type": type_})
-        indent = self._indent
-        self._open.append(("capability", len(self.parts), indent))
-        self.parts.append(f"{indent}{start}{_attrs(attrs)}" if attrs else indent + start)
-        self._indent = (indent or "\n") + "  "
-
-    def close(self) -> None:
-        tag, index, indent = self._open.pop()
-        self._indent = indent
-        parts = self.parts
-        if len(parts) == index + 1:  # nothing inside: <tag/>
-            parts[index] += "/>"
-        else:
-            parts[index] += ">"
-            end = indent or "\n"  # the root's end tag goes on a line of its own
-            parts.append(f"{end}</{tag}>")
-
-    def raw(self, xml: str) -> None:
-        raise NeedsTree
-
-    def getvalue(self) -> str:
-        """The document, with the final newline ``to_xml`` adds."""
-        return "".join(self.parts) + "\n"
 
 
 def tag_of(el: El) -> str:
@@ -292,12 +151,12 @@ def emit_fc_host(out: Out, cap: FCHost, profile: Profile) -> None:
     out.close()
 
 
-def parse_fc_host(el: El) -> FCHost | None:
-    """``None`` for a create document's bare ``<capability type='fc_host'/>``."""
+def parse_fc_host(el: El) -> FCHost:
     wwnn = opt_value(el, "wwnn", WWN.parse_strict, WWN_WHAT)
     wwpn = opt_value(el, "wwpn", WWN.parse_strict, WWN_WHAT)
     if wwnn is None and wwpn is None:
-        return None
+        # libvirt's parser would make names up here; only a create document may leave them out
+        raise fail(el, "fc_host lacks <wwnn> and <wwpn>; expected both in a device document")
     if wwnn is None or wwpn is None:
         raise fail(el, "fc_host has only one of <wwnn> and <wwpn>; expected both")
     return FCHost(
@@ -454,15 +313,11 @@ _ADDR_KEYS = ("domain", "bus", "slot", "function")
 
 def emit_scsi_host(out: Out, cap: ScsiHost, profile: Profile) -> None:
     out.cap("scsi_host")
-    if cap.host is not None:
-        out.leaf("host", str(cap.host))
+    out.leaf("host", str(cap.host))
     if cap.unique_id is not None:
         out.leaf("unique_id", str(cap.unique_id))
     if cap.fc_host is not None:
         emit_fc_host(out, cap.fc_host, profile)
-    elif cap.fc_host_requested:
-        out.cap("fc_host")
-        out.close()
     if cap.vport_ops is not None:
         emit_vport_ops(out, cap.vport_ops, profile)
     if cap.vports is not None:
@@ -475,13 +330,13 @@ def emit_scsi_host(out: Out, cap: ScsiHost, profile: Profile) -> None:
 
 
 def parse_scsi_host(el: El) -> ScsiHost:
+    if el.find("host") is None:  # libvirt's parser wants it too, but in a create document
+        raise fail(el, "scsi_host lacks <host>; expected its host number")
     fc_host = vport_ops = vports = phys_hba = None
-    requested = False
     for c in el.iterfind("capability"):
         kind = c.get("type")
         if kind == "fc_host":
             fc_host = parse_fc_host(c)
-            requested = fc_host is None
         elif kind == "vport_ops":
             vport_ops = parse_vport_ops(c)
         elif kind == "vports":
@@ -493,14 +348,13 @@ def parse_scsi_host(el: El) -> ScsiHost:
                           "vport_ops, vports or phys_hba")  # fmt: skip
     adapter = el.find("adapter")
     return ScsiHost(
-        host=opt_value(el, "host", uint, "a host number"),
+        host=req_value(el, "host", uint, "a host number"),
         unique_id=opt_value(el, "unique_id", uint, "a number"),
         fc_host=fc_host,
         vport_ops=vport_ops,
         vports=vports,
         phys_hba=phys_hba,
         adapter=_nonempty(parse_adapter(adapter)) if adapter is not None else None,
-        fc_host_requested=requested,
     )
 
 
@@ -604,8 +458,6 @@ def parse_pci(el: El) -> PCI:
 
 
 # -- anything else, verbatim -------------------------------------------------
-
-_RAW_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
 def _raw(el: El) -> str:

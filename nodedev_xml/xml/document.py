@@ -1,14 +1,33 @@
-"""Whole ``<device>`` documents: models to XML and back."""
+"""Whole ``<device>`` documents: models to XML and back.
+
+A document is read as one of the kinds of :data:`~nodedev_xml.vocabulary.DOCUMENT_KINDS`,
+named by the caller as libvirt's parser is told whether it reads a device or a
+create request: ``device`` gives a :class:`~nodedev_xml.model.Device`,
+``create`` a :class:`~nodedev_xml.model.CreateRequest` (``xml/create.py``).
+"""
 
 from __future__ import annotations
+
+from typing import Literal, overload
 
 from lxml import etree
 
 from ..errors import XMLInputError
-from ..model import PCI, Capability, Device, Parent, RawCapability, ScsiHost, ScsiTarget
+from ..model import (
+    PCI,
+    Capability,
+    CreateRequest,
+    Device,
+    Parent,
+    RawCapability,
+    ScsiHost,
+    ScsiTarget,
+)
+from ..vocabulary import DOCUMENT_KINDS
 from ..wwn import WWN
 from . import codec
-from .codec import El, Profile
+from .codec import Profile
+from .out import El, NeedsTree, Out, TextOut, TreeOut
 
 
 def _check_profile(profile: str) -> Profile:
@@ -20,7 +39,7 @@ def _check_profile(profile: str) -> Profile:
 def to_element(device: Device, profile: str = "enriched") -> El:
     """The ``<device>`` element of ``device`` in ``profile``."""
     prof = _check_profile(profile)
-    out = codec.TreeOut()
+    out = TreeOut()
     _emit_device(out, device, prof)
     assert out.root is not None
     return out.root
@@ -29,10 +48,10 @@ def to_element(device: Device, profile: str = "enriched") -> El:
 def to_xml(device: Device, profile: str = "enriched") -> str:
     """The device as libvirt node-device XML (indented, no XML declaration)."""
     prof = _check_profile(profile)
-    out = codec.TextOut()
+    out = TextOut()
     try:
         _emit_device(out, device, prof)
-    except codec.NeedsTree:
+    except NeedsTree:
         # Verbatim XML inside: lay the tree out with lxml itself.
         return serialize(to_element(device, prof))
     return out.getvalue()
@@ -44,7 +63,7 @@ def serialize(root: El) -> str:
     return etree.tostring(root, encoding="unicode") + "\n"
 
 
-def _emit_device(out: codec.Out, device: Device, profile: Profile) -> None:
+def _emit_device(out: Out, device: Device, profile: Profile) -> None:
     out.open("device")
     if device.name:
         out.leaf("name", device.name)
@@ -53,7 +72,7 @@ def _emit_device(out: codec.Out, device: Device, profile: Profile) -> None:
     for kind, node in device.devnodes:
         out.leaf("devnode", node, {"type": kind})
     if device.parent is not None:
-        _emit_parent(out, device.parent)
+        emit_parent(out, device.parent)
     if device.driver is not None:
         out.open("driver")
         out.leaf("name", device.driver)
@@ -65,7 +84,8 @@ def _emit_device(out: codec.Out, device: Device, profile: Profile) -> None:
     out.close()
 
 
-def _emit_parent(out: codec.Out, p: Parent) -> None:
+def emit_parent(out: Out, p: Parent) -> None:
+    """``<parent>``: the name as text, the WWNs as attributes."""
     attrs: dict[str, str] = {}
     if p.wwnn is not None:
         attrs["wwnn"] = str(p.wwnn)
@@ -76,7 +96,7 @@ def _emit_parent(out: codec.Out, p: Parent) -> None:
     out.leaf("parent", p.name, attrs)
 
 
-def _emit_cap(out: codec.Out, cap: Capability, profile: Profile) -> None:
+def _emit_cap(out: Out, cap: Capability, profile: Profile) -> None:
     if isinstance(cap, ScsiHost):
         codec.emit_scsi_host(out, cap, profile)
     elif isinstance(cap, ScsiTarget):
@@ -109,7 +129,7 @@ def from_element(root: El) -> Device:
         elif el.tag == "devnode":
             devnodes.append((el.get("type", ""), text))
         elif el.tag == "parent":
-            parent = _parse_parent(el, text)
+            parent = parse_parent(el)
         elif el.tag == "driver":
             if len(el) == 1 and el[0].tag == "name":
                 driver = (el[0].text or "").strip()
@@ -119,13 +139,19 @@ def from_element(root: El) -> Device:
             caps.append(_parse_cap(el))
         else:
             extra.append(codec._raw(el))
+    if not name:  # libvirt's parser refuses it too ("no device name"); a create request has none
+        raise codec.fail(root, "<device> lacks <name>; expected the node-device name")
     if not caps:
         raise codec.fail(root, "<device> has no <capability>; expected at least one")
     return Device(name=name, capabilities=tuple(caps), path=path, parent=parent,
                   driver=driver, devnodes=tuple(devnodes), extra=tuple(extra))  # fmt: skip
 
 
-def _parse_parent(el: El, text: str) -> Parent:
+def parse_parent(el: El) -> Parent:
+    """The :class:`Parent` of a ``<parent>`` element; :class:`XMLInputError` for a
+    malformed WWN or half a WWNN/WWPN pair."""
+    text = (el.text or "").strip()
+
     def wwn(attr: str) -> WWN | None:
         return codec.opt_attr(el, attr, WWN.parse_strict, codec.WWN_WHAT)
 
@@ -148,13 +174,43 @@ def _parse_cap(el: El) -> Capability:
     return RawCapability(type=kind, xml=codec._raw(el))
 
 
-def from_xml(data: str | bytes, *, source: str = "<string>") -> Device:
-    """Parse a node-device document (as libvirt prints or accepts it, or as this
-    library prints it).  Raises :class:`XMLInputError` naming the line."""
+@overload
+def from_xml(
+    data: str | bytes, *, kind: Literal["device"] = "device", source: str = "<string>"
+) -> Device: ...
+@overload
+def from_xml(
+    data: str | bytes, *, kind: Literal["create"], source: str = "<string>"
+) -> CreateRequest: ...
+@overload
+def from_xml(
+    data: str | bytes, *, kind: str, source: str = "<string>"
+) -> Device | CreateRequest: ...
+def from_xml(
+    data: str | bytes, *, kind: str = "device", source: str = "<string>"
+) -> Device | CreateRequest:
+    """Parse a node-device document of ``kind`` (one of ``DOCUMENT_KINDS``).
+
+    ``device`` (the default): a node device as libvirt prints or accepts it, or
+    as this library prints it; a document without ``<name>`` or a ``scsi_host``
+    without ``<host>`` is refused, as libvirt refuses them for an existing
+    device.  ``create``: the document ``virsh nodedev-create`` takes, read as a
+    :class:`CreateRequest` (see :func:`~nodedev_xml.xml.create.create_request_from_xml`).
+
+    Raises :class:`XMLInputError` naming ``source`` and the line, and
+    ``ValueError`` for an unknown ``kind``.
+    """
     from .safe import parse_xml
 
+    if kind not in DOCUMENT_KINDS:
+        expected = " or ".join(repr(k) for k in DOCUMENT_KINDS)
+        raise ValueError(f"unknown document kind {kind!r}: expected {expected}")
     root = parse_xml(data, source=source)
     try:
+        if kind == "create":
+            from .create import create_request_from_element
+
+            return create_request_from_element(root)
         return from_element(root)
     except XMLInputError as e:
         if e.source == "<string>" and source != "<string>":

@@ -13,8 +13,8 @@ from ..inventory import Inventory
 from ..model import Device, ScsiHost
 from ..wwn import WWN
 from . import codec
-from .codec import El
 from .document import serialize
+from .out import El, TreeOut
 from .safe import parse_xml
 
 
@@ -100,7 +100,7 @@ def _normalize_wwns(scsi: El) -> bool:
 def _add_enrichment(scsi: El, cap: ScsiHost) -> bool:
     """Insert what ``cap`` enriches into libvirt's scsi_host element; True if anything."""
     scratch = etree.Element("device")
-    codec.emit_scsi_host(codec.TreeOut(scratch), cap, "enriched")
+    codec.emit_scsi_host(TreeOut(scratch), cap, "enriched")
     ours = scratch[0]
     added = False
     fc = scsi.find("capability[@type='fc_host']")
