@@ -36,6 +36,17 @@ DOCUMENT_KINDS: Final[tuple[DocumentKind, ...]] = ("device", "create")
 SchemaLanguage = Literal["rng", "xsd"]
 #: The schema languages: RelaxNG (lxml) and XML Schema 1.1 (xmlschema).
 SCHEMA_LANGUAGES: Final[tuple[SchemaLanguage, ...]] = ("rng", "xsd")
+DEFAULT_SCHEMA_LANGUAGE: Final[SchemaLanguage] = "rng"
+
+
+def check_schema_language(language: str) -> SchemaLanguage:
+    """``language`` as a :data:`SchemaLanguage`; :class:`ValueError` for anything else."""
+    if language in SCHEMA_LANGUAGES:
+        return language
+    expected = " or ".join(repr(s) for s in SCHEMA_LANGUAGES)
+    raise ValueError(f"unknown schema {language!r}: expected {expected}")
+
+
 
 #: The stem of the schema file of each (document kind, profile), in ``nodedev_xml/schemas/``.
 SCHEMA_STEMS: Final[dict[tuple[DocumentKind, Profile], str]] = {
