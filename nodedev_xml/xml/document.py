@@ -6,15 +6,11 @@ from lxml import etree
 
 from ..errors import XMLInputError
 from ..model import PCI, Capability, Device, Parent, RawCapability, ScsiHost, ScsiTarget
+from ..vocabulary import Profile
+from ..vocabulary import check_profile as _check_profile
 from ..wwn import WWN
 from . import codec
-from .codec import El, Profile
-
-
-def _check_profile(profile: str) -> Profile:
-    if profile not in codec.PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; expected 'enriched' or 'libvirt'")
-    return profile
+from .codec import El
 
 
 def to_element(device: Device, profile: str = "enriched") -> El:
