@@ -11,8 +11,10 @@ from conftest import FIXTURES, LIBVIRT_NODEDEV_RNG, scenarios
 from lxml import etree
 
 import nodedev_xml as nx
-from nodedev_xml.model import FCHost
+from nodedev_xml.model import Device, FCHost, ScsiHost
+from nodedev_xml.schemas import grammar_path
 from nodedev_xml.vocabulary import PROFILES
+from nodedev_xml.wwn import WWN
 from nodedev_xml.xml import codec
 from nodedev_xml.xml.enrich import strip_document
 
@@ -92,3 +94,35 @@ def test_the_declared_enriched_fc_host_fields_are_what_the_profiles_differ_by(
             assert (stripped.find(where + field.tag) is not None) == in_libvirt
         parsed = nx.from_xml(nx.to_xml(dev, "enriched")).scsi_host
         assert parsed is not None and parsed.fc_host == fc
+
+
+def _grammar_fc_host_elements() -> dict[str, etree._Element]:
+    """The ``<element>`` patterns of fc_host's children in the enriched RelaxNG, by name."""
+    rng = etree.parse(str(grammar_path("enriched", "rng")))
+    ns = {"rng": "http://relaxng.org/ns/structure/1.0"}
+    defines = "//rng:define[@name='scsiHost.fcHost' or @name='enriched.fcHostPortFacts']"
+    return {e.get("name"): e for e in rng.xpath(defines + "//rng:element", namespaces=ns)}
+
+
+@pytest.mark.parametrize("field", codec.FC_HOST_FIELDS, ids=lambda f: f.tag)
+def test_each_declared_fc_host_field_is_in_the_grammar_and_round_trips(
+    field: codec.Field[object],
+) -> None:
+    """The grammar has the element, for the declared profile; its documented example,
+    read by the declaration, prints valid in both schema languages and parses back."""
+    pattern = _grammar_fc_host_elements()[field.tag]
+    nx_profile = pattern.get("{urn:nodedev-xml:schema-doc}profile")
+    assert nx_profile == (field.profile or "libvirt")
+    value = field.from_text(pattern.get("{urn:nodedev-xml:schema-doc}example", ""))
+    assert value is not None
+    fc = FCHost(wwnn=WWN.parse("2000001b32a9da4e"), wwpn=WWN.parse("2100001b32a9da4e"),
+                **{field.tag: value})  # fmt: skip
+    dev = Device(name="scsi_host5", capabilities=(ScsiHost(host=5, fc_host=fc),))
+    enriched = nx.to_xml(dev, "enriched")
+    assert f"<{field.tag}>" in enriched
+    for language in ("rng", "xsd"):
+        nx.validate(enriched, "enriched", schema=language)
+    assert nx.from_xml(enriched) == dev
+    libvirt = nx.to_xml(dev, "libvirt")
+    assert (f"<{field.tag}>" in libvirt) == (field.profile is None)
+    nx.validate(libvirt, "libvirt")
