@@ -10,26 +10,23 @@ profile        RelaxNG (``rng``)       XML Schema 1.1 (``xsd``)
 ``libvirt``    ``nodedev-libvirt.rng`` ``nodedev-libvirt.xsd``
 =============  ======================  =========================
 
-The RelaxNG grammars are compiled once per profile (lxml) and cached; the XSDs
-are loaded on first use (xmlschema, imported lazily so that ``import
-nodedev_xml`` stays fast) and cached.  Both report every problem with its line.
+The grammars come from the schema registry (:mod:`nodedev_xml.schemas`): the
+RelaxNG grammars are compiled once per profile (lxml) and cached; the XSDs are
+loaded on first use (xmlschema, imported lazily so that ``import nodedev_xml``
+stays fast) and cached.  Both report every problem with its line.
 """
 
 from __future__ import annotations
 
 import copy
-import functools
-import threading
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from lxml import etree
 
 from nodedev_xml.errors import ValidationError
+from nodedev_xml.schemas import compiled_relaxng, compiled_xsd, relaxng_with_lock, schema_path
+from nodedev_xml.vocabulary import PROFILES, SCHEMA_LANGUAGES, check_profile, check_schema_language
 from nodedev_xml.xml.safe import parse_xml
-
-if TYPE_CHECKING:
-    import xmlschema
 
 __all__ = [
     "PROFILES",
@@ -40,59 +37,8 @@ __all__ = [
     "validate",
 ]
 
-#: The XML profiles, see SPEC section 4.
-PROFILES: Final = ("enriched", "libvirt")
-#: The schema languages ``validate`` can use.
-SCHEMA_KINDS: Final = ("rng", "xsd")
-
-_SCHEMA_DIR: Final = Path(__file__).resolve().parent / "schemas"
-_RNG_FILES: Final = {"enriched": "nodedev.rng", "libvirt": "nodedev-libvirt.rng"}
-_XSD_FILES: Final = {"enriched": "nodedev.xsd", "libvirt": "nodedev-libvirt.xsd"}
-
-
-
-def schema_path(name: str) -> Path:
-    """The path of a schema file shipped in the package, e.g. ``schema_path("nodedev.rng")``.
-
-    Raises :class:`ValueError` for anything but a bare file name and
-    :class:`FileNotFoundError` when the package was installed without it.
-    """
-    if not name or name in {".", ".."} or Path(name).name != name or "\\" in name:
-        raise ValueError(f"schema name {name!r}: expected a bare file name such as 'nodedev.rng'")
-    path = _SCHEMA_DIR / name
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"schema {name!r} not found in {_SCHEMA_DIR}"
-            " (package installed without its data files?)"
-        )
-    return path
-
-
-def _check_profile(profile: str) -> None:
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}: expected 'enriched' or 'libvirt'")
-
-
-@functools.cache
-def _relaxng_entry(profile: str) -> tuple[etree.RelaxNG, threading.Lock]:
-    _check_profile(profile)
-    # The schema is the package's own (trusted) file; include hrefs resolve relative to it.
-    grammar = etree.RelaxNG(file=str(schema_path(_RNG_FILES[profile])))
-    return grammar, threading.Lock()
-
-
-def compiled_relaxng(profile: str = "enriched") -> etree.RelaxNG:
-    """The compiled RelaxNG grammar of ``profile`` (compiled on first use, then cached)."""
-    return _relaxng_entry(profile)[0]
-
-
-@functools.cache
-def compiled_xsd(profile: str = "enriched") -> xmlschema.XMLSchema11:
-    """The XML Schema 1.1 of ``profile`` (loaded on first use, then cached)."""
-    _check_profile(profile)
-    import xmlschema  # lazy: a heavy import, needed only here
-
-    return xmlschema.XMLSchema11(str(schema_path(_XSD_FILES[profile])))
+#: The schema languages ``validate`` can use (``nodedev_xml.vocabulary.SCHEMA_LANGUAGES``).
+SCHEMA_KINDS: Final = SCHEMA_LANGUAGES
 
 
 def _root_of(xml: str | bytes | etree._Element | etree._ElementTree, source: str) -> etree._Element:
@@ -110,7 +56,7 @@ def _dedupe(problems: list[tuple[int, str]]) -> list[tuple[int, str]]:
 
 
 def _rng_problems(root: etree._Element, profile: str) -> list[tuple[int, str]]:
-    grammar, lock = _relaxng_entry(profile)
+    grammar, lock = relaxng_with_lock(profile)
     # The validator keeps its error log on itself: one validation at a time per grammar.
     with lock:
         if grammar.validate(root):
@@ -205,9 +151,8 @@ def validate(
     1.1, same verdicts).  The error's ``problems`` holds every ``(line, message)``,
     ``source`` names the document in messages.
     """
-    _check_profile(profile)
-    if schema not in SCHEMA_KINDS:
-        raise ValueError(f"unknown schema {schema!r}: expected 'rng' or 'xsd'")
+    check_profile(profile)
+    check_schema_language(schema)
     root = _root_of(xml, source)
     if schema == "xsd":
         problems = _xsd_problems(root, profile)

@@ -36,6 +36,16 @@ DOCUMENT_KINDS: Final[tuple[DocumentKind, ...]] = ("device", "create")
 SchemaLanguage = Literal["rng", "xsd"]
 #: The schema languages: RelaxNG (lxml) and XML Schema 1.1 (xmlschema).
 SCHEMA_LANGUAGES: Final[tuple[SchemaLanguage, ...]] = ("rng", "xsd")
+DEFAULT_SCHEMA_LANGUAGE: Final[SchemaLanguage] = "rng"
+
+
+def check_schema_language(language: str) -> SchemaLanguage:
+    """``language`` as a :data:`SchemaLanguage`; :class:`ValueError` for anything else."""
+    if language in SCHEMA_LANGUAGES:
+        return language
+    expected = " or ".join(repr(s) for s in SCHEMA_LANGUAGES)
+    raise ValueError(f"unknown schema {language!r}: expected {expected}")
+
 
 #: The stem of the schema file of each (document kind, profile), in ``nodedev_xml/schemas/``.
 SCHEMA_STEMS: Final[dict[tuple[DocumentKind, Profile], str]] = {
@@ -62,14 +72,10 @@ ALL_CAPS: Final[frozenset[str]] = frozenset(LIST_CAPS)
 
 # -- the enrichment ----------------------------------------------------------
 
-#: ``fc_host`` children only the enriched profile prints, in document order.
-ENRICHED_FC_HOST_FIELDS: Final[tuple[str, ...]] = (
-    "port_state",
-    "port_type",
-    "port_id",
-    "speed",
-    "symbolic_name",
-)
+# The ``fc_host`` children only the enriched profile prints are declared with
+# their XML mapping, in one table that serves printing and parsing:
+# ``FC_HOST_FIELDS`` in ``nodedev_xml/xml/codec.py`` (``docs/design.md``).
+
 #: Capability types only the enriched profile prints (inside ``scsi_host``).
 ENRICHED_CAPABILITIES: Final[tuple[str, ...]] = ("vports", "phys_hba")
 #: Elements only the enriched profile prints (inside ``scsi_host``).

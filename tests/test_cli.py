@@ -119,6 +119,17 @@ def test_module_entry_point_and_version() -> None:
     assert done.returncode == 0 and done.stdout.startswith("nodedev-xml ")
 
 
+def test_version_loads_nothing_heavy() -> None:
+    """--version answers from the command's light modules: no lxml, xmlschema, sysfs or XML."""
+    code = ("import json, sys; from nodedev_xml.cli import main; main(['--version']); "
+            "print(json.dumps(sorted(sys.modules)))")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = json.loads(done.stdout.splitlines()[-1])
+    heavy = [m for m in loaded if m.split(".")[0] in ("lxml", "xmlschema", "pyudev")
+             or m.startswith(("nodedev_xml.sysfs", "nodedev_xml.xml", "nodedev_xml.schemas"))]
+    assert heavy == []
+
+
 def test_garbage_xml_never_shows_a_traceback(tmp_path: Path) -> None:
     junk = tmp_path / "junk.xml"
     junk.write_bytes(b"\x00\xff<device><name>")

@@ -9,6 +9,7 @@ from conftest import FIXTURES, scenarios
 
 import nodedev_xml as nx
 from nodedev_xml.cli import main
+from nodedev_xml.vocabulary import PROFILES
 from nodedev_xml.xml.document import to_element
 from nodedev_xml.xml.jsonview import to_json_data
 
@@ -30,7 +31,7 @@ def test_shape_and_types(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize("scenario", scenarios())
 def test_every_device_decodes_in_both_profiles(scenario: str) -> None:
     for dev in nx.scan(str(FIXTURES / scenario)).values():
-        for profile in ("enriched", "libvirt"):
+        for profile in PROFILES:
             data = to_json_data(to_element(dev, profile), profile)
             assert data["name"] == dev.name
             json.dumps(data)  # plain JSON types only

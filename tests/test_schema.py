@@ -325,6 +325,22 @@ def test_schemas_ship_in_the_package() -> None:
         schema_path("nodedev.dtd")
 
 
+def test_the_registry_names_each_grammar_and_shares_one_compiled_copy() -> None:
+    from nodedev_xml import schemas
+    from nodedev_xml.vocabulary import SCHEMA_LANGUAGES
+
+    for profile in PROFILES:
+        for language in SCHEMA_LANGUAGES:
+            stem = "nodedev" if profile == "enriched" else "nodedev-libvirt"
+            assert schemas.grammar_path(profile, language) == schema_path(f"{stem}.{language}")
+        # validation and the JSON view (xml/jsonview.py) use the same cached objects
+        assert compiled_relaxng(profile) is schemas.compiled_relaxng(profile)
+        assert compiled_xsd(profile) is schemas.compiled_xsd(profile)
+    assert schema_path("nodedev.rng").parent == schemas.SCHEMA_DIR
+    with pytest.raises(ValueError, match="no libvirt grammar for create documents"):
+        schemas.grammar_path("libvirt", "rng", "create")
+
+
 def test_compiled_schemas_are_cached() -> None:
     for profile in PROFILES:
         assert compiled_relaxng(profile) is compiled_relaxng(profile)

@@ -8,9 +8,9 @@ import re
 import sys
 from typing import Any
 
-from ..inventory import COMPUTER, Inventory
-from ..sysfs.scan import LIST_CAPS, NameEntry
-from .main import EXIT_OK, UsageError, warn
+from ..sysfs.scan import NameEntry
+from ..vocabulary import COMPUTER, DEFAULT_PROFILE, LIST_CAPS, PROFILES
+from .common import EXIT_OK, UsageError, load, warn
 
 #: What libvirt's node-device names are made of (it replaces everything else by _).
 NAME = re.compile(r"[A-Za-z0-9_]{1,255}")
@@ -28,20 +28,10 @@ def register(sub: Any) -> None:
     p = sub.add_parser("dumpxml", help="device XML (like virsh nodedev-dumpxml)")
     p.add_argument("names", nargs="*", metavar="NAME")
     p.add_argument("--all", action="store_true", help="every device")
-    p.add_argument("--profile", choices=("enriched", "libvirt"), default="enriched")
+    p.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE)
     p.add_argument("--json", action="store_true",
                    help="typed JSON through the schema: an array, one object a device")  # fmt: skip
     p.set_defaults(handler=cmd_dumpxml)
-
-
-def load(args: argparse.Namespace) -> Inventory:
-    from ..api import scan
-
-    inv = scan(args.root)
-    if not args.quiet:
-        for w in inv.warnings:
-            warn(str(w))
-    return inv
 
 
 def _caps(args: argparse.Namespace) -> set[str]:

@@ -9,14 +9,15 @@ import sys
 from typing import Any
 
 from ..errors import ValidationError, XMLInputError
-from .main import EXIT_NO, EXIT_OK, EXIT_USAGE, PROG
+from ..vocabulary import DEFAULT_PROFILE, DEFAULT_SCHEMA_LANGUAGE, PROFILES, SCHEMA_LANGUAGES
+from .common import EXIT_NO, EXIT_OK, EXIT_USAGE, PROG, load
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser("validate", help="check node-device XML files against the schema")
     p.add_argument("files", nargs="+", metavar="FILE", help="files or glob patterns; - for stdin")
-    p.add_argument("--profile", choices=("enriched", "libvirt"), default="enriched")
-    p.add_argument("--schema", choices=("rng", "xsd"), default="rng",
+    p.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE)
+    p.add_argument("--schema", choices=SCHEMA_LANGUAGES, default=DEFAULT_SCHEMA_LANGUAGE,
                    help="RelaxNG through lxml, or XSD through xmlschema")  # fmt: skip
     p.set_defaults(handler=cmd_validate)
 
@@ -82,7 +83,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_enrich(args: argparse.Namespace) -> int:
     from ..xml.enrich import enrich_matching
     from ..xml.safe import read_xml_source
-    from .devices import load
 
     data, source = read_xml_source(args.file)
     text, found = enrich_matching(data, load(args), source=source)

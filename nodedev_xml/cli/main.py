@@ -13,16 +13,11 @@ from collections.abc import Callable, Sequence
 
 from .._version import __version__
 from ..errors import DeviceNotFoundError, NodedevXmlError
+from .common import EXIT_NO, EXIT_OK, EXIT_USAGE, PROG, UsageError, fail
 
-PROG = "nodedev-xml"
 DESCRIPTION = "Fibre Channel HBAs and NPIV vHBAs as libvirt node-device XML."
-EXIT_OK, EXIT_NO, EXIT_USAGE = 0, 1, 2
 
 Handler = Callable[[argparse.Namespace], int]
-
-
-class UsageError(Exception):
-    """A wrong command line: exit code 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -81,12 +76,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(f"{where}{e.strerror or e}", EXIT_USAGE)
     except KeyboardInterrupt:
         return 130
-
-
-def fail(message: str, code: int) -> int:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
-    return code
-
-
-def warn(message: str) -> None:
-    print(f"{PROG}: warning: {message}", file=sys.stderr)

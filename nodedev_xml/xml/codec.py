@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from copy import deepcopy
-from typing import Literal, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from lxml import etree
 
@@ -34,11 +35,10 @@ from ..model import (
     Vports,
 )
 from ..pciaddr import PCIAddress
+from ..vocabulary import PROFILES, Profile
 from ..wwn import WWN
 from .out import El, Out
 
-Profile = Literal["libvirt", "enriched"]
-PROFILES: tuple[Profile, ...] = ("enriched", "libvirt")
 T = TypeVar("T")
 
 # -- shared helpers ----------------------------------------------------------
@@ -103,22 +103,29 @@ def opt_text(el: El, tag: str) -> str | None:
     return found[1] if found is not None and found[1] else None
 
 
-def uint(text: str) -> int:
+# The parse_*_text converters read XML text (already stripped); they are
+# lenient where libvirt's parser is, unlike the sysfs converters of the same
+# quantities (nodedev_xml/sysfs/values.py), which check the kernel's format.
+
+
+def parse_uint_text(text: str) -> int:
+    """Decimal digits, any number of them; :class:`ValueError` for anything else."""
     if not text.isdigit():
         raise ValueError(text)
     return int(text)
 
 
-def number(text: str) -> int:
+def parse_number_text(text: str) -> int:
     """Decimal, or hexadecimal with ``0x``, or bare hex digits that are no decimal
-    number (libvirt's PCI address types allow all three)."""
+    number (libvirt's PCI address types allow all three); :class:`ValueError` else."""
     if text[:2] in ("0x", "0X") or (not text.isdigit() and _HEX_DIGITS.fullmatch(text)):
-        return hex_id(text)
-    return uint(text)
+        return parse_hex_text(text)
+    return parse_uint_text(text)
 
 
-def hex_id(text: str) -> int:
-    """Hexadecimal, ``0x`` optional (libvirt's ``hexuint``)."""
+def parse_hex_text(text: str) -> int:
+    """Up to 16 hexadecimal digits, ``0x`` optional (libvirt's ``hexuint``);
+    :class:`ValueError` for anything else."""
     digits = text[2:] if text[:2] in ("0x", "0X") else text
     if not _HEX_DIGITS.fullmatch(digits):
         raise ValueError(text)
@@ -128,26 +135,76 @@ def hex_id(text: str) -> int:
 WWN_WHAT = "a WWN of 16 hex digits"
 _HEX_DIGITS = re.compile(r"[0-9a-fA-F]{1,16}")
 
-#: What the ``enriched`` profile adds to libvirt's vocabulary, by place.
-ENRICHED_FC_HOST_FIELDS = ("port_state", "port_type", "port_id", "speed", "symbolic_name")
-ENRICHED_SCSI_HOST_CAPS = ("vports", "phys_hba")
-ENRICHED_SCSI_HOST_ELEMENTS = ("adapter",)
-
 # -- fc_host -----------------------------------------------------------------
+
+
+def _text_or_none(text: str) -> str | None:
+    """Free text; an empty element is no value."""
+    return text or None
+
+
+@dataclass(frozen=True, slots=True)
+class Field(Generic[T]):
+    """How one optional child element of a capability maps to a model field.
+
+    ``tag`` is the element and the model attribute; ``to_text`` prints a
+    value (``None``: leave the element out); ``from_text`` reads the element's
+    stripped text (``None``: no value), raising :class:`ValueError` for text
+    that is not ``what``; ``profile`` is the one profile that prints the
+    element, ``None`` for both.  A missing element, or a ``None`` in the
+    model, is no element and no value.
+    """
+
+    tag: str
+    to_text: Callable[[T], str | None] = str
+    from_text: Callable[[str], T | None] = _text_or_none  # type: ignore[assignment]
+    what: str = "text"
+    profile: Profile | None = None
+
+    def emit(self, out: Out, cap: object) -> None:
+        """Write the element of ``cap``'s value, if it has one (whatever the profile)."""
+        value = getattr(cap, self.tag)
+        text = None if value is None else self.to_text(value)
+        if text is not None:
+            out.leaf(self.tag, text)
+
+    def parse(self, el: El) -> T | None:
+        """The value of the ``tag`` child of ``el``; :class:`XMLInputError` naming the line."""
+        return opt_value(el, self.tag, self.from_text, self.what)
+
+
+def _fabric_text(wwn: WWN) -> str | None:
+    return str(wwn) if wwn.is_fabric else None
+
+
+def _fabric_wwn(text: str) -> WWN | None:
+    return _on_fabric(WWN.parse_strict(text))
+
+
+#: ``fc_host``'s children after ``wwnn`` and ``wwpn``, in document order: one
+#: declaration each serves :func:`emit_fc_host` and :func:`parse_fc_host`, and the
+#: enrichment (``enrich``/``strip``) copies or removes the ``enriched`` ones.
+FC_HOST_FIELDS: tuple[Field[Any], ...] = (
+    Field("fabric_wwn", _fabric_text, _fabric_wwn, WWN_WHAT),
+    Field("port_state", profile="enriched"),
+    Field("port_type", profile="enriched"),
+    Field("port_id", "0x{:06x}".format, parse_hex_text, "a port id like 0x010200", "enriched"),
+    Field("speed", profile="enriched"),
+    Field("symbolic_name", profile="enriched"),
+)
+#: The ``fc_host`` children only the ``enriched`` profile prints, in document order.
+ENRICHED_FC_HOST_FIELDS = tuple(f.tag for f in FC_HOST_FIELDS if f.profile == "enriched")
+_FC_HOST_PRINTED: dict[str, tuple[Field[Any], ...]] = {
+    p: tuple(f for f in FC_HOST_FIELDS if f.profile in (None, p)) for p in PROFILES
+}
 
 
 def emit_fc_host(out: Out, cap: FCHost, profile: Profile) -> None:
     out.cap("fc_host")
     out.leaf("wwnn", str(cap.wwnn))
     out.leaf("wwpn", str(cap.wwpn))
-    if cap.fabric_wwn is not None and cap.fabric_wwn.is_fabric:
-        out.leaf("fabric_wwn", str(cap.fabric_wwn))
-    if profile == "enriched":
-        port_id = None if cap.port_id is None else f"0x{cap.port_id:06x}"
-        fields = (cap.port_state, cap.port_type, port_id, cap.speed, cap.symbolic_name)
-        for tag, value in zip(ENRICHED_FC_HOST_FIELDS, fields, strict=True):
-            if value is not None:
-                out.leaf(tag, value)
+    for field in _FC_HOST_PRINTED[profile]:
+        field.emit(out, cap)
     out.close()
 
 
@@ -159,16 +216,7 @@ def parse_fc_host(el: El) -> FCHost:
         raise fail(el, "fc_host lacks <wwnn> and <wwpn>; expected both in a device document")
     if wwnn is None or wwpn is None:
         raise fail(el, "fc_host has only one of <wwnn> and <wwpn>; expected both")
-    return FCHost(
-        wwnn=wwnn,
-        wwpn=wwpn,
-        fabric_wwn=_on_fabric(opt_value(el, "fabric_wwn", WWN.parse_strict, WWN_WHAT)),
-        port_state=opt_text(el, "port_state"),
-        port_type=opt_text(el, "port_type"),
-        port_id=opt_value(el, "port_id", hex_id, "a port id like 0x010200"),
-        speed=opt_text(el, "speed"),
-        symbolic_name=opt_text(el, "symbolic_name"),
-    )
+    return FCHost(wwnn=wwnn, wwpn=wwpn, **{f.tag: f.parse(el) for f in FC_HOST_FIELDS})
 
 
 # -- vport_ops ---------------------------------------------------------------
@@ -183,8 +231,8 @@ def emit_vport_ops(out: Out, cap: VportOps, profile: Profile) -> None:
 
 def parse_vport_ops(el: El) -> VportOps:
     return VportOps(
-        max_vports=opt_value(el, "max_vports", uint, "a number") or 0,
-        vports=opt_value(el, "vports", uint, "a number") or 0,
+        max_vports=opt_value(el, "max_vports", parse_uint_text, "a number") or 0,
+        vports=opt_value(el, "vports", parse_uint_text, "a number") or 0,
     )
 
 
@@ -220,7 +268,8 @@ def parse_vports(el: El) -> Vports:
                 state=v.get("state"),
             )
         )
-    return Vports(max_count=opt_attr(el, "maxCount", uint, "a number"), vports=tuple(entries))
+    max_count = opt_attr(el, "maxCount", parse_uint_text, "a number")
+    return Vports(max_count=max_count, vports=tuple(entries))
 
 
 # -- phys_hba (enriched) -----------------------------------------------------
@@ -292,7 +341,7 @@ def _nonempty(adapter: Adapter) -> Adapter | None:
 
 
 def _id_of(el: El | None) -> int | None:
-    return opt_attr(el, "id", hex_id, "an id like 0x1077") if el is not None else None
+    return opt_attr(el, "id", parse_hex_text, "an id like 0x1077") if el is not None else None
 
 
 def _name_of(el: El | None) -> str | None:
@@ -301,7 +350,7 @@ def _name_of(el: El | None) -> str | None:
 
 def parse_address(el: El) -> PCIAddress:
     try:
-        return PCIAddress(*(number((el.get(k) or "").strip()) for k in _ADDR_KEYS))
+        return PCIAddress(*(parse_number_text((el.get(k) or "").strip()) for k in _ADDR_KEYS))
     except (ValueError, NodedevXmlError):
         raise fail(el, "<address> expected domain, bus, slot and function numbers") from None
 
@@ -348,8 +397,8 @@ def parse_scsi_host(el: El) -> ScsiHost:
                           "vport_ops, vports or phys_hba")  # fmt: skip
     adapter = el.find("adapter")
     return ScsiHost(
-        host=req_value(el, "host", uint, "a host number"),
-        unique_id=opt_value(el, "unique_id", uint, "a number"),
+        host=req_value(el, "host", parse_uint_text, "a host number"),
+        unique_id=opt_value(el, "unique_id", parse_uint_text, "a number"),
         fc_host=fc_host,
         vport_ops=vport_ops,
         vports=vports,
@@ -421,7 +470,7 @@ def emit_pci(out: Out, cap: PCI, profile: Profile) -> None:
 
 def parse_pci(el: El) -> PCI:
     address = PCIAddress(
-        *(req_value(el, k, number, "a number") for k in _ADDR_KEYS)
+        *(req_value(el, k, parse_number_text, "a number") for k in _ADDR_KEYS)
     )  # fmt: skip
     phys_function = None
     virt_functions = None
@@ -437,7 +486,8 @@ def parse_pci(el: El) -> PCI:
             phys_function = parse_address(addr)
         elif kind == "virt_functions":
             virt_functions = VirtFunctions(
-                max_count=opt_attr(c, "maxCount", uint, "a number") or None,  # 0: not printed
+                # 0: not printed
+                max_count=opt_attr(c, "maxCount", parse_uint_text, "a number") or None,
                 addresses=tuple(parse_address(a) for a in c.iterfind("address")),
             )
         else:
@@ -446,7 +496,7 @@ def parse_pci(el: El) -> PCI:
     vendor = el.find("vendor")
     return PCI(
         address=address,
-        class_code=opt_value(el, "class", hex_id, "a class code like 0x0c0400"),
+        class_code=opt_value(el, "class", parse_hex_text, "a class code like 0x0c0400"),
         product_id=_id_of(product),
         product_name=_name_of(product),
         vendor_id=_id_of(vendor),

@@ -23,17 +23,11 @@ from ..model import (
     ScsiHost,
     ScsiTarget,
 )
-from ..vocabulary import DOCUMENT_KINDS
+from ..vocabulary import DOCUMENT_KINDS, Profile
+from ..vocabulary import check_profile as _check_profile
 from ..wwn import WWN
 from . import codec
-from .codec import Profile
 from .out import El, NeedsTree, Out, TextOut, TreeOut
-
-
-def _check_profile(profile: str) -> Profile:
-    if profile not in codec.PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; expected 'enriched' or 'libvirt'")
-    return profile
 
 
 def to_element(device: Device, profile: str = "enriched") -> El:

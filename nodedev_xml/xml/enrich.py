@@ -11,6 +11,7 @@ from lxml import etree
 
 from ..inventory import Inventory
 from ..model import Device, ScsiHost
+from ..vocabulary import ENRICHED_CAPABILITIES, ENRICHED_ELEMENTS
 from ..wwn import WWN
 from . import codec
 from .document import serialize
@@ -114,7 +115,7 @@ def _add_enrichment(scsi: El, cap: ScsiHost) -> bool:
     # Nested capabilities go after the last nested capability libvirt printed.
     nested = scsi.findall("capability")
     anchor = nested[-1] if nested else None
-    for kind in codec.ENRICHED_SCSI_HOST_CAPS:
+    for kind in ENRICHED_CAPABILITIES:
         el = ours.find(f"capability[@type='{kind}']")
         if el is None or scsi.find(f"capability[@type='{kind}']") is not None:
             continue
@@ -124,7 +125,7 @@ def _add_enrichment(scsi: El, cap: ScsiHost) -> bool:
             anchor.addnext(el)
         anchor = el
         added = True
-    for tag in codec.ENRICHED_SCSI_HOST_ELEMENTS:
+    for tag in ENRICHED_ELEMENTS:
         el = ours.find(tag)
         if el is not None and scsi.find(tag) is None:
             scsi.append(el)
@@ -139,8 +140,8 @@ def strip_document(xml: str | bytes, *, source: str = "<string>") -> str:
     removed = False
     for scsi in root.iterfind("capability[@type='scsi_host']"):
         doomed = [c for c in scsi.iterfind("capability")
-                  if c.get("type") in codec.ENRICHED_SCSI_HOST_CAPS]  # fmt: skip
-        doomed += [c for tag in codec.ENRICHED_SCSI_HOST_ELEMENTS for c in scsi.iterfind(tag)]
+                  if c.get("type") in ENRICHED_CAPABILITIES]  # fmt: skip
+        doomed += [c for tag in ENRICHED_ELEMENTS for c in scsi.iterfind(tag)]
         for fc in scsi.iterfind("capability[@type='fc_host']"):
             doomed += [c for tag in codec.ENRICHED_FC_HOST_FIELDS for c in fc.iterfind(tag)]
         for el in doomed:

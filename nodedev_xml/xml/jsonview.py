@@ -14,6 +14,8 @@ from typing import Any, Final
 
 from lxml import etree
 
+from ..schemas import compiled_xsd
+
 #: Simple types of nodedev.xsd whose decimal values are JSON numbers.
 NUMERIC_TYPES: Final = frozenset({"UnsignedInt", "UnsignedLong", "Uint8", "Uint32"})
 
@@ -30,9 +32,8 @@ def _typed(value: Any, xsd_type: Any) -> Any:
 
 
 def to_json_data(root: etree._Element, profile: str = "enriched") -> dict[str, Any]:
-    """The decoded document (a JSON-ready dict); the document must be valid."""
-    from ..validation import compiled_xsd
-
+    """The decoded document (a JSON-ready dict); the document must be valid.
+    :class:`ValueError` for an unknown profile."""
     tree: Any = root  # xmlschema reads lxml trees; its stubs name only ElementTree's
     data = compiled_xsd(profile).decode(tree, value_hook=_typed, use_location_hints=False)
     if not isinstance(data, dict):  # pragma: no cover - a valid <device> decodes to a dict

@@ -1,0 +1,48 @@
+"""What every command shares: the program name, exit codes, usage errors,
+one-line warnings and errors, and loading the scan.
+
+The subcommand modules and ``main`` import this, never each other's names,
+so the dispatcher stays above the commands (the layers in ``docs/design.md``).
+Light on purpose: ``nodedev-xml --version`` imports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..inventory import Inventory
+
+PROG = "nodedev-xml"
+#: 0 success, 1 a negative answer (invalid document, no such device), 2 a usage or
+#: environment error.
+EXIT_OK, EXIT_NO, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A wrong command line: exit code 2."""
+
+
+def fail(message: str, code: int) -> int:
+    """Print ``nodedev-xml: error: MESSAGE`` on stderr; return ``code`` (the exit code)."""
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return code
+
+
+def warn(message: str) -> None:
+    """Print ``nodedev-xml: warning: MESSAGE`` on stderr."""
+    print(f"{PROG}: warning: {message}", file=sys.stderr)
+
+
+def load(args: argparse.Namespace) -> Inventory:
+    """The scan of ``args.root``; its warnings go to stderr unless ``args.quiet``.
+    Raises what :func:`nodedev_xml.api.scan` raises."""
+    from ..api import scan
+
+    inv = scan(args.root)
+    if not args.quiet:
+        for w in inv.warnings:
+            warn(str(w))
+    return inv

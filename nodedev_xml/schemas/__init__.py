@@ -1,0 +1,101 @@
+"""The schema registry: the grammar files shipped in this folder, and their compiled forms.
+
+Each (document kind, profile) has two equivalent grammars, RelaxNG (``.rng``,
+compiled by lxml) and XML Schema 1.1 (``.xsd``, loaded by xmlschema); the file
+names come from :func:`nodedev_xml.vocabulary.schema_file`.  Both are built on
+first use and cached, so validation (``nodedev_xml.validation``) and the typed
+JSON view (``nodedev_xml.xml.jsonview``) share one copy, and neither has to
+import the other (the layers in ``docs/design.md``).  xmlschema is imported
+only when an XSD is first needed, so that ``import nodedev_xml`` stays fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from ..vocabulary import (
+    DocumentKind,
+    Profile,
+    check_profile,
+    check_schema_language,
+    schema_file,
+)
+
+if TYPE_CHECKING:
+    import xmlschema
+    from lxml import etree
+
+__all__ = [
+    "SCHEMA_DIR",
+    "compiled_relaxng",
+    "compiled_xsd",
+    "grammar_path",
+    "relaxng_with_lock",
+    "schema_path",
+]
+
+#: The folder holding the grammar files (this package's own folder).
+SCHEMA_DIR: Final = Path(__file__).resolve().parent
+
+
+def schema_path(name: str) -> Path:
+    """The path of a schema file shipped in the package, e.g. ``schema_path("nodedev.rng")``.
+
+    Raises :class:`ValueError` for anything but a bare file name and
+    :class:`FileNotFoundError` when the package was installed without it.
+    """
+    if not name or name in {".", ".."} or Path(name).name != name or "\\" in name:
+        raise ValueError(f"schema name {name!r}: expected a bare file name such as 'nodedev.rng'")
+    path = SCHEMA_DIR / name
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"schema {name!r} not found in {SCHEMA_DIR}"
+            " (package installed without its data files?)"
+        )
+    return path
+
+
+def grammar_path(profile: str, language: str, kind: DocumentKind = "device") -> Path:
+    """The grammar file of ``kind`` documents of ``profile`` in ``language`` (``rng``, ``xsd``).
+
+    Raises :class:`ValueError` for an unknown profile or language, or a
+    (kind, profile) without a grammar; :class:`FileNotFoundError` as
+    :func:`schema_path`.
+    """
+    return schema_path(schema_file(check_profile(profile), check_schema_language(language), kind))
+
+
+@functools.cache
+def _relaxng(profile: Profile) -> tuple[etree.RelaxNG, threading.Lock]:
+    from lxml import etree
+
+    # The schema is the package's own (trusted) file; include hrefs resolve relative to it.
+    return etree.RelaxNG(file=str(grammar_path(profile, "rng"))), threading.Lock()
+
+
+def relaxng_with_lock(profile: str = "enriched") -> tuple[etree.RelaxNG, threading.Lock]:
+    """The compiled RelaxNG grammar of ``profile``, and the lock to hold while it validates
+    (an lxml validator keeps its error log on itself).  :class:`ValueError` for an
+    unknown profile."""
+    return _relaxng(check_profile(profile))
+
+
+def compiled_relaxng(profile: str = "enriched") -> etree.RelaxNG:
+    """The compiled RelaxNG grammar of ``profile`` (compiled on first use, then cached)."""
+    return relaxng_with_lock(profile)[0]
+
+
+@functools.cache
+def _xsd(profile: Profile) -> xmlschema.XMLSchema11:
+    import xmlschema  # lazy: a heavy import, needed only here
+
+    return xmlschema.XMLSchema11(str(grammar_path(profile, "xsd")))
+
+
+def compiled_xsd(profile: str = "enriched") -> xmlschema.XMLSchema11:
+    """The XML Schema 1.1 of ``profile`` (loaded on first use, then cached).
+    :class:`ValueError` for an unknown profile."""
+    return _xsd(check_profile(profile))
