@@ -14,11 +14,16 @@ The grammars come from the schema registry (:mod:`nodedev_xml.schemas`): the
 RelaxNG grammars are compiled once per profile (lxml) and cached; the XSDs are
 loaded on first use (xmlschema, imported lazily so that ``import nodedev_xml``
 stays fast) and cached.  Both report every problem with its line.
+
+Problems are worded from the XSD: a bad value says in words what was expected
+(each named simple type of the XSDs documents that), e.g. ``<host>: expected an
+unsigned integer (...), got 'abc'``, never the type's regular expression.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any, Final
 
 from lxml import etree
@@ -94,6 +99,71 @@ def _without_comments(root: etree._Element) -> etree._Element:
     return clean
 
 
+#: Longest bad value quoted in full; longer ones are cut (messages stay one short line).
+_SHOWN_VALUE_MAX: Final = 40
+#: Messages stay shorter than this (without the file and line in front).
+_MESSAGE_MAX: Final = 200
+#: XSD built-in types that a schema type may use directly, in words.
+_BUILTIN_WORDS: Final = {"int": "an integer", "integer": "an integer", "boolean": "true or false"}
+_ATTRIBUTE_REASON = re.compile(r"attribute ([^\s=]+)=")
+
+
+def _label(elem: etree._Element, *, skip: str | None = None) -> str:
+    """``<capability type='pci'>``: the element, told apart by its type (or access)."""
+    selector = next((a for a in ("type", "access") if a != skip and elem.get(a) is not None), None)
+    shown = f" {selector}={_shown(elem.get(selector) or '')}" if selector else ""
+    return f"<{elem.tag!s}{shown}>"
+
+
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= _SHOWN_VALUE_MAX else value[:_SHOWN_VALUE_MAX] + "...")
+
+
+def _expected(validator: Any) -> str | None:
+    """What a simple type accepts, in words: the documentation of the nearest named type
+    (every named simple type of the XSDs has one), an anonymous enumeration's values, or
+    a built-in type's name; None when ``validator`` is not part of a simple type."""
+    from xmlschema.validators import XsdSimpleType
+
+    node = validator
+    while node is not None:
+        if isinstance(node, XsdSimpleType):
+            if node.annotation is not None and str(node.annotation).strip():
+                return " ".join(str(node.annotation).split())
+            if node.is_global() and node.local_name in _BUILTIN_WORDS:
+                return _BUILTIN_WORDS[node.local_name]
+            values = getattr(node, "enumeration", None)
+            if values and node.name is None:
+                return "one of " + ", ".join(repr(v) for v in values)
+            if node.is_global() and node.target_namespace.endswith("/XMLSchema"):
+                return f"an xs:{node.local_name} value"
+        node = getattr(node, "parent", None)
+    return None
+
+
+def _value_message(error: Any, elem: object) -> str | None:
+    """``<host>: expected an unsigned integer ..., got 'abc'`` for a value a simple type
+    refused (element text or attribute); None for any other kind of problem."""
+    if not isinstance(elem, etree._Element):
+        return None
+    if (error.reason or "").startswith("character data between child elements"):
+        texts = [elem.text, *(child.tail for child in elem)]
+        text = next((t for t in texts if t and t.strip()), "")
+        return f"{_label(elem)}: expected child elements only, got text {_shown(text)}"
+    if not isinstance(error.obj, str):
+        return None
+    expected = _expected(error.validator)
+    if expected is None:
+        return None
+    match = _ATTRIBUTE_REASON.match(error.reason or "")
+    attribute = match.group(1) if match else None
+    if attribute is None and (elem.text or "") != error.obj:
+        # Older xmlschema does not name the attribute: the one holding the bad value.
+        attribute = next((k for k, v in elem.attrib.items() if v == error.obj), None)
+    where = _label(elem, skip=attribute) + (f" attribute {attribute}" if attribute else "")
+    return f"{where}: expected {expected}, got {_shown(error.obj)}"
+
+
 def _xsd_problems(root: etree._Element, profile: str) -> list[tuple[int, str]]:
     schema = compiled_xsd(profile)
     from xmlschema.validators import XsdAssert  # loaded with the schema above
@@ -104,18 +174,15 @@ def _xsd_problems(root: etree._Element, profile: str) -> list[tuple[int, str]]:
     for error in schema.iter_errors(tree, use_location_hints=False):  # never fetch xsi hints
         elem = error.elem
         line = error.sourceline or (elem.sourceline if isinstance(elem, etree._Element) else None)
-        message = error.reason or error.message
-        if isinstance(error.obj, str) and len(error.obj) <= 80:
-            message = f"{error.obj!r}: {message}"  # name the value at fault
+        message = _value_message(error, elem) or error.reason or error.message
         if isinstance(error.validator, XsdAssert) and error.validator.annotation is not None:
             # Our assertions document what they check: say that, not "assertion test is false".
             message = str(error.validator.annotation).strip()
             if isinstance(elem, etree._Element):
-                selector = next((a for a in ("type", "access") if elem.get(a) is not None), None)
-                shown = f" {selector}={elem.get(selector)!r}" if selector else ""
-                message = f"<{elem.tag}{shown}>: {message}"
-        if error.path:
-            message = f"{message} (at {error.path})"
+                message = f"{_label(elem)}: {message}"
+        where = f" (at {error.path})" if error.path else ""
+        if len(message) + len(where) < _MESSAGE_MAX:  # the path only while the line stays short
+            message += where
         problems.append((int(line or 0), message))
     return _dedupe(problems)
 

@@ -7,6 +7,8 @@ vocabulary only, ``enriched-*`` ones carry the enrichment) and
 
 from __future__ import annotations
 
+import copy
+import functools
 import threading
 from pathlib import Path
 
@@ -367,3 +369,273 @@ def test_validation_is_thread_safe() -> None:
     for t in threads:
         t.join()
     assert len(verdicts) == 800 and all(verdicts)
+
+
+# ------------------------------------------------------------------------- messages
+
+#: Values no type of the schemas accepts everywhere; the long one tests the cut.
+BAD_VALUES = ("ab~c", "-1", "", "Z" * 60)
+
+
+def _schema_patterns() -> set[str]:
+    """Every regular expression the four schemas hold."""
+    out: set[str] = set()
+    for name in ("nodedev.xsd", "nodedev-libvirt.xsd"):
+        xsd = etree.parse(str(schema_path(name)))
+        out.update(str(v) for v in xsd.xpath("//*[local-name()='pattern']/@value"))
+    for name in ("nodedev.rng", "nodedev-libvirt.rng"):
+        params = etree.parse(str(schema_path(name))).iter(f"{{{RNG_NS}}}param")
+        out.update(p.text or "" for p in params if p.get("name") == "pattern")
+    return {p for p in out if p}
+
+
+def _place(el: etree._Element) -> str:
+    """Where ``el`` sits in the grammar: its path, capabilities told apart by type."""
+    chain = [*reversed(list(el.iterancestors())), el]
+    return "/".join(f"{a.tag}[{a.get('type') or a.get('access') or ''}]" for a in chain)
+
+
+def _value_mutations() -> list[tuple[str, bytes, int, str, str | None, str]]:
+    """(id, document, line, tag, attribute or None, bad value): every element that holds
+    only text and every attribute of the valid corpus (once per place in the grammar),
+    set to each of BAD_VALUES; only the documents that become invalid are kept."""
+    cases = []
+    seen: set[tuple[str, str | None]] = set()
+    for path in VALID:
+        root = _tree(path)
+        leaves = [el for el in root.iter() if isinstance(el.tag, str) and not len(el)]
+        for index, el in enumerate(leaves):
+            for attribute in [None, *el.attrib]:
+                if (_place(el), attribute) in seen:
+                    continue
+                seen.add((_place(el), attribute))
+                for value in BAD_VALUES:
+                    mutated = copy.deepcopy(root)
+                    target = [e for e in mutated.iter() if isinstance(e.tag, str) and not len(e)]
+                    if attribute is None:
+                        target[index].text = value
+                    else:
+                        target[index].set(attribute, value)
+                    if _rng_valid(mutated, "enriched"):
+                        continue
+                    name = f"{path.name}:{el.sourceline}:{el.tag}@{attribute or ''}"
+                    line = el.sourceline or 0
+                    doc = etree.tostring(mutated)
+                    cases.append((f"{name}={value[:5]}", doc, line, str(el.tag), attribute, value))
+    return cases
+
+
+VALUE_MUTATIONS = _value_mutations()
+SCHEMA_PATTERNS = _schema_patterns()
+#: Pieces of regular-expression syntax no readable message holds.
+REGEX_SYNTAX = ("[0-9", "[a-f", "[A-F", "]{", "]+", "]*", ")?", ")*", "|(", "\\d", "\\-")
+
+
+def _assert_readable(message: str) -> None:
+    assert len(message) < 200, f"{len(message)} characters: {message}"
+    assert "pattern" not in message, message
+    assert not any(p in message for p in SCHEMA_PATTERNS), message
+    assert not any(s in message for s in REGEX_SYNTAX), message
+
+
+@functools.cache
+def _problems_of(doc: bytes) -> list[tuple[int, str]]:
+    """validate()'s problems (RelaxNG's verdict, worded from the XSD), computed once."""
+    with pytest.raises(ValidationError) as info:
+        validate(doc)
+    return info.value.problems
+
+
+def test_the_value_corpus_meets_every_value_type() -> None:
+    """Every named simple type of nodedev.xsd words some bad value of the corpus."""
+    xsd = compiled_xsd("enriched")
+    unused = {"FcSpeedList"}  # for a future supported_speeds
+    wording = {
+        name: " ".join(str(t.annotation).split())
+        for name, t in xsd.types.items()
+        if t.is_simple() and name not in unused
+    }
+    assert len(wording) > 20 and all(wording.values())
+    messages = [m for _, doc, *_ in VALUE_MUTATIONS for _, m in _problems_of(doc)]
+    assert len(VALUE_MUTATIONS) > 300
+    assert [n for n, w in wording.items() if not any(w in m for m in messages)] == []
+
+
+@pytest.mark.parametrize(
+    ("doc", "line", "tag", "attribute", "value"),
+    [c[1:] for c in VALUE_MUTATIONS],
+    ids=[c[0] for c in VALUE_MUTATIONS],
+)
+def test_bad_values_are_worded_not_shown_as_patterns(
+    doc: bytes, line: int, tag: str, attribute: str | None, value: str
+) -> None:
+    """Under 200 characters, no regular expression, naming the place and the value."""
+    problems = _problems_of(doc)
+    for _, message in problems:
+        _assert_readable(message)
+    shown = repr(value if len(value) <= 40 else value[:40] + "...")
+    named = [m for ln, m in problems if ln == line and f"<{tag}" in m and shown in m]
+    if attribute is not None:
+        named = [m for m in named if f"attribute {attribute}:" in m or f"{attribute}=" in m]
+    assert named, problems
+
+
+@pytest.mark.parametrize(
+    ("doc", "expected"),
+    [
+        (
+            "<device><name>x</name><capability type='scsi_host'><host>abc</host>"
+            "</capability></device>",
+            "<host>: expected an unsigned integer (decimal digits, at most "
+            "18446744073709551615), got 'abc'",
+        ),
+        (
+            "<device><name>x</name><capability type='scsi_host'><host>1</host>"
+            "<capability type='vports' maxCount='-1'/></capability></device>",
+            "<capability type='vports'> attribute maxCount: expected an unsigned integer "
+            "(decimal digits, at most 4294967295), got '-1'",
+        ),
+        (
+            "<device><name>x</name><capability type='drm'><type>card</type></capability></device>",
+            "<type>: expected one of 'primary', 'control', 'render', got 'card'",
+        ),
+    ],
+)
+def test_the_reported_messages(doc: str, expected: str) -> None:
+    for schema in ("rng", "xsd"):
+        with pytest.raises(ValidationError) as info:
+            validate(doc, schema=schema)
+        assert info.value.message.startswith(expected), info.value.message
+
+
+# ------------------------------------------------------------------------- the kernel's tables
+
+#: The FC transport class's fixed tables (drivers/scsi/scsi_transport_fc.c).
+KERNEL_TABLES = {
+    "fcPortState": (
+        "Unknown", "Not Present", "Online", "Offline", "Blocked", "Bypassed", "Diagnostics",
+        "Linkdown", "Error", "Loopback", "Deleted", "Marginal",
+    ),
+    "fcPortType": (
+        "Unknown", "Other", "Not Present", "NPort (fabric via point-to-point)",
+        "NLPort (fabric via loop)", "LPort (private loop)",
+        "Point-To-Point (direct nport connection)", "NPIV VPORT",
+    ),
+    "fcVportState": (
+        "Unknown", "Active", "Disabled", "Linkdown", "Initializing", "No Fabric Support",
+        "No Fabric Resources", "Fabric Logout", "Fabric Rejected WWN", "VPort Failed",
+    ),
+}  # fmt: skip
+GOOD_SPEEDS = ("unknown", "Not Negotiated", "1 Gbit", "8 Gbit", "10 Gbit", "128 Gbit", "256 Gbit")
+BAD_SPEEDS = (
+    "", "8", "8Gbit", "8 gbit", "8 Gb/s", " 8 Gbit", "8 Gbit ", "8  Gbit", "Unknown",
+    "not negotiated", "12345 Gbit", "8 Gbit, 16 Gbit", "-8 Gbit", "8.5 Gbit",
+)  # fmt: skip
+GOOD_SPEED_LISTS = (
+    "unknown",
+    "8 Gbit",
+    "4 Gbit, 8 Gbit, 16 Gbit",
+    "1 Gbit, 2 Gbit, 4 Gbit, 10 Gbit, 8 Gbit",
+    "Not Negotiated",
+    "16 Gbit, 32 Gbit, Not Negotiated",
+)
+BAD_SPEED_LISTS = (
+    "",
+    "unknown, 8 Gbit",
+    "8 Gbit,16 Gbit",
+    "8 Gbit, ",
+    ", 8 Gbit",
+    "8 Gbit 16 Gbit",
+    "8 Gbit,  16 Gbit",
+    "8 Gbit, unknown",
+    " 8 Gbit",
+)
+
+
+def _fc_host_doc(element: str, value: str) -> etree._Element:
+    root = etree.fromstring(
+        "<device><name>scsi_host5</name><capability type='scsi_host'><host>5</host>"
+        "<capability type='fc_host'><wwnn>2000001b32a9da4e</wwnn><wwpn>2100001b32a9da4e</wwpn>"
+        "</capability></capability></device>"
+    )
+    etree.SubElement(root.find("capability/capability"), element).text = value
+    return root
+
+
+def _vport_doc(state: str) -> etree._Element:
+    root = etree.fromstring(
+        "<device><name>scsi_host5</name><capability type='scsi_host'><host>5</host>"
+        "<capability type='vports'><vport name='scsi_host7'/></capability></capability></device>"
+    )
+    root.find("capability/capability/vport").set("state", state)  # type: ignore[union-attr]
+    return root
+
+
+def _rng_values(define: str) -> list[str]:
+    grammar = etree.parse(str(schema_path("nodedev.rng"))).getroot()
+    [found] = [d for d in grammar.iter(f"{{{RNG_NS}}}define") if d.get("name") == define]
+    return [v.text or "" for v in found.iter(f"{{{RNG_NS}}}value")]
+
+
+def test_the_fc_tables_are_the_kernels_in_both_schemas() -> None:
+    xsd = compiled_xsd("enriched")
+    for name, table in KERNEL_TABLES.items():
+        assert _rng_values(f"value.{name}") == list(table)
+        assert list(xsd.types[name[0].upper() + name[1:]].enumeration) == list(table)
+
+
+def test_every_value_the_scan_accepts_is_valid() -> None:
+    """What nodedev_xml.sysfs.values lets through ends up in documents: it must validate."""
+    from nodedev_xml.sysfs import values
+
+    # the reader's speeds: its words, and N Gbit with one to four digits
+    speeds = [*values.SPEED_WORDS, *GOOD_SPEEDS, "0 Gbit", "9999 Gbit", "0008 Gbit"]
+    assert [values.speed(v) for v in speeds] == speeds
+    cases = (
+        [_fc_host_doc("port_state", v) for v in values.PORT_STATES]
+        + [_fc_host_doc("port_type", v) for v in values.PORT_TYPES]
+        + [_vport_doc(v) for v in values.VPORT_STATES]
+        + [_fc_host_doc("speed", v) for v in speeds]
+    )
+    for root in cases:
+        validate(root)
+        validate(root, schema="xsd")
+
+
+@pytest.mark.parametrize(
+    ("make", "value", "valid"),
+    [(lambda v: _fc_host_doc("port_state", v), v, True) for v in KERNEL_TABLES["fcPortState"]]
+    + [(lambda v: _fc_host_doc("port_type", v), v, True) for v in KERNEL_TABLES["fcPortType"]]
+    + [(_vport_doc, v, True) for v in KERNEL_TABLES["fcVportState"]]
+    + [(lambda v: _fc_host_doc("speed", v), v, True) for v in GOOD_SPEEDS]
+    + [(lambda v: _fc_host_doc("speed", v), v, False) for v in BAD_SPEEDS]
+    + [
+        (lambda v, e=e: _fc_host_doc(e, v), v, False)
+        for e in ("port_state", "port_type")
+        for v in ("", "online", " Online", "Online ", "Not  Present", "NPIV  VPORT", "F_Port")
+    ]
+    + [(_vport_doc, v, False) for v in ("", "active", "Active ", "Enabled", "No  Fabric Support")],
+)
+def test_rng_and_xsd_agree_on_the_fc_values(make: object, value: str, valid: bool) -> None:
+    root = make(value)  # type: ignore[operator]
+    assert _rng_valid(root, "enriched") == _xsd_valid(root, "enriched") == valid
+    assert not _rng_valid(root, "libvirt") and not _xsd_valid(root, "libvirt")  # enrichment
+
+
+def test_speed_lists_for_supported_speeds() -> None:
+    """value.fcSpeedList (for a future supported_speeds) and its XSD twin FcSpeedList."""
+    grammar = etree.RelaxNG(
+        etree.fromstring(
+            f"<grammar xmlns='{RNG_NS}'><include href='{schema_path('nodedev.rng').as_uri()}'>"
+            "<start><element name='speeds'><ref name='value.fcSpeedList'/></element></start>"
+            "</include></grammar>"
+        )
+    )
+    xsd_type = compiled_xsd("enriched").types["FcSpeedList"]
+    for value, valid in [(v, True) for v in GOOD_SPEED_LISTS] + [
+        (v, False) for v in BAD_SPEED_LISTS
+    ]:
+        element = etree.Element("speeds")
+        element.text = value
+        assert bool(grammar.validate(element)) == valid, value
+        assert xsd_type.is_valid(value) == valid, value

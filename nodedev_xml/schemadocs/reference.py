@@ -18,7 +18,7 @@ from typing import Final
 
 from lxml import etree
 
-from ..validation import schema_path
+from ..schemas import schema_path
 from ..xml.safe import parse_file
 from .grammar import (
     EXAMPLE,
