@@ -245,7 +245,7 @@ class SysfsBuilder:
             "max_vports": port.max_npiv_vports,
             "totalvfs": (pci.sriov_totalvfs or 0) if pci else 0,
             **fields,
-        }
+        }  # what the preset's templates may name
         fc = fc_host_files(
             preset,
             port,
@@ -275,13 +275,7 @@ class SysfsBuilder:
             pci=pci,
             vport_capable="vport_create" in fc,
         )
-        # The counters the kernel keeps equal to the number of vports, unless overridden.
-        for files, cls, key, given in (
-            (fc, "fc_host", "npiv_vports_inuse", fc_host),
-            (scsi, "scsi_host", "used_vpi", scsi_host),
-        ):
-            if key in files and key not in (given or {}):
-                result.inuse_files.append(f"{rel}/{cls}/host{number}/{key}")
+        result.inuse_files = _vport_counters(rel, number, (fc, fc_host), (scsi, scsi_host))
         self.hosts[number] = result
         return result
 
@@ -324,13 +318,15 @@ class SysfsBuilder:
         preset = DRIVERS[driver]
         model = model or preset.model
         online = port_state == "Online"
-        if fabric_name is None:
-            fabric_name = DEFAULT_FABRIC if online else preset.no_fabric_name
         if port_id is None and online:
             self._fabric_ports += 1
             port_id = (0x010000 + (self._fabric_ports << 8)) & 0xFFFF00
+        if fabric_name is None:
+            fabric_name = DEFAULT_FABRIC if online else preset.no_fabric_name
         if speed is None:
             speed = fastest(preset.card(model).supported_speeds) if online else "unknown"
+        if max_npiv_vports is None:
+            max_npiv_vports = preset.max_npiv_vports
         port = FCPortValues(
             node_name=parse_wwn(node_name),
             port_name=parse_wwn(port_name),
@@ -339,9 +335,7 @@ class SysfsBuilder:
             port_state=port_state,
             port_type=port_type or (preset.port_type if online else "Unknown"),
             speed=speed,
-            max_npiv_vports=(
-                preset.max_npiv_vports if max_npiv_vports is None else max_npiv_vports
-            ),
+            max_npiv_vports=max_npiv_vports,
         )
         return self._add_fc_host(
             parent.rel,
@@ -595,3 +589,23 @@ class SysfsBuilder:
     def write_pci_ids(self) -> Path:
         """Write ``<root>/usr/share/misc/pci.ids`` naming the PCI devices added so far."""
         return write_pci_ids(self.root, self.pci_ids)
+
+
+def _vport_counters(
+    rel: str,
+    number: int,
+    fc: tuple[Mapping[str, bytes], Overrides | None],
+    scsi: tuple[Mapping[str, bytes], Overrides | None],
+) -> list[str]:
+    """The counter files of a new host that the kernel keeps equal to its number of
+    vports (``fc_host``'s ``npiv_vports_inuse``, lpfc's ``used_vpi``), unless the
+    caller overrode them; ``fc`` and ``scsi`` are each class device's files and the
+    overrides they were given."""
+    counters = []
+    for (files, given), cls, key in (
+        (fc, "fc_host", "npiv_vports_inuse"),
+        (scsi, "scsi_host", "used_vpi"),
+    ):
+        if key in files and key not in (given or {}):
+            counters.append(f"{rel}/{cls}/host{number}/{key}")
+    return counters
