@@ -52,9 +52,14 @@ class SysfsBuilder:
     ``unique_id`` follows the driver (qla2xxx: the host number; lpfc: the
     driver's instance counter from 0, vHBAs included; libata: the ATA port
     number; zfcp: the device number; others: 0, the kernel default).
-    Every ``add_*`` method raises ValueError for what the kernel could not
-    show (a host number or PCI address taken, a vport on a port that cannot
-    have one, a malformed WWN or PCI address).
+    The ``add_*`` methods raise ValueError for what the kernel could not show
+    (a host number or PCI address taken, a vport on a port that cannot have
+    one, a malformed WWN or PCI address) and KeyError for a driver preset or
+    a PCI function the builder does not know.
+
+    ``hosts`` (by number) and ``pci`` (by address) hold the records of what was
+    added; ``tree`` is the :class:`~nodedev_xml.testing.tree.TreeWriter` it
+    writes with, for what the builder has no method for.
     """
 
     def __init__(self, root: str | os.PathLike[str], *, first_host: int = 0) -> None:
