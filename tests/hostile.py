@@ -31,7 +31,13 @@ from lxml import etree
 
 import nodedev_xml as nx
 from nodedev_xml.sysfs.access import MAX_ATTR_BYTES, FileAccess, OSFileAccess
-from nodedev_xml.testing import FcHost, PciFunction, RemotePort, SysfsBuilder, Vport
+from nodedev_xml.testing import (
+    FCHostSpec,
+    PCIFunctionSpec,
+    RemotePortSpec,
+    SysfsBuilder,
+    VportSpec,
+)
 from nodedev_xml.validation import validate  # not nx.validate: see the report on shadowing
 from nodedev_xml.xml.document import to_xml
 
@@ -51,37 +57,37 @@ DEVICE_NAME = re.compile(
 class Standard:
     root: Path
     builder: SysfsBuilder
-    bridge: PciFunction
-    card: PciFunction  # 0000:04:00.0
-    card1: PciFunction  # 0000:04:00.1
-    hba: FcHost  # host5
-    linkdown: FcHost  # host6
-    v0: Vport  # vport-5:0-0, vHBA host7
-    v1: Vport  # vport-5:0-1, vHBA host8
-    v2: Vport  # vport-5:0-2, no Scsi_Host
-    rport: RemotePort
+    bridge: PCIFunctionSpec
+    card: PCIFunctionSpec  # 0000:04:00.0
+    card1: PCIFunctionSpec  # 0000:04:00.1
+    hba: FCHostSpec  # host5
+    linkdown: FCHostSpec  # host6
+    v0: VportSpec  # vport-5:0-0, vHBA host7
+    v1: VportSpec  # vport-5:0-1, vHBA host8
+    v2: VportSpec  # vport-5:0-2, no Scsi_Host
+    rport: RemotePortSpec
 
     @property
     def sys(self) -> Path:
         return self.root / "sys"
 
     @property
-    def vhba7(self) -> FcHost:
+    def vhba7(self) -> FCHostSpec:
         assert self.v0.host is not None
         return self.v0.host
 
     @property
-    def vhba8(self) -> FcHost:
+    def vhba8(self) -> FCHostSpec:
         assert self.v1.host is not None
         return self.v1.host
 
-    def fc(self, host: FcHost) -> Path:
+    def fc(self, host: FCHostSpec) -> Path:
         return host.path / "fc_host" / host.name
 
-    def sh(self, host: FcHost) -> Path:
+    def sh(self, host: FCHostSpec) -> Path:
         return host.path / "scsi_host" / host.name
 
-    def vp(self, vport: Vport) -> Path:
+    def vp(self, vport: VportSpec) -> Path:
         return vport.path / "fc_vports" / vport.name
 
     def rp(self) -> Path:

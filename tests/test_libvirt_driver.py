@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -43,7 +42,8 @@ from xmlcompare import canonical
 
 import nodedev_xml as nx
 from nodedev_xml import WWN, Device, from_xml, to_xml, vhba_create_xml
-from nodedev_xml.model import ScsiHost, VportOps
+from nodedev_xml.model import FCHost, ScsiHost, VportOps
+from nodedev_xml.testing import Overrides, PCIFunctionSpec, SysfsBuilder
 from nodedev_xml.xml.create import create_request_to_xml
 
 libvirt: Any = pytest.importorskip(
@@ -129,90 +129,60 @@ def as_libvirt_reprints(dev: Device) -> Device:
 # -- a small sysfs tree -------------------------------------------------------
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text + "\n")
-
-
-def _link(link: Path, target: Path) -> None:
-    link.parent.mkdir(parents=True, exist_ok=True)
-    link.symlink_to(os.path.relpath(target, link.parent))
-
-
-def _pci_function(sysdir: Path, fn: Path, vendor: int, device: int, cls: int, driver: str) -> None:
-    _write(fn / "vendor", f"0x{vendor:04x}")
-    _write(fn / "device", f"0x{device:04x}")
-    _write(fn / "class", f"0x{cls:06x}")
-    drv = sysdir / "bus" / "pci" / "drivers" / driver
-    drv.mkdir(parents=True, exist_ok=True)
-    _link(fn / "driver", drv)
-
-
-def _fc_scsi_host(sysdir: Path, under: Path, dev: Device, *, max_vports: int, in_use: int) -> Path:
-    """hostN under ``under`` as the kernel lays it out, from libvirt's view of it."""
+def _fc_caps(dev: Device) -> tuple[ScsiHost, FCHost]:
     cap = dev.scsi_host
     assert cap is not None and cap.host is not None and cap.fc_host is not None
-    n = cap.host
-    hostdir = under / f"host{n}"
-    sh = hostdir / "scsi_host" / f"host{n}"
-    _write(sh / "unique_id", str(cap.unique_id if cap.unique_id is not None else n))
-    _link(sysdir / "class" / "scsi_host" / f"host{n}", sh)
-    fc = hostdir / "fc_host" / f"host{n}"
-    _write(fc / "node_name", cap.fc_host.wwnn.kernel)
-    _write(fc / "port_name", cap.fc_host.wwpn.kernel)
-    if cap.fc_host.fabric_wwn is not None:
-        _write(fc / "fabric_name", cap.fc_host.fabric_wwn.kernel)
-    _write(fc / "port_state", "Online")
-    _write(
-        fc / "port_type",
-        "NPIV VPORT" if cap.vport_ops is None else "NPort (fabric via point-to-point)",
-    )
-    _write(fc / "speed", "8 Gbit")
-    if cap.vport_ops is not None:
-        for attr in ("vport_create", "vport_delete"):
-            _write(fc / attr, "")
-        _write(fc / "max_npiv_vports", str(max_vports))
-        _write(fc / "npiv_vports_inuse", str(in_use))
-    _link(sysdir / "class" / "fc_host" / f"host{n}", fc)
-    return hostdir
+    return cap, cap.fc_host
+
+
+def _fabric_override(fc: FCHost, written: int | None) -> Overrides | None:
+    """The ``fc_host`` override that turns the ``fabric_name`` the builder writes
+    (``written``: a vHBA's is its parent's) into libvirt's fabric WWN, or removes it."""
+    if fc.fabric_wwn is None:
+        return {"fabric_name": None}
+    return None if fc.fabric_wwn.value == written else {"fabric_name": fc.fabric_wwn.kernel}
 
 
 def build_mirror_of(conn: Any, root: Path) -> Path:
     """A fake sysfs root holding the FC hosts ``conn`` lists, with the same
-    numbers, WWNs and parents: each physical HBA on a QLogic PCI function
-    (the second one on an SR-IOV virtual function of the first), each vHBA
-    under a ``vport-H:0-N`` of its parent HBA.  Taken from the listing, not
-    hard-coded, so it follows whatever test:///default holds."""
-    sysdir = root / "sys"
-    bridge = sysdir / "devices" / "pci0000:00" / "0000:00:03.0"
-    _pci_function(sysdir, bridge, 0x8086, 0x3C08, 0x060400, "pcieport")
+    numbers, unique ids, WWNs and parents: each physical HBA a qla2xxx port on
+    a QLogic PCI function (the second one on an SR-IOV virtual function of the
+    first), each vHBA under a ``vport-H:0-N`` of its parent HBA.  Taken from
+    the listing, not hard-coded, so it follows whatever test:///default holds."""
+    b = SysfsBuilder(root)
+    bridge = b.add_bridge("0000:00:03.0", device=0x3C08)
     hbas = _vport_hosts(conn)
     vhbas = _vhbas(conn)
-    children = {h.name: [v for v in vhbas if v.parent_name == h.name] for h in hbas}
-    pf = bridge / "0000:04:00.0"
-    _write(pf / "sriov_totalvfs", "8")
-    homes: dict[str, Path] = {}
+
+    def qle2562(address: str, **where: Any) -> PCIFunctionSpec:
+        return b.add_pci_function(address, vendor=0x1077, device=0x2532, driver="qla2xxx", **where)
+
+    pf = qle2562("0000:04:00.0", parent=bridge, sriov_totalvfs=8)
     for i, hba in enumerate(hbas):
-        fn = pf if i == 0 else bridge / f"0000:04:00.{i + 1}"
-        _pci_function(sysdir, fn, 0x1077, 0x2532, 0x0C0400, "qla2xxx")
-        if i > 0:
-            _link(pf / f"virtfn{i - 1}", fn)
-            _link(fn / "physfn", pf)
-        in_use = len(children[hba.name])
-        homes[hba.name] = _fc_scsi_host(sysdir, fn, hba, max_vports=127, in_use=in_use)
-    for hba in hbas:
-        hcap = hba.scsi_host
-        assert hcap is not None
-        for k, vhba in enumerate(children[hba.name]):
-            vp = homes[hba.name] / f"vport-{hcap.host}:0-{k}"
-            cls = vp / "fc_vports" / vp.name
-            vcap = vhba.scsi_host
-            assert vcap is not None and vcap.fc_host is not None
-            _write(cls / "node_name", vcap.fc_host.wwnn.kernel)
-            _write(cls / "port_name", vcap.fc_host.wwpn.kernel)
-            _write(cls / "vport_state", "Active")
-            _link(sysdir / "class" / "fc_vports" / vp.name, cls)
-            _fc_scsi_host(sysdir, vp, vhba, max_vports=0, in_use=0)
+        fn = pf if i == 0 else qle2562(f"0000:04:00.{i + 1}", physfn=pf)
+        cap, fc = _fc_caps(hba)
+        fabric = None if fc.fabric_wwn is None else fc.fabric_wwn.value
+        port = b.add_fc_host(
+            fn,
+            "qla2xxx",
+            node_name=fc.wwnn.value,
+            port_name=fc.wwpn.value,
+            fabric_name=fabric,
+            host=cap.host,
+            unique_id=cap.unique_id,
+            fc_host=_fabric_override(fc, fabric),
+        )
+        for vhba in (v for v in vhbas if v.parent_name == hba.name):
+            vcap, vfc = _fc_caps(vhba)
+            b.add_vport(
+                port,
+                node_name=vfc.wwnn.value,
+                port_name=vfc.wwpn.value,
+                host=vcap.host,
+                unique_id=vcap.unique_id,
+                fc_host=_fabric_override(vfc, port.fabric_name),
+            )
+    b.write_pci_ids()
     return root
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from nodedev_xml.testing import (
     DRIVERS,
-    FcHost,
+    FCHostSpec,
     SysfsBuilder,
     build_benchmark_host,
     write_pci_ids,
@@ -176,7 +176,7 @@ def test_vhba_sits_under_its_vport(built: SysfsBuilder) -> None:
     assert read(waiting / "fc_vports/vport-5:0-1/vport_state") == "Initializing\n"
     assert not [p for p in waiting.iterdir() if p.name.startswith("host")]
     vhba = built.hosts[6]
-    assert isinstance(vhba, FcHost) and vhba.vport is not None
+    assert isinstance(vhba, FCHostSpec) and vhba.vport is not None
     assert vhba.vport.name == "vport-5:0-0" and vhba.vport.parent is built.hosts[5]
 
 
@@ -338,7 +338,7 @@ def test_vports_need_a_vport_capable_physical_port(built: SysfsBuilder, tmp_path
     with pytest.raises(ValueError, match="vport-capable"):
         b.add_vport(fnic, node_name=3, port_name=4)
     vhba = built.hosts[6]
-    assert isinstance(vhba, FcHost)
+    assert isinstance(vhba, FCHostSpec)
     with pytest.raises(ValueError, match="vport-capable"):
         SysfsBuilder(tmp_path / "other").add_vport(vhba, node_name=3, port_name=4)
 

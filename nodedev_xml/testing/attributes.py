@@ -1,0 +1,252 @@
+"""What the attribute files of each kind of device hold.
+
+One function per directory kind returns its files (name -> contents) before
+the caller's overrides: a PCI function, a CCW device, a Scsi_Host's
+``scsi_host`` and ``fc_host`` class devices, an NPIV vport's ``fc_vports``, a
+remote port's ``fc_remote_ports``, a SCSI target's ``fc_transport`` and a LUN.
+Where the files go is :mod:`nodedev_xml.testing.builder`'s business; which
+``fc_host`` attributes a driver has is its :class:`~.presets.DriverPreset`'s.
+A new attribute of a kind of device is a line here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .presets import VPORT_OPS, DriverPreset
+from .values import WRITE_ONLY, as_files, kernel_wwn, template_entry
+
+__all__ = [
+    "FCPortValues",
+    "ccw_device_files",
+    "fc_host_files",
+    "fc_remote_port_files",
+    "fc_transport_files",
+    "fc_vport_files",
+    "pci_function_files",
+    "scsi_device_files",
+    "scsi_host_files",
+]
+
+#: ``supported_fc4s`` / ``active_fc4s``: a 32-byte FC-4 type bitmap, FCP (type 8) only.
+FC4S = "".join(f"0x{b:02x} " for b in [0, 0, 1] + [0] * 29)
+#: The ``statistics/`` group of an ``fc_host`` (a few of its counters).
+STATISTICS = {
+    "statistics/seconds_since_last_reset": "0x1c2f",
+    "statistics/tx_frames": "0x2b8e",
+    "statistics/rx_frames": "0x3d1a",
+    "statistics/lip_count": "0x0",
+    "statistics/link_failure_count": "0x1",
+    "statistics/invalid_crc_count": "0x0",
+}
+
+
+def pci_uevent(
+    address: str,
+    vendor: int,
+    device: int,
+    pci_class: int,
+    subsystem: tuple[int, int],
+    driver: str | None,
+) -> str:
+    """A PCI function's ``uevent``: ``DRIVER`` (when bound), ids, slot and modalias."""
+    sub_vendor, sub_device = subsystem
+    lines = [f"DRIVER={driver}"] if driver else []
+    lines += [
+        f"PCI_CLASS={pci_class:X}",
+        f"PCI_ID={vendor:04X}:{device:04X}",
+        f"PCI_SUBSYS_ID={sub_vendor:04X}:{sub_device:04X}",
+        f"PCI_SLOT_NAME={address}",
+        f"MODALIAS=pci:v{vendor:08X}d{device:08X}sv{sub_vendor:08X}sd{sub_device:08X}"
+        f"bc{pci_class >> 16:02X}sc{(pci_class >> 8) & 0xFF:02X}i{pci_class & 0xFF:02X}",
+    ]
+    return "\n".join(lines)
+
+
+def pci_function_files(
+    address: str,
+    *,
+    vendor: int,
+    device: int,
+    pci_class: int,
+    subsystem: tuple[int, int],
+    driver: str | None,
+    numa_node: int,
+    sriov_totalvfs: int | None,
+) -> dict[str, bytes]:
+    """A PCI function's ids, ``class``, ``numa_node`` and ``uevent``; an SR-IOV
+    physical function also has ``sriov_totalvfs`` and ``sriov_numvfs`` (0)."""
+    sub_vendor, sub_device = subsystem
+    values: dict[str, str | bytes] = {
+        "vendor": f"0x{vendor:04x}",
+        "device": f"0x{device:04x}",
+        "class": f"0x{pci_class:06x}",
+        "subsystem_vendor": f"0x{sub_vendor:04x}",
+        "subsystem_device": f"0x{sub_device:04x}",
+        "numa_node": str(numa_node),
+        "uevent": pci_uevent(address, vendor, device, pci_class, subsystem, driver),
+    }
+    if sriov_totalvfs is not None:
+        values.update(sriov_totalvfs=str(sriov_totalvfs), sriov_numvfs="0")
+    return as_files(values)
+
+
+def ccw_device_files() -> dict[str, bytes]:
+    """An s390 CCW device of an FCP channel: ``online``, ``cutype``, ``devtype``."""
+    return as_files({"online": "1", "cutype": "1731/03", "devtype": "1732/03"})
+
+
+def scsi_host_files(
+    proc_name: str,
+    queue: tuple[str, str, str],
+    unique_id: int,
+    extra: Mapping[str, str],
+    fields: Mapping[str, object],
+) -> dict[str, bytes]:
+    """The generic ``scsi_host`` attributes plus the driver's own: ``extra``, templates
+    filled from ``fields`` (see :class:`~.presets.DriverPreset`)."""
+    can_queue, cmd_per_lun, sg_tablesize = queue
+    values: dict[str, str | bytes] = {
+        "unique_id": str(unique_id),
+        "proc_name": proc_name,
+        "state": "running",
+        "active_mode": "Initiator",
+        "supported_mode": "Initiator",
+        "host_busy": "0",
+        "can_queue": can_queue,
+        "cmd_per_lun": cmd_per_lun,
+        "sg_tablesize": sg_tablesize,
+        "scan": WRITE_ONLY,
+        "host_reset": WRITE_ONLY,
+    }
+    values.update({k: v.format_map(fields) for k, v in extra.items()})
+    return as_files(values)
+
+
+@dataclass(frozen=True)
+class FCPortValues:
+    """What one FC port shows in its ``fc_host``: its names, its fabric login and link."""
+
+    node_name: int
+    port_name: int
+    fabric_name: int
+    port_id: int
+    port_state: str
+    port_type: str
+    speed: str
+    max_npiv_vports: int
+
+
+def fc_host_files(
+    preset: DriverPreset,
+    port: FCPortValues,
+    *,
+    physical: bool,
+    supported_speeds: str,
+    symbolic_name: str,
+) -> dict[str, bytes]:
+    """An ``fc_host``'s attributes: those of the driver's template for a physical port
+    or a vHBA, and the transport's vport operations on a vport-capable physical port."""
+    values: dict[str, str | bytes] = {
+        "node_name": kernel_wwn(port.node_name),
+        "port_name": kernel_wwn(port.port_name),
+        "permanent_port_name": kernel_wwn(port.port_name),
+        "fabric_name": kernel_wwn(port.fabric_name),
+        "port_id": f"0x{port.port_id:06x}",
+        "port_state": port.port_state,
+        "port_type": port.port_type,
+        "speed": port.speed,
+        "supported_speeds": supported_speeds,
+        "supported_classes": preset.supported_classes,
+        "supported_fc4s": FC4S,
+        "active_fc4s": FC4S,
+        "maxframe_size": preset.maxframe_size,
+        "symbolic_name": symbolic_name,
+        "system_hostname": "",
+        "serial_number": preset.serial_number,
+        "dev_loss_tmo": preset.dev_loss_tmo,
+        "tgtid_bind_type": "wwpn (World Wide Port Name)",
+        "issue_lip": WRITE_ONLY,
+        "max_npiv_vports": str(port.max_npiv_vports),
+        "npiv_vports_inuse": "0",
+        "vport_create": WRITE_ONLY,
+        "vport_delete": WRITE_ONLY,
+        **STATISTICS,
+        "statistics/reset_statistics": WRITE_ONLY,
+    }
+    names = preset.fc_attrs if physical else preset.vport_fc_attrs
+    if physical and preset.vport_capable:
+        names |= VPORT_OPS
+    return as_files({k: v for k, v in values.items() if template_entry(k) in names})
+
+
+def fc_vport_files(
+    node_name: int, port_name: int, state: str, last_state: str, *, vport_disable: bool
+) -> dict[str, bytes]:
+    """An NPIV vport's ``fc_vports`` attributes, as ``vport_create`` leaves them."""
+    values: dict[str, str | bytes] = {
+        "node_name": kernel_wwn(node_name),
+        "port_name": kernel_wwn(port_name),
+        "roles": "FCP Initiator",
+        "vport_type": "NPIV VPORT",
+        "vport_state": state,
+        "vport_last_state": last_state,
+        "symbolic_name": "",
+        "vport_delete": WRITE_ONLY,
+    }
+    if vport_disable:
+        values["vport_disable"] = WRITE_ONLY
+    return as_files(values)
+
+
+def fc_remote_port_files(
+    node_name: int,
+    port_name: int,
+    port_id: int,
+    *,
+    roles: str,
+    port_state: str,
+    target_id: int,
+    dev_loss_tmo: str,
+) -> dict[str, bytes]:
+    """A remote port's ``fc_remote_ports`` attributes (``scsi_target_id`` -1: no target)."""
+    return as_files(
+        {
+            "node_name": kernel_wwn(node_name),
+            "port_name": kernel_wwn(port_name),
+            "port_id": f"0x{port_id:06x}",
+            "roles": roles,
+            "port_state": port_state,
+            "scsi_target_id": str(target_id),
+            "dev_loss_tmo": dev_loss_tmo,
+            "fast_io_fail_tmo": "5",
+            "supported_classes": "Class 3",
+            "maxframe_size": "2048 bytes",
+        }
+    )
+
+
+def fc_transport_files(node_name: int, port_name: int, port_id: int) -> dict[str, bytes]:
+    """A SCSI target's ``fc_transport`` attributes: its remote port's names and id."""
+    return as_files(
+        {
+            "node_name": kernel_wwn(node_name),
+            "port_name": kernel_wwn(port_name),
+            "port_id": f"0x{port_id:06x}",
+        }
+    )
+
+
+def scsi_device_files() -> dict[str, bytes]:
+    """A LUN (a 3PAR virtual volume, disk type 0)."""
+    return as_files(
+        {
+            "uevent": "DEVTYPE=scsi_device",
+            "type": "0",
+            "vendor": "3PARdata",
+            "model": "VV              ",
+            "rev": "3310",
+            "state": "running",
+        }
+    )

@@ -1,0 +1,616 @@
+"""The layout builder: where the kernel puts each device of a fake sysfs tree.
+
+:class:`SysfsBuilder` adds PCI functions (with their bridges and SR-IOV
+links), Fibre Channel ports, NPIV vports with or without their vHBA, remote
+ports with their targets and LUNs, SATA hosts and s390 zfcp hosts, each in its
+kernel place with its class and bus entries.  What the files hold comes from
+:mod:`~nodedev_xml.testing.attributes` and the driver's
+:mod:`~nodedev_xml.testing.presets`; the files themselves are written by
+:class:`~nodedev_xml.testing.tree.TreeWriter`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from .attributes import (
+    FCPortValues,
+    ccw_device_files,
+    fc_host_files,
+    fc_remote_port_files,
+    fc_transport_files,
+    fc_vport_files,
+    pci_function_files,
+    scsi_device_files,
+    scsi_host_files,
+)
+from .pciids import write_pci_ids
+from .presets import DEFAULT_FABRIC, DRIVERS, DriverPreset, fastest
+from .specs import (
+    DeviceDir,
+    FCHostSpec,
+    PCIFunctionSpec,
+    RemotePortSpec,
+    ScsiHostSpec,
+    VportSpec,
+)
+from .tree import TreeWriter
+from .values import Overrides, WWNLike, apply_overrides, kernel_wwn, parse_wwn
+
+__all__ = ["SysfsBuilder"]
+
+_PCI_ADDRESS = re.compile(r"[0-9a-f]{4}:[0-9a-f]{2}:[01][0-9a-f]\.[0-7]")
+
+
+class SysfsBuilder:
+    """Writes a fake sysfs tree under ``<root>/sys``.
+
+    Host numbers are handed out in call order from ``first_host`` unless given;
+    ``unique_id`` follows the driver (qla2xxx: the host number; lpfc: the
+    driver's instance counter from 0, vHBAs included; libata: the ATA port
+    number; zfcp: the device number; others: 0, the kernel default).
+    The ``add_*`` methods raise ValueError for what the kernel could not show
+    (a host number or PCI address taken, a vport on a port that cannot have
+    one, a malformed WWN or PCI address) and KeyError for a driver preset or
+    a PCI function the builder does not know.
+
+    ``hosts`` (by number) and ``pci`` (by address) hold the records of what was
+    added; ``tree`` is the :class:`~nodedev_xml.testing.tree.TreeWriter` it
+    writes with, for what the builder has no method for.
+    """
+
+    def __init__(self, root: str | os.PathLike[str], *, first_host: int = 0) -> None:
+        self.root = Path(root)
+        self.sys = self.root / "sys"
+        self.sys.mkdir(parents=True, exist_ok=True)
+        self.tree = TreeWriter(self.sys)
+        self._next_host = first_host
+        self._next_ata = 1
+        self._fabric_ports = 0
+        self._instances: dict[str, int] = {}
+        self._ccw_devices: set[str] = set()
+        self.hosts: dict[int, ScsiHostSpec] = {}
+        self.pci: dict[str, PCIFunctionSpec] = {}
+        self.pci_ids: set[tuple[int, int]] = set()
+
+    # -- PCI -----------------------------------------------------------------------------------
+
+    def add_pci_function(
+        self,
+        address: str,
+        *,
+        vendor: int,
+        device: int,
+        pci_class: int = 0x0C0400,
+        subsystem: tuple[int, int] | None = None,
+        driver: str | None = None,
+        parent: PCIFunctionSpec | str | None = None,
+        numa_node: int = -1,
+        sriov_totalvfs: int | None = None,
+        physfn: PCIFunctionSpec | str | None = None,
+        attrs: Overrides | None = None,
+    ) -> PCIFunctionSpec:
+        """Write the PCI function directory ``devices/pciDDDD:BB/[bridges/]<address>/``.
+
+        It holds ``vendor``, ``device``, ``class``, ``subsystem_vendor``,
+        ``subsystem_device`` (default: vendor and device), ``numa_node``,
+        ``uevent``, a ``subsystem`` link to ``bus/pci`` and, when bound, a
+        ``driver`` link to ``bus/pci/drivers/<driver>`` (which links back).
+        ``parent`` is the bridge above it (added with :meth:`add_bridge`
+        defaults if new); without one the function sits on its root bus, or
+        beside its physical function.  ``sriov_totalvfs`` makes it an SR-IOV
+        physical function (``sriov_totalvfs``, ``sriov_numvfs`` = 0); with
+        ``physfn`` it is a virtual function of that PF: it gets a ``physfn``
+        link, and the PF a ``virtfnN`` link and a higher ``sriov_numvfs``.
+        ``bus/pci/devices/<address>`` links to it.
+        """
+        address = address.lower()
+        if not _PCI_ADDRESS.fullmatch(address):
+            raise ValueError(f"not a PCI address: {address!r}")
+        if address in self.pci:
+            raise ValueError(f"PCI function {address} already exists")
+        pf = self.pci[physfn] if isinstance(physfn, str) else physfn
+        rel = f"{self._pci_parent(address, parent, pf)}/{address}"
+        files = pci_function_files(
+            address,
+            vendor=vendor,
+            device=device,
+            pci_class=pci_class,
+            subsystem=subsystem or (vendor, device),
+            driver=driver,
+            numa_node=numa_node,
+            sriov_totalvfs=sriov_totalvfs,
+        )
+        self.tree.device(rel, apply_overrides(files, attrs), subsystem="bus/pci")
+        self.tree.bus_entry("pci", address, rel)
+        if driver:
+            self._bind_driver(rel, address, driver)
+        fn = PCIFunctionSpec(self.sys / rel, rel, address, vendor, device, driver, sriov_totalvfs)
+        if pf is not None:
+            self._add_virtfn(pf, fn)
+        self.pci[address] = fn
+        self.pci_ids.add((vendor, device))
+        return fn
+
+    def add_bridge(
+        self,
+        address: str,
+        *,
+        parent: PCIFunctionSpec | str | None = None,
+        vendor: int = 0x8086,
+        device: int = 0x2F08,
+    ) -> PCIFunctionSpec:
+        """Write a PCI Express port (class ``0x060400``, driver ``pcieport``) for functions
+        below it; the default ids are an Intel Xeon E5 v3 root port."""
+        return self.add_pci_function(
+            address,
+            vendor=vendor,
+            device=device,
+            pci_class=0x060400,
+            driver="pcieport",
+            parent=parent,
+        )
+
+    def _pci_parent(
+        self, address: str, parent: PCIFunctionSpec | str | None, pf: PCIFunctionSpec | None
+    ) -> str:
+        """The directory a new PCI function goes in: its bridge's (made if named and new),
+        its physical function's, or its root bus ``devices/pciDDDD:BB``."""
+        if isinstance(parent, str):
+            parent = self.pci.get(parent.lower()) or self.add_bridge(parent)
+        if parent is not None:
+            return parent.rel
+        if pf is not None:
+            return pf.rel.rpartition("/")[0]
+        root_bus = f"devices/pci{address[:7]}"
+        self.tree.ensure_dir(root_bus)
+        return root_bus
+
+    def _bind_driver(self, rel: str, address: str, driver: str) -> None:
+        """The function's ``driver`` link and the driver's link back to the function."""
+        self.tree.ensure_dir(f"bus/pci/drivers/{driver}")
+        self.tree.link(f"{rel}/driver", f"bus/pci/drivers/{driver}")
+        self.tree.link(f"bus/pci/drivers/{driver}/{address}", rel)
+
+    def _add_virtfn(self, pf: PCIFunctionSpec, vf: PCIFunctionSpec) -> None:
+        """Make ``vf`` the next virtual function of ``pf``: ``physfn``, ``virtfnN`` and
+        ``sriov_numvfs``."""
+        vf.physfn = pf.address
+        self.tree.link(f"{vf.rel}/physfn", pf.rel)
+        self.tree.link(f"{pf.rel}/virtfn{len(pf.virtfns)}", vf.rel)
+        pf.virtfns.append(vf.address)
+        self.tree.write(f"{pf.rel}/sriov_numvfs", f"{len(pf.virtfns)}\n".encode())
+
+    # -- SCSI hosts ----------------------------------------------------------------------------
+
+    def _allocate_host(
+        self, proc_name: str, rule: str, host: int | None, unique_id: int | None
+    ) -> tuple[int, int, int]:
+        """The host number, driver instance and ``unique_id`` of a new Scsi_Host
+        (``rule`` is the preset's ``unique_id`` rule)."""
+        if host is None:
+            host = self._next_host
+            while host in self.hosts:
+                host += 1
+        elif host in self.hosts:
+            raise ValueError(f"host{host} already exists")
+        self._next_host = max(self._next_host, host + 1)
+        instance = self._instances.get(proc_name, 0)
+        self._instances[proc_name] = instance + 1
+        if unique_id is None:
+            unique_id = {"host": host, "instance": instance}.get(rule, 0)
+        return host, instance, unique_id
+
+    def _write_scsi_host(
+        self,
+        parent_rel: str,
+        number: int,
+        scsi_files: Mapping[str, bytes],
+        fc_files: Mapping[str, bytes] | None,
+    ) -> str:
+        """``<parent>/hostN/`` with ``uevent``, its ``scsi_host`` (and ``fc_host``) class
+        devices, the class links and ``bus/scsi/devices/hostN``; returns its path."""
+        name = f"host{number}"
+        rel = f"{parent_rel}/{name}"
+        self.tree.device(rel, {"uevent": b"DEVTYPE=scsi_host\n"}, subsystem="bus/scsi")
+        self.tree.class_device(rel, "scsi_host", name, scsi_files)
+        if fc_files is not None:
+            self.tree.class_device(rel, "fc_host", name, fc_files)
+        self.tree.bus_entry("scsi", name, rel)
+        return rel
+
+    def _add_fc_host(
+        self,
+        parent_rel: str,
+        preset: DriverPreset,
+        port: FCPortValues,
+        *,
+        physical: bool,
+        pci: PCIFunctionSpec | None,
+        model: str,
+        host: int | None,
+        unique_id: int | None,
+        fields: Mapping[str, object],
+        fc_host: Overrides | None,
+        scsi_host: Overrides | None,
+    ) -> FCHostSpec:
+        """A Scsi_Host with an ``fc_host``, physical or vHBA (``physical=False``), with the
+        attribute set of the matching template; ``fields`` fill the driver's templates."""
+        number, instance, unique_id = self._allocate_host(
+            preset.proc_name, preset.unique_id, host, unique_id
+        )
+        card = preset.card(model)
+        fields = {
+            "model": model,
+            "desc": card.desc,
+            "instance": instance,
+            "max_vports": port.max_npiv_vports,
+            "totalvfs": (pci.sriov_totalvfs or 0) if pci else 0,
+            **fields,
+        }  # what the preset's templates may name
+        fc = fc_host_files(
+            preset,
+            port,
+            physical=physical,
+            supported_speeds=card.supported_speeds,
+            symbolic_name=preset.symbolic_name.format_map(fields),
+        )
+        apply_overrides(fc, fc_host)
+        extra = preset.scsi_host if physical else preset.vport_scsi_host
+        scsi = scsi_host_files(preset.proc_name, preset.queue, unique_id, extra, fields)
+        apply_overrides(scsi, scsi_host)
+        rel = self._write_scsi_host(parent_rel, number, scsi, fc)
+        result = FCHostSpec(
+            number,
+            unique_id,
+            preset.proc_name,
+            self.sys / rel,
+            rel,
+            preset=preset,
+            model=model,
+            node_name=port.node_name,
+            port_name=port.port_name,
+            fabric_name=port.fabric_name if "fabric_name" in fc else None,
+            port_id=port.port_id,
+            port_state=port.port_state,
+            speed=port.speed,
+            pci=pci,
+            vport_capable="vport_create" in fc,
+        )
+        result.inuse_files = _vport_counters(rel, number, (fc, fc_host), (scsi, scsi_host))
+        self.hosts[number] = result
+        return result
+
+    def add_fc_host(
+        self,
+        parent: DeviceDir | str,
+        driver: str = "qla2xxx",
+        *,
+        node_name: WWNLike,
+        port_name: WWNLike,
+        port_state: str = "Online",
+        fabric_name: WWNLike | None = None,
+        port_id: int | None = None,
+        port_type: str | None = None,
+        speed: str | None = None,
+        model: str | None = None,
+        max_npiv_vports: int | None = None,
+        host: int | None = None,
+        unique_id: int | None = None,
+        fc_host: Overrides | None = None,
+        scsi_host: Overrides | None = None,
+    ) -> FCHostSpec:
+        """Write a physical FC port: ``<parent>/hostN/`` (``parent`` is a PCI function or
+        its address) with ``scsi_host/hostN/`` and ``fc_host/hostN/`` holding the
+        attributes ``driver``'s template creates.
+
+        A port whose ``port_state`` is not ``Online`` is off the fabric by
+        default: ``fabric_name`` the driver's no-fabric value
+        (``0xffffffffffffffff`` for qla2xxx, ``0x0`` for lpfc), ``speed``
+        ``unknown``, ``port_type`` ``Unknown``, ``port_id`` ``0x000000``.
+        Online ports default to fabric ``0x2001000dec9877c1``, the model's
+        fastest speed and port ids ``0x010100``, ``0x010200``, ... in call order.
+        ``model`` picks the card (``QLE2562``, ``QLE2670``, ``LPe12002-M8``,
+        ``LPe12000-M8``, ``LPe16002B-M6``, ...): the driver's model attributes,
+        ``supported_speeds`` and ``symbolic_name`` follow it.  ``fc_host`` and
+        ``scsi_host`` override or remove attributes last.
+        """
+        if isinstance(parent, str):
+            parent = self.pci[parent.lower()]
+        preset = DRIVERS[driver]
+        model = model or preset.model
+        online = port_state == "Online"
+        if port_id is None and online:
+            self._fabric_ports += 1
+            port_id = (0x010000 + (self._fabric_ports << 8)) & 0xFFFF00
+        if fabric_name is None:
+            fabric_name = DEFAULT_FABRIC if online else preset.no_fabric_name
+        if speed is None:
+            speed = fastest(preset.card(model).supported_speeds) if online else "unknown"
+        if max_npiv_vports is None:
+            max_npiv_vports = preset.max_npiv_vports
+        port = FCPortValues(
+            node_name=parse_wwn(node_name),
+            port_name=parse_wwn(port_name),
+            fabric_name=parse_wwn(fabric_name),
+            port_id=port_id or 0,
+            port_state=port_state,
+            port_type=port_type or (preset.port_type if online else "Unknown"),
+            speed=speed,
+            max_npiv_vports=max_npiv_vports,
+        )
+        return self._add_fc_host(
+            parent.rel,
+            preset,
+            port,
+            physical=True,
+            pci=parent if isinstance(parent, PCIFunctionSpec) else None,
+            model=model,
+            host=host,
+            unique_id=unique_id,
+            fields={},
+            fc_host=fc_host,
+            scsi_host=scsi_host,
+        )
+
+    def add_zfcp_host(
+        self,
+        *,
+        node_name: WWNLike,
+        port_name: WWNLike,
+        permanent_port_name: WWNLike | None = None,
+        port_id: int = 0x0ECFD3,
+        port_state: str = "Online",
+        subchannel: str = "0.0.0010",
+        bus_id: str = "0.0.1900",
+        host: int | None = None,
+        fc_host: Overrides | None = None,
+        scsi_host: Overrides | None = None,
+    ) -> FCHostSpec:
+        """Write an s390 zfcp port: ``devices/css0/<subchannel>/<bus_id>/hostN/`` (the CCW
+        device gets ``online``, ``cutype``, ``devtype``; ``bus/ccw/devices/<bus_id>`` links
+        to it).  Its ``fc_host`` has ``permanent_port_name`` (default: the port name)
+        and ``serial_number`` and no ``fabric_name``; ``port_type`` is ``NPIV VPORT``;
+        it is not vport-capable; ``unique_id`` is the device number (0x1900: 6400)."""
+        ccw = self._ccw_device(subchannel, bus_id)
+        symbolic_name = f"{DRIVERS['zfcp'].symbolic_name}   DEVNO: {bus_id} NAME: s390host"
+        fc: dict[str, str | bytes | None] = {"symbolic_name": symbolic_name}
+        if permanent_port_name is not None:
+            fc["permanent_port_name"] = kernel_wwn(parse_wwn(permanent_port_name))
+        return self.add_fc_host(
+            DeviceDir(self.sys / ccw, ccw),
+            "zfcp",
+            node_name=node_name,
+            port_name=port_name,
+            port_state=port_state,
+            port_id=port_id,
+            host=host,
+            unique_id=int(bus_id.rpartition(".")[2], 16),
+            fc_host={**fc, **(fc_host or {})},
+            scsi_host=scsi_host,
+        )
+
+    def _ccw_device(self, subchannel: str, bus_id: str) -> str:
+        """The CCW device ``devices/css0/<subchannel>/<bus_id>`` (written once, shared by
+        the hosts on it) and its ``bus/ccw/devices`` link; returns its path."""
+        ccw = f"devices/css0/{subchannel}/{bus_id}"
+        if ccw not in self._ccw_devices:
+            self._ccw_devices.add(ccw)
+            self.tree.ensure_dir(ccw)
+            self.tree.write_attrs(ccw, ccw_device_files())
+            self.tree.bus_entry("ccw", bus_id, ccw)
+        return ccw
+
+    # -- NPIV vports ---------------------------------------------------------------------------
+
+    def add_vport(
+        self,
+        parent: FCHostSpec,
+        *,
+        node_name: WWNLike,
+        port_name: WWNLike,
+        state: str = "Active",
+        with_host: bool = True,
+        last_state: str | None = None,
+        number: int | None = None,
+        host: int | None = None,
+        unique_id: int | None = None,
+        vport: Overrides | None = None,
+        fc_host: Overrides | None = None,
+        scsi_host: Overrides | None = None,
+    ) -> VportSpec:
+        """Write an NPIV vport of ``parent`` as ``vport_create`` leaves it.
+
+        ``<parent>/vport-H:0-N/fc_vports/vport-H:0-N/`` holds ``node_name``,
+        ``port_name``, ``roles`` (``FCP Initiator``), ``vport_type`` (``NPIV
+        VPORT``), ``vport_state``, ``vport_last_state`` (default: what the
+        transport leaves after Unknown -> Initializing -> ``state``),
+        ``symbolic_name`` (empty), ``vport_delete`` and ``vport_disable``;
+        ``class/fc_vports/vport-H:0-N`` links to it.  With ``with_host`` the
+        vHBA's Scsi_Host sits under the vport, ``<vport>/hostM/``, with the
+        driver's vport template (``port_type`` ``NPIV VPORT``, no vport
+        operations); its port state and speed are the parent's, its fabric
+        name and port id are the fabric's only when ``state`` is ``Active``.
+        The parent's ``npiv_vports_inuse`` (and lpfc's ``used_vpi``) count
+        every vport, with a Scsi_Host or not.
+        """
+        if not parent.vport_capable:
+            raise ValueError(f"{parent.name} is not a vport-capable physical port")
+        if number is None:
+            number = parent.next_vport
+        parent.next_vport = max(parent.next_vport, number + 1)
+        name = f"vport-{parent.number}:0-{number}"
+        rel = f"{parent.rel}/{name}"
+        node, port = parse_wwn(node_name), parse_wwn(port_name)
+        if last_state is None:
+            last_state = "Unknown" if state == "Initializing" else "Initializing"
+        files = fc_vport_files(
+            node, port, state, last_state, vport_disable=parent.preset.vport_disable
+        )
+        self.tree.mkdir(rel)
+        self.tree.class_device(rel, "fc_vports", name, apply_overrides(files, vport))
+        vp = VportSpec(name, number, parent, node, port, state, self.sys / rel, rel)
+        parent.vports.append(vp)
+        for counter in parent.inuse_files:
+            self.tree.write(counter, f"{len(parent.vports)}\n".encode())
+        if with_host:
+            vp.host = self._add_vhba(vp, host, unique_id, fc_host, scsi_host)
+        return vp
+
+    def _add_vhba(
+        self,
+        vport: VportSpec,
+        host: int | None,
+        unique_id: int | None,
+        fc_host: Overrides | None,
+        scsi_host: Overrides | None,
+    ) -> FCHostSpec:
+        """The vHBA of ``vport``: a Scsi_Host below it, on the fabric when it is Active."""
+        parent = vport.parent
+        preset = parent.preset
+        active = vport.state == "Active"
+        fabric = parent.fabric_name if active else None
+        port = FCPortValues(
+            node_name=vport.node_name,
+            port_name=vport.port_name,
+            fabric_name=preset.no_fabric_name if fabric is None else fabric,
+            port_id=(parent.port_id + 1 + vport.number) & 0xFFFFFF if active else 0,
+            port_state=parent.port_state,
+            port_type="NPIV VPORT",
+            speed=parent.speed,
+            max_npiv_vports=0,
+        )
+        vhba = self._add_fc_host(
+            vport.rel,
+            preset,
+            port,
+            physical=False,
+            pci=parent.pci,
+            model=parent.model,
+            host=host,
+            unique_id=unique_id,
+            fields={"vpi": len(parent.vports)},
+            fc_host=fc_host,
+            scsi_host=scsi_host,
+        )
+        vhba.vport = vport
+        return vhba
+
+    # -- remote ports, targets, LUNs -----------------------------------------------------------
+
+    def add_rport(
+        self,
+        host: FCHostSpec,
+        *,
+        node_name: WWNLike,
+        port_name: WWNLike,
+        port_id: int,
+        roles: str = "FCP Target",
+        port_state: str = "Online",
+        number: int | None = None,
+        lun: bool = False,
+        rport: Overrides | None = None,
+    ) -> RemotePortSpec:
+        """Write a remote port ``<host>/rport-H:0-R/`` with ``fc_remote_ports/rport-H:0-R/``
+        (``node_name``, ``port_name``, ``port_id``, ``roles``, ``port_state``,
+        ``scsi_target_id``, ``dev_loss_tmo``, ``fast_io_fail_tmo``,
+        ``supported_classes``, ``maxframe_size``) and its class link.  An ``FCP
+        Target`` also gets ``targetH:0:T/`` (``uevent``, ``fc_transport/``,
+        ``bus/scsi/devices`` and ``class/fc_transport`` links) and, with ``lun``,
+        the LUN ``H:0:T:0/`` below it."""
+        if number is None:
+            number = host.next_rport
+        host.next_rport = max(host.next_rport, number + 1)
+        name = f"rport-{host.number}:0-{number}"
+        rel = f"{host.rel}/{name}"
+        node, port = parse_wwn(node_name), parse_wwn(port_name)
+        is_target = "FCP Target" in roles
+        target_id = host.next_target if is_target else -1
+        files = fc_remote_port_files(
+            node,
+            port,
+            port_id,
+            roles=roles,
+            port_state=port_state,
+            target_id=target_id,
+            dev_loss_tmo=host.preset.dev_loss_tmo,
+        )
+        self.tree.mkdir(rel)
+        self.tree.class_device(rel, "fc_remote_ports", name, apply_overrides(files, rport))
+        target = None
+        if is_target:
+            host.next_target += 1
+            target = f"target{host.number}:0:{target_id}"
+            trel = f"{rel}/{target}"
+            self.tree.device(trel, {"uevent": b"DEVTYPE=scsi_target\n"}, subsystem="bus/scsi")
+            self.tree.class_device(
+                trel, "fc_transport", target, fc_transport_files(node, port, port_id)
+            )
+            self.tree.bus_entry("scsi", target, trel)
+            if lun:
+                self._write_lun(trel, f"{host.number}:0:{target_id}:0")
+        return RemotePortSpec(name, self.sys / rel, node, port, port_id, roles, target)
+
+    def _write_lun(self, target_rel: str, name: str) -> None:
+        """The SCSI device ``H:C:T:L`` below its target, and its ``bus/scsi`` entry."""
+        rel = f"{target_rel}/{name}"
+        self.tree.device(rel, scsi_device_files(), subsystem="bus/scsi")
+        self.tree.bus_entry("scsi", name, rel)
+
+    # -- SATA ----------------------------------------------------------------------------------
+
+    def add_ata_host(
+        self,
+        pci: PCIFunctionSpec | str,
+        *,
+        port: int | None = None,
+        proc_name: str = "ahci",
+        host: int | None = None,
+        unique_id: int | None = None,
+        scsi_host: Overrides | None = None,
+    ) -> ScsiHostSpec:
+        """Write a libata host, no ``fc_host``: ``<pci>/ata<port>/hostN/scsi_host/hostN/``
+        with the generic ``scsi_host`` attributes and ``link_power_management_policy``;
+        ``unique_id`` is the ATA port number (ports count from 1 across controllers)."""
+        fn = self.pci[pci.lower()] if isinstance(pci, str) else pci
+        if port is None:
+            port = self._next_ata
+        self._next_ata = max(self._next_ata, port + 1)
+        number, _, unique_id = self._allocate_host(
+            proc_name, "", host, port if unique_id is None else unique_id
+        )
+        ata = f"{fn.rel}/ata{port}"
+        self.tree.mkdir(ata)
+        lpm = {"link_power_management_policy": "max_performance"}
+        scsi = scsi_host_files(proc_name, ("31", "1", "168"), unique_id, lpm, {})
+        rel = self._write_scsi_host(ata, number, apply_overrides(scsi, scsi_host), None)
+        result = ScsiHostSpec(number, unique_id, proc_name, self.sys / rel, rel)
+        self.hosts[number] = result
+        return result
+
+    def write_pci_ids(self) -> Path:
+        """Write ``<root>/usr/share/misc/pci.ids`` naming the PCI devices added so far."""
+        return write_pci_ids(self.root, self.pci_ids)
+
+
+def _vport_counters(
+    rel: str,
+    number: int,
+    fc: tuple[Mapping[str, bytes], Overrides | None],
+    scsi: tuple[Mapping[str, bytes], Overrides | None],
+) -> list[str]:
+    """The counter files of a new host that the kernel keeps equal to its number of
+    vports (``fc_host``'s ``npiv_vports_inuse``, lpfc's ``used_vpi``), unless the
+    caller overrode them; ``fc`` and ``scsi`` are each class device's files and the
+    overrides they were given."""
+    counters = []
+    for (files, given), cls, key in (
+        (fc, "fc_host", "npiv_vports_inuse"),
+        (scsi, "scsi_host", "used_vpi"),
+    ):
+        if key in files and key not in (given or {}):
+            counters.append(f"{rel}/{cls}/host{number}/{key}")
+    return counters
