@@ -714,6 +714,8 @@ class BackgroundEmulator:
             time.sleep(0.01)
         log_text = self._log()
         self.stop()
+        os.close(self._log_fd)
+        os.unlink(self.log_path)
         raise RuntimeError(f"the kernel emulator did not start: {log_text.strip()!r}")
 
     def stop(self) -> None:
@@ -750,7 +752,11 @@ class BackgroundEmulator:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m nodedev_xml.fcemu --root ROOT [options]``: serve until SIGTERM."""
-    p = argparse.ArgumentParser(prog="python -m nodedev_xml.fcemu", description=__doc__)
+    p = argparse.ArgumentParser(
+        prog=f"python -m {_MODULE}",
+        description="Serve a fake root's vport_create and vport_delete files as the kernel "
+        "would, until SIGTERM.",
+    )
     p.add_argument("--root", required=True, help="the fake root (a directory holding sys/)")
     p.add_argument("--host-delay", type=float, default=0.0, metavar="S")
     p.add_argument("--vport-state", default="Active", choices=("Active", *FAILED_STATES))
