@@ -77,6 +77,7 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from .testing import DRIVERS
+from .vhba.wait import FAILED_STATES
 
 __all__ = [
     "FAILED_STATES",
@@ -89,16 +90,6 @@ __all__ = [
 
 log = logging.getLogger("nodedev_xml.fcemu")
 
-#: The ``vport_state`` values a vport can end in besides ``Active`` (the kernel's list).
-FAILED_STATES = (
-    "Disabled",
-    "Linkdown",
-    "No Fabric Support",
-    "No Fabric Resources",
-    "Fabric Logout",
-    "Fabric Rejected WWN",
-    "VPort Failed",
-)
 
 _HOST_DIR = re.compile(r"host(0|[1-9][0-9]*)")
 _VPORT_DIR = re.compile(r"vport-(0|[1-9][0-9]*):0-(0|[1-9][0-9]*)")
@@ -730,6 +721,11 @@ class BackgroundEmulator:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(self.stop_timeout)
+
+    @property
+    def running(self) -> bool:
+        """Whether the emulator's process is alive."""
+        return self._proc is not None and self._proc.poll() is None
 
     def writes(self) -> list[str]:
         """The lines ``write PATH 'DATA' -> ok|ERRNO`` logged so far."""
