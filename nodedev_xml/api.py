@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 
-from .inventory import Inventory
+from .model import Inventory, NameEntry, ScanWarning
 from .sysfs.access import FileAccess
-from .sysfs.scan import NameEntry, ScanWarning, scan_devices
+from .sysfs.scan import scan_devices
 
 
 def default_root() -> str:

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import os
 
+from ..model import NameEntry
+from ..vocabulary import ALL_CAPS
 from . import values
 from .hosts import HostInfo, HostReader, group_by_parent, host_order
 from .pci import PCIReader
 from .targets import TargetReader
-
-#: One device of a names-only listing: its name, its parent's name, its capability names.
-NameEntry = tuple[str, str | None, frozenset[str]]
-#: Every capability name :meth:`Device.cap_names` gives a scanned device, in the
-#: order the command line lists them.
-LIST_CAPS = ("fc_host", "vports", "scsi_host", "scsi_target", "pci")
-ALL_CAPS = frozenset(LIST_CAPS)
 
 
 class NameLister(HostReader, PCIReader, TargetReader):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from ..errors import SysfsError
+from ..model.warnings import ScanWarning
 from .access import FileAccess, OSFileAccess
 from .pciids import PCIIds
 
@@ -22,19 +23,6 @@ T = TypeVar("T")
 # Numbers as the kernel prints them (%u): no sign, no leading zero, so that no two
 # spellings ("host5", "host05") name one device.
 KERNEL_NUMBER = r"(0|[1-9][0-9]{0,8})"
-
-
-@dataclass(frozen=True, slots=True)
-class ScanWarning:
-    """Something the scan could not read or did not trust, and left out."""
-
-    device: str
-    attribute: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.device}: {self.attribute}" if self.attribute else self.device
-        return f"{where}: {self.message}"
 
 
 @dataclass

@@ -26,22 +26,13 @@ targets), :mod:`.names` (the names-only listing); :class:`Scanner` combines them
 
 from __future__ import annotations
 
-from ..model import Device
+from ..model import Device, NameEntry, ScanWarning
 from .access import FileAccess, OSFileAccess
 from .hosts import group_by_parent, host_order
-from .names import ALL_CAPS, LIST_CAPS, NameEntry, NameLister
+from .names import NameLister
 from .pciids import PCIIds
-from .reading import ScanWarning
 
-__all__ = [
-    "ALL_CAPS",
-    "LIST_CAPS",
-    "NameEntry",
-    "ScanWarning",
-    "Scanner",
-    "list_names",
-    "scan_devices",
-]
+__all__ = ["Scanner", "list_names", "scan_devices"]
 
 
 class Scanner(NameLister):
