@@ -138,12 +138,11 @@ def _vports(
     for name, class_dev in src.class_devices("fc_vports", session.warn):
         m = VPORT.fullmatch(name)
         vdev: str | None = None
-        if m is None:
-            pass
-        elif name_of(class_dev) == name and name_of(parent(class_dev)) == f"host{m[1]}":
-            vdev = class_dev  # the entry names the vport device itself, attributes and all
-        else:
+        if m is not None:
             vdev = src.owner(class_dev, "fc_vports", name)  # vport-H:C-N/fc_vports/vport-H:C-N
+            named = vdev is None and name_of(class_dev) == name
+            if named and name_of(parent(class_dev)) == f"host{m[1]}":
+                vdev = class_dev  # the entry names the vport device itself, attributes and all
         if m is None or vdev is None:
             session.warn(f"/sys/class/fc_vports/{name}", None, "not laid out as vport-H:C-N")
             continue

@@ -103,12 +103,13 @@ class Source(Protocol):
 class SysfsSource:
     """The sysfs under ``root`` (a directory holding ``sys/``), read through ``fs``."""
 
-    __slots__ = ("_devices", "_root_slash", "_sys", "fs", "read_file", "root")
+    __slots__ = ("_devices", "_exists", "_root_slash", "_sys", "fs", "read_file", "root")
 
     def __init__(self, root: str = "/", fs: FileAccess | None = None) -> None:
         self.root = os.path.abspath(root)
         self.fs: FileAccess = fs or OSFileAccess()
-        self.read_file = self.fs.read  # bound once: the scan's hottest call
+        self.read_file = self.fs.read  # bound once: the scan's hottest calls
+        self._exists = self.fs.exists
         self._sys = os.path.join(self.root, "sys")
         self._devices = os.path.join(self._sys, "devices") + os.sep
         self._root_slash = self.root.rstrip(os.sep) + os.sep
@@ -127,10 +128,10 @@ class SysfsSource:
         return self.fs.readlink(f"{dev}/{name}")
 
     def has(self, dev: str, attr: str) -> bool:
-        return self.fs.exists(f"{dev}/{attr}")
+        return self._exists(f"{dev}/{attr}")
 
     def reachable(self, dev: str) -> bool:
-        return self.fs.exists(dev + os.sep)  # lstat through a trailing separator
+        return self._exists(dev + "/")  # lstat through a trailing separator
 
     # -- where a device sits -------------------------------------------------
 
@@ -178,18 +179,19 @@ class SysfsSource:
             return []
         devices = self._devices
         out: list[tuple[str, str]] = []
+        readlink = self.fs.readlink
         for name in sorted(names):
-            where = f"/sys/class/{cls}/{name}"
             try:
-                target = self.fs.readlink(f"{cdir}/{name}")
-            except FileNotFoundError:
-                warn(where, None, "vanished during the scan")  # removed while we listed
+                target = readlink(f"{cdir}/{name}")
+            except FileNotFoundError:  # removed while we listed
+                warn(f"/sys/class/{cls}/{name}", None, "vanished during the scan")
                 continue
             except OSError as e:
-                warn(where, None, f"not a class link ({errname(e)})")
+                warn(f"/sys/class/{cls}/{name}", None, f"not a class link ({errname(e)})")
                 continue
             resolved: str | None = _join_link(cdir, target)
             if not (resolved and resolved.startswith(devices) and resolved.isprintable()):
+                where = f"/sys/class/{cls}/{name}"
                 resolved = self._resolve(where, cdir, target, warn)  # absolute, or says why not
             if resolved is not None:
                 out.append((name, resolved))

@@ -253,10 +253,11 @@ class HostBuilder:
         that cannot be reached is read in full, for the same verdict and warnings."""
         decided = self.policy.caps
         need_fc = "fc_host" in decided
+        reachable, by_parent = self.src.reachable, self.topology.by_parent
         entries: list[tuple[NameEntry, int | None]] = []
         for h in host_order(self.hosts):
             name = scsi_host_name(h.number)
-            if not self.src.reachable(h.sh_dev):
+            if not reachable(h.sh_dev):
                 dev = self.device_or_drop(h, {})
                 if dev is not None:
                     entries.append(((name, dev.parent_name, dev.cap_names() & decided),
@@ -270,7 +271,7 @@ class HostBuilder:
                     fc_dev = None
                 elif wwnn is not None and wwpn is not None:
                     cap_names.add("fc_host")
-            if self.topology.by_parent.get(h.number) or self._vport_capable(fc_dev, h.sh_dev):
+            if by_parent.get(h.number) or self._vport_capable(fc_dev, h.sh_dev):
                 cap_names.add("vports")
             if h.parent_host is not None:
                 parent = scsi_host_name(h.parent_host)
