@@ -20,16 +20,21 @@ after a read has failed.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..model import Device, NameEntry, ScanWarning
 from .access import FileAccess
 from .builders.hosts import HostBuilder
-from .builders.pci import PCIBuilder
-from .builders.targets import target_devices
 from .discovery import discover
-from .pciids import PCIIds
 from .policy import FULL, ReadPolicy, membership
 from .session import ReadSession
 from .source import SysfsSource
+
+if TYPE_CHECKING:
+    from .pciids import PCIIds
+
+# The PCI and target builders are imported where they are used: ``list --cap
+# vports`` (a process of its own, timed start-up included) needs neither.
 
 __all__ = ["list_names", "read_devices", "read_names", "scan_devices"]
 
@@ -38,6 +43,10 @@ def read_devices(session: ReadSession, pci_ids: PCIIds | None = None) -> list[De
     """Every device of ``session``'s source: PCI functions, then hosts (HBAs,
     then vHBAs), then targets.  ``pci_ids`` names vendors and products (by
     default the pci.ids under the source's root)."""
+    from .builders.pci import PCIBuilder
+    from .builders.targets import target_devices
+    from .pciids import PCIIds
+
     topology = discover(session, FULL)
     ids = pci_ids if pci_ids is not None else PCIIds.for_root(session.source.root)
     pci = PCIBuilder(session, topology).devices(ids)
@@ -51,9 +60,13 @@ def read_names(session: ReadSession, policy: ReadPolicy) -> list[NameEntry]:
     topology = discover(session, policy)
     out: list[NameEntry] = []
     if policy.reads_kind("pci"):
+        from .builders.pci import PCIBuilder
+
         out.extend(PCIBuilder(session, topology).names(policy))
     out.extend(HostBuilder(session, topology, policy).names())
     if policy.reads_kind("scsi_target"):
+        from .builders.targets import target_devices
+
         targets = target_devices(session, topology, policy)
         out.extend((d.name, d.parent_name, d.cap_names() & policy.caps) for d in targets)
     if not policy.every_device:
