@@ -28,10 +28,10 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .api import enrich, scan, strip
-    from .inventory import Inventory
     from .model import Device
+    from .model.inventory import Inventory
+    from .model.warnings import ScanWarning
     from .pciaddr import PCIAddress
-    from .sysfs.scan import ScanWarning
     from .validation import validate
     from .vhba import CreatedVHBA, create_vhba, delete_vhba
     from .wwn import WWN
@@ -44,9 +44,9 @@ _LAZY = {
     "scan": "nodedev_xml.api",
     "enrich": "nodedev_xml.api",
     "strip": "nodedev_xml.api",
-    "Inventory": "nodedev_xml.inventory",
+    "Inventory": "nodedev_xml.model.inventory",
     "Device": "nodedev_xml.model",
-    "ScanWarning": "nodedev_xml.sysfs.scan",
+    "ScanWarning": "nodedev_xml.model.warnings",
     "validate": "nodedev_xml.validation",
     "from_xml": "nodedev_xml.xml.document",
     "to_xml": "nodedev_xml.xml.document",

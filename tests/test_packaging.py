@@ -58,3 +58,16 @@ def test_wheel_installs_with_its_dependencies_and_validates_outside_the_checkout
                  cwd=tmp_path)  # fmt: skip
     for path in where.stdout.split():  # the installed copies, not the checkout or the system's
         assert path.startswith(str(venv)), where.stdout
+
+
+def test_every_package_directory_is_listed_in_pyproject() -> None:
+    import tomllib
+
+    listed = set(
+        tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(p.parent.relative_to(REPO).parts)
+        for p in (REPO / "nodedev_xml").rglob("__init__.py")
+    }
+    assert found == listed

@@ -13,7 +13,7 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..inventory import Inventory
+    from ..model import Inventory
 
 PROG = "nodedev-xml"
 #: 0 success, 1 a negative answer (invalid document, no such device), 2 a usage or

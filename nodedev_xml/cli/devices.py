@@ -8,7 +8,7 @@ import re
 import sys
 from typing import Any
 
-from ..sysfs.scan import NameEntry
+from ..model.inventory import NameEntry
 from ..vocabulary import COMPUTER, DEFAULT_PROFILE, LIST_CAPS, PROFILES
 from .common import EXIT_OK, UsageError, load, warn
 

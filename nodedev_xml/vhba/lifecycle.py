@@ -9,9 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..errors import VHBAError
-from ..inventory import Inventory
-from ..model import CreateRequest, Device
-from ..sysfs.scan import scan_devices
+from ..model import CreateRequest, Device, Inventory
+from ..sysfs.pipeline import scan_devices
 from ..sysfs.writer import SysfsWriter, Writer
 from ..vocabulary import scsi_host_name
 from ..wwn import WWN

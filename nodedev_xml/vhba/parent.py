@@ -12,8 +12,7 @@ the first host (by host number) that passes them.
 from __future__ import annotations
 
 from ..errors import VHBAError
-from ..inventory import Inventory
-from ..model import Device, Parent
+from ..model import Device, Inventory, Parent
 from ..wwn import WWN
 
 
