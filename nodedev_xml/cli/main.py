@@ -7,6 +7,7 @@ device), 2 a usage or environment error.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -49,7 +50,17 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def utf8_output() -> None:
+    """Print UTF-8 whatever the locale: node-device XML is UTF-8 (``validate -``
+    refuses anything else), and a symbolic name may hold any character.  Messages
+    on stderr keep the terminal's encoding but can never fail to print."""
+    for stream, encoding in ((sys.stdout, "utf-8"), (sys.stderr, None)):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(encoding=encoding, errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    utf8_output()
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["--version"]:  # answer before importing anything heavy
         print(f"{PROG} {__version__}")
