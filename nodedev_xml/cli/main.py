@@ -11,6 +11,7 @@ import io
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from .._version import __version__
 from ..errors import DeviceNotFoundError, NodedevXmlError
@@ -36,18 +37,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _Parser(prog=PROG, description=DESCRIPTION)
     p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    p.add_argument("--root", metavar="DIR", default=None,
-                   help="sysfs root to read: a directory holding sys/ "
-                        "(default: $NODEDEV_XML_ROOT or /)")  # fmt: skip
-    p.add_argument("--backend", choices=("sysfs", "udev"), default="sysfs",
-                   help="how to read the host: sysfs (the default); udev is not "
-                        "implemented yet")  # fmt: skip
-    p.add_argument("-q", "--quiet", action="store_true", help="do not print scan warnings")
+    _global_options(p, None, "sysfs", False)
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     devices.register(sub)
     documents.register(sub)
+    for command in sub.choices.values():  # accepted after the command too
+        _global_options(command, argparse.SUPPRESS, argparse.SUPPRESS, argparse.SUPPRESS)
     return p
+
+
+def _global_options(p: argparse.ArgumentParser, root: Any, backend: Any, quiet: Any) -> None:
+    """The options every command takes; a command's copies default to SUPPRESS so
+    that they do not undo what was given before the command."""
+    p.add_argument("--root", metavar="DIR", default=root,
+                   help="sysfs root to read: a directory holding sys/ "
+                        "(default: $NODEDEV_XML_ROOT or /)")  # fmt: skip
+    p.add_argument("--backend", choices=("sysfs", "udev"), default=backend,
+                   help="how to read the host: sysfs (the default); udev is not "
+                        "implemented yet")  # fmt: skip
+    p.add_argument("-q", "--quiet", action="store_true", default=quiet,
+                   help="do not print scan warnings")  # fmt: skip
 
 
 def utf8_output() -> None:
@@ -68,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(args_list)
+        if args.root == "":
+            raise UsageError("--root is empty: expected a directory holding sys/ (/ for this host)")
         if args.root is None:
             args.root = os.environ.get("NODEDEV_XML_ROOT") or "/"
         if args.backend == "udev":
