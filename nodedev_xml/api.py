@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from .inventory import Inventory
+from .model import Device
 from .sysfs.access import FileAccess
 from .sysfs.scan import NameEntry, ScanWarning, scan_devices
 
@@ -40,15 +41,45 @@ def list_names(
     return names(root, caps, all_devices=all_devices, fs=fs)
 
 
-def enrich(xml: str | bytes, root: str | None = None, *, source: str = "<string>") -> str:
-    """libvirt's XML of a device, plus the enrichment the scan of ``root`` gives."""
-    from .xml.enrich import enrich_document
+def documents(xml: str | bytes, *, source: str = "<string>") -> list[tuple[bytes, int]]:
+    """One or more documents in a row (what ``dumpxml --all`` prints), as
+    ``(document, first line in the stream)``; see
+    :func:`nodedev_xml.xml.safe.split_documents`.  Raises :class:`XMLInputError`
+    for a stream over the caps."""
+    from .xml.safe import split_documents
 
-    return enrich_document(xml, scan(root), source=source)
+    data = xml.encode("utf-8", "surrogatepass") if isinstance(xml, str) else xml
+    return split_documents(data, source=source)
+
+
+def join_documents(texts: list[str]) -> str:
+    """Documents printed one after another, each ending its own line."""
+    return "".join(t if t.endswith("\n") or i == len(texts) - 1 else t + "\n"
+                   for i, t in enumerate(texts))  # fmt: skip
+
+
+def enrich_matches(
+    xml: str | bytes, inventory: Inventory, *, source: str = "<string>"
+) -> list[tuple[str, Device | None]]:
+    """Each document of ``xml`` (one or more in a row) enriched from ``inventory``,
+    with the scanned device it matched (``None``: none).  Raises
+    :class:`XMLInputError` naming the line in the stream."""
+    from .xml.enrich import enrich_matching
+
+    return [enrich_matching(doc, inventory, source=source, first_line=line)
+            for doc, line in documents(xml, source=source)]  # fmt: skip
+
+
+def enrich(xml: str | bytes, root: str | None = None, *, source: str = "<string>") -> str:
+    """libvirt's XML of a device (or several in a row), plus the enrichment the
+    scan of ``root`` gives."""
+    return join_documents([text for text, _ in enrich_matches(xml, scan(root), source=source)])
 
 
 def strip(xml: str | bytes, *, source: str = "<string>") -> str:
-    """An enriched document turned back into the ``libvirt`` profile."""
+    """An enriched document (or several in a row) turned back into the ``libvirt``
+    profile.  Raises :class:`XMLInputError` naming the line in the stream."""
     from .xml.enrich import strip_document
 
-    return strip_document(xml, source=source)
+    return join_documents([strip_document(doc, source=source, first_line=line)
+                           for doc, line in documents(xml, source=source)])  # fmt: skip

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from typing import Any
 
 from ..inventory import COMPUTER, Inventory
+from ..model import Device
 from ..sysfs.scan import LIST_CAPS, NameEntry
 from .main import EXIT_OK, UsageError, warn
 
@@ -31,6 +33,8 @@ def register(sub: Any) -> None:
     p.add_argument("--profile", choices=("enriched", "libvirt"), default="enriched")
     p.add_argument("--json", action="store_true",
                    help="typed JSON through the schema: an array, one object a device")  # fmt: skip
+    p.add_argument("--output-dir", metavar="DIR", default=None,
+                   help="write DIR/NAME.xml for each device instead of printing")  # fmt: skip
     p.set_defaults(handler=cmd_dumpxml)
 
 
@@ -160,8 +164,15 @@ def cmd_dumpxml(args: argparse.Namespace) -> int:
     for n in args.names:
         if not NAME.fullmatch(n):
             raise UsageError(f"{n!r} is not a node-device name (letters, digits and _ only)")
+    if args.output_dir is not None and (args.json or not args.output_dir):
+        raise UsageError("--output-dir takes a directory and writes XML (not with --json)")
     inv = load(args)
     devices = list(inv.values()) if args.all else [inv[n] for n in args.names]
+    if args.all and not devices and not args.quiet:
+        warn(f"nothing found under {args.root}: no SCSI host, FC host or PCI function in sys/")
+    if args.output_dir is not None:
+        _write_files(args.output_dir, devices, args.profile)
+        return EXIT_OK
     out = sys.stdout
     if args.json:
         from ..xml.document import to_element
@@ -174,3 +185,14 @@ def cmd_dumpxml(args: argparse.Namespace) -> int:
     for d in devices:
         out.write(to_xml(d, args.profile))
     return EXIT_OK
+
+
+def _write_files(folder: str, devices: list[Device], profile: str) -> None:
+    """``folder/NAME.xml`` for each device (node-device names are safe file names);
+    the folder is made if missing.  Raises OSError naming the file."""
+    from ..xml.document import to_xml
+
+    os.makedirs(folder, exist_ok=True)
+    for d in devices:
+        with open(os.path.join(folder, f"{d.name}.xml"), "w", encoding="utf-8", newline="\n") as f:
+            f.write(to_xml(d, profile))

@@ -18,21 +18,25 @@ from .document import serialize
 from .safe import parse_xml
 
 
-def enrich_document(xml: str | bytes, inventory: Inventory, *, source: str = "<string>") -> str:
+def enrich_document(
+    xml: str | bytes, inventory: Inventory, *, source: str = "<string>", first_line: int = 1
+) -> str:
     """libvirt's document plus the enrichment of the matching scanned device.
 
     The device is matched by name, or failing that by its fc_host WWNN/WWPN
     (host numbers are not stable across reboots; names of ports are).  A
     document whose device is not found, or has nothing to add, is returned as is.
     """
-    return enrich_matching(xml, inventory, source=source)[0]
+    return enrich_matching(xml, inventory, source=source, first_line=first_line)[0]
 
 
 def enrich_matching(
-    xml: str | bytes, inventory: Inventory, *, source: str = "<string>"
+    xml: str | bytes, inventory: Inventory, *, source: str = "<string>", first_line: int = 1
 ) -> tuple[str, Device | None]:
-    """:func:`enrich_document`, and the scanned device it matched (``None``: none)."""
-    root = parse_xml(xml, source=source)  # refuses bad bytes before we decode them
+    """:func:`enrich_document`, and the scanned device it matched (``None``: none).
+    ``first_line``: where the document starts in a stream, for error messages."""
+    # Refuses bad bytes before they are decoded.
+    root = parse_xml(xml, source=source, first_line=first_line)
     text = xml.decode("utf-8-sig") if isinstance(xml, bytes) else xml
     found = find_device(root, inventory)
     scsi = root.find("capability[@type='scsi_host']")
@@ -132,9 +136,10 @@ def _add_enrichment(scsi: El, cap: ScsiHost) -> bool:
     return added
 
 
-def strip_document(xml: str | bytes, *, source: str = "<string>") -> str:
-    """The document without the enrichment: what libvirt prints and accepts."""
-    root = parse_xml(xml, source=source)
+def strip_document(xml: str | bytes, *, source: str = "<string>", first_line: int = 1) -> str:
+    """The document without the enrichment: what libvirt prints and accepts.
+    ``first_line``: where the document starts in a stream, for error messages."""
+    root = parse_xml(xml, source=source, first_line=first_line)
     text = xml.decode("utf-8-sig") if isinstance(xml, bytes) else xml
     removed = False
     for scsi in root.iterfind("capability[@type='scsi_host']"):
