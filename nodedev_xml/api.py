@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .inventory import Inventory
 from .model import Device
 from .sysfs.access import FileAccess
 from .sysfs.scan import NameEntry, ScanWarning, scan_devices
+
+if TYPE_CHECKING:
+    from .xml.enrich import Match
 
 
 def default_root() -> str:
@@ -58,22 +64,49 @@ def join_documents(texts: list[str]) -> str:
                    for i, t in enumerate(texts))  # fmt: skip
 
 
-def enrich_matches(
-    xml: str | bytes, inventory: Inventory, *, source: str = "<string>"
-) -> list[tuple[str, Device | None]]:
-    """Each document of ``xml`` (one or more in a row) enriched from ``inventory``,
-    with the scanned device it matched (``None``: none).  Raises
-    :class:`XMLInputError` naming the line in the stream."""
+@dataclass(frozen=True)
+class EnrichedDocument:
+    """One document ``enrich`` printed: its ``text``, the :class:`Match` with the
+    scanned devices, and the ``line`` of the input where the document began."""
+
+    text: str
+    match: Match
+    line: int
+
+    def warning(self, source: str, root: str) -> str | None:
+        """What the user should hear about this document, or ``None``."""
+        m = self.match
+        where = f"{source}:{self.line}"
+        if m.device is None:
+            return f"{where}: no {m.wanted} under {root}; nothing added"
+        if m.renamed_from is not None and m.renamed_from != m.device.name:
+            return (f"{where}: renamed {m.renamed_from} -> {m.device.name} (the {m.wanted}; "
+                    "hosts renumber across reboots): printed under its current name, path "
+                    "and parent")  # fmt: skip
+        return None
+
+
+def enrich_documents(
+    xml: str | bytes, inventory: Mapping[str, Device], *, source: str = "<string>"
+) -> list[EnrichedDocument]:
+    """Each document of ``xml`` (one or more in a row) refreshed from ``inventory``
+    (see :mod:`nodedev_xml.xml.enrich`).  Raises :class:`XMLInputError` naming the
+    line in the stream."""
     from .xml.enrich import enrich_matching
 
-    return [enrich_matching(doc, inventory, source=source, first_line=line)
-            for doc, line in documents(xml, source=source)]  # fmt: skip
+    out = []
+    for doc, line in documents(xml, source=source):
+        text, match = enrich_matching(doc, inventory, source=source, first_line=line)
+        out.append(EnrichedDocument(text, match, line))
+    return out
 
 
 def enrich(xml: str | bytes, root: str | None = None, *, source: str = "<string>") -> str:
-    """libvirt's XML of a device (or several in a row), plus the enrichment the
-    scan of ``root`` gives."""
-    return join_documents([text for text, _ in enrich_matches(xml, scan(root), source=source)])
+    """libvirt's XML of a device (or several in a row) as the scan of ``root``
+    prints the device today: the enrichment added or replaced, a renumbered host
+    under its current name and parent.  Documents of devices not found come back
+    as they are.  Raises :class:`XMLInputError` naming the line."""
+    return join_documents([d.text for d in enrich_documents(xml, scan(root), source=source)])
 
 
 def strip(xml: str | bytes, *, source: str = "<string>") -> str:

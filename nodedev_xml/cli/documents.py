@@ -85,17 +85,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_enrich(args: argparse.Namespace) -> int:
-    from ..api import enrich_matches, join_documents
+    from ..api import enrich_documents, join_documents
     from ..xml.safe import read_xml_stream
     from .devices import load
 
     data, source = read_xml_stream(args.file)
-    results = enrich_matches(data, load(args), source=source)
-    for _, found in results:
-        if found is None and not args.quiet:
-            print(f"{PROG}: warning: {source}: no such device under {args.root}; nothing added",
-                  file=sys.stderr)  # fmt: skip
-    sys.stdout.write(join_documents([text for text, _ in results]))
+    results = enrich_documents(data, load(args), source=source)
+    for doc in results:
+        message = doc.warning(source, args.root)
+        if message is not None and not args.quiet:
+            print(f"{PROG}: warning: {message}", file=sys.stderr)
+    sys.stdout.write(join_documents([d.text for d in results]))
     return EXIT_OK
 
 
