@@ -7,12 +7,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .errors import ValidationError
 from .inventory import Inventory
 from .model import Device
 from .sysfs.access import FileAccess
 from .sysfs.scan import NameEntry, ScanWarning, scan_devices
 
 if TYPE_CHECKING:
+    from lxml.etree import _Element
+
     from .xml.enrich import Match
 
 
@@ -90,29 +93,58 @@ def enrich_documents(
     xml: str | bytes, inventory: Mapping[str, Device], *, source: str = "<string>"
 ) -> list[EnrichedDocument]:
     """Each document of ``xml`` (one or more in a row) refreshed from ``inventory``
-    (see :mod:`nodedev_xml.xml.enrich`).  Raises :class:`XMLInputError` naming the
-    line in the stream."""
-    from .xml.enrich import enrich_matching
+    (see :mod:`nodedev_xml.xml.enrich`).  Raises as :func:`enrich`."""
+    from .xml.enrich import enrich_tree, mend_wwns
 
     out = []
     for doc, line in documents(xml, source=source):
-        text, match = enrich_matching(doc, inventory, source=source, first_line=line)
+        root = _parse(doc, line, source)
+        mended = mend_wwns(root)  # libvirt's own quirks are not the user's mistake
+        _validate(root, line, source)
+        text, match = enrich_tree(root, doc.decode("utf-8-sig"), inventory, mended=mended)
         out.append(EnrichedDocument(text, match, line))
     return out
+
+
+def _parse(doc: bytes, line: int, source: str) -> _Element:
+    from .xml.safe import parse_xml
+
+    return parse_xml(doc, source=source, first_line=line)
+
+
+def _validate(root: _Element, line: int, source: str) -> None:
+    """Refuse a document that is not node-device XML (the ``enriched`` grammar
+    accepts libvirt's too) with the validator's message, at its line in the stream."""
+    from .validation import validate
+
+    try:
+        validate(root, "enriched", source=source)
+    except ValidationError as e:
+        problems = [(n + line - 1 if n else line, message) for n, message in e.problems]
+        raise ValidationError(problems, source=source) from None
 
 
 def enrich(xml: str | bytes, root: str | None = None, *, source: str = "<string>") -> str:
     """libvirt's XML of a device (or several in a row) as the scan of ``root``
     prints the device today: the enrichment added or replaced, a renumbered host
     under its current name and parent.  Documents of devices not found come back
-    as they are.  Raises :class:`XMLInputError` naming the line."""
+    as they are.  Raises :class:`XMLInputError` for input that is not well-formed
+    or hostile and :class:`ValidationError` for a document that is not node-device
+    XML (after libvirt's WWN quirks are mended), each naming the line."""
     return join_documents([d.text for d in enrich_documents(xml, scan(root), source=source)])
 
 
 def strip(xml: str | bytes, *, source: str = "<string>") -> str:
     """An enriched document (or several in a row) turned back into the ``libvirt``
-    profile.  Raises :class:`XMLInputError` naming the line in the stream."""
-    from .xml.enrich import strip_document
+    profile.  Raises :class:`XMLInputError` for input that is not well-formed or
+    hostile and :class:`ValidationError` for a document that is not node-device
+    XML, each naming the line in the stream."""
+    from .xml.document import serialize
+    from .xml.enrich import strip_tree
 
-    return join_documents([strip_document(doc, source=source, first_line=line)
-                           for doc, line in documents(xml, source=source)])  # fmt: skip
+    texts = []
+    for doc, line in documents(xml, source=source):
+        root = _parse(doc, line, source)
+        _validate(root, line, source)
+        texts.append(serialize(root) if strip_tree(root) else doc.decode("utf-8-sig"))
+    return join_documents(texts)

@@ -77,7 +77,7 @@ def test_api_and_command_line(capsys: pytest.CaptureFixture[str], tmp_path: obje
     assert main(["strip", str(f)]) == 0
     assert canonical(capsys.readouterr().out) == canonical(plain)
     f.write_text("<device><name>x</name>")
-    assert main(["strip", str(f)]) == 2
+    assert main(["strip", str(f)]) == 1  # an invalid document, as validate says
     err = capsys.readouterr().err
     assert err.startswith(f"nodedev-xml: error: {f}:1: ") and err.count("\n") == 1
 
@@ -156,3 +156,48 @@ def test_a_document_matching_nothing_says_what_was_looked_for(
     pci = dump(tmp_path, "pci_0002_12_00_0").replace("pci_0002_12_00_0", "pci_0002_99_00_0")
     _, out, err = enrich_cli(capsys, tmp_path, pci, tmp_path)
     assert out == pci and "no device named 'pci_0002_99_00_0' under" in err
+
+
+# -- strip and enrich refuse what is not node-device XML ----------------------------------
+
+
+INVALID = (
+    '<device><name>x</name><capability type="scsi_host"><host>abc</host></capability></device>'
+)
+
+
+@pytest.mark.parametrize("command", ["strip", "enrich"])
+def test_invalid_input_is_refused(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    build(tmp_path / "root")
+    good = dump(tmp_path / "root", "scsi_host1000")
+    f = tmp_path / "in.xml"
+    f.write_text(INVALID)
+    assert main(["validate", str(f)]) == 1
+    said = capsys.readouterr().out.splitlines()[0]  # the validator's first problem
+    assert said.startswith(f"{f}:1: ")
+    for text, line in ((INVALID, 1), (good + INVALID, good.count("\n") + 1)):
+        f.write_text(text)
+        code = main(["--root", str(tmp_path / "root"), command, str(f)])
+        out, err = capsys.readouterr()
+        assert (code, out) == (1, ""), err
+        assert err == f"nodedev-xml: error: {f}:{line}: {said.split(': ', 1)[1]}\n"
+    with pytest.raises(nx.ValidationError):
+        nx.strip(INVALID)
+    with pytest.raises(nx.ValidationError):
+        nx.enrich(INVALID, root=str(tmp_path / "root"))
+    assert main(["--root", str(tmp_path / "root"), command, str(tmp_path / "none.xml")]) == 2
+
+
+def test_enrich_mends_libvirt_quirks_before_judging() -> None:
+    """libvirt prints lpfc's fabric name 0 and the kernel's unpadded WWNs: enrich
+    takes them (and prints valid XML), strip does not."""
+    root = str(FIXTURES / "short-wwn")
+    plain = nx.to_xml(nx.scan(root)["scsi_host0"], "libvirt")
+    quirky = plain.replace("<wwnn>01000000c9a1b2c3</wwnn>", "<wwnn>1000000c9a1b2c3</wwnn>")
+    assert quirky != plain
+    out = nx.enrich(quirky, root=root)
+    assert out == nx.to_xml(nx.scan(root)["scsi_host0"])
+    with pytest.raises(nx.ValidationError):
+        nx.strip(quirky)

@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from ..errors import ValidationError, XMLInputError
-from .main import EXIT_NO, EXIT_OK, EXIT_USAGE, PROG
+from .main import EXIT_NO, EXIT_OK, EXIT_USAGE, PROG, fail
 
 
 def register(sub: Any) -> None:
@@ -90,7 +90,10 @@ def cmd_enrich(args: argparse.Namespace) -> int:
     from .devices import load
 
     data, source = read_xml_stream(args.file)
-    results = enrich_documents(data, load(args), source=source)
+    try:
+        results = enrich_documents(data, load(args), source=source)
+    except (XMLInputError, ValidationError) as e:
+        return fail(str(e), EXIT_NO)
     for doc in results:
         message = doc.warning(source, args.root)
         if message is not None and not args.quiet:
@@ -104,7 +107,11 @@ def cmd_strip(args: argparse.Namespace) -> int:
     from ..xml.safe import read_xml_stream
 
     data, source = read_xml_stream(args.file)
-    sys.stdout.write(strip(data, source=source))
+    try:
+        text = strip(data, source=source)
+    except (XMLInputError, ValidationError) as e:
+        return fail(str(e), EXIT_NO)
+    sys.stdout.write(text)
     return EXIT_OK
 
 
