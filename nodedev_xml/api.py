@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .model import Inventory, NameEntry, ScanWarning
+from .errors import ValidationError
+from .model import Device, Inventory, NameEntry, ScanWarning
 from .sysfs.access import FileAccess
 from .sysfs.pipeline import scan_devices
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element
+
+    from .xml.enrich import Match
 
 
 def default_root() -> str:
@@ -40,15 +49,101 @@ def list_names(
     return names(root, caps, all_devices=all_devices, fs=fs)
 
 
-def enrich(xml: str | bytes, root: str | None = None, *, source: str = "<string>") -> str:
-    """libvirt's XML of a device, plus the enrichment the scan of ``root`` gives."""
-    from .xml.enrich import enrich_document
+def documents(xml: str | bytes, *, source: str = "<string>") -> list[tuple[bytes, int]]:
+    """One or more documents in a row (what ``dumpxml --all`` prints), as
+    ``(document, first line in the stream)``; see
+    :func:`nodedev_xml.xml.safe.split_documents`.  Raises :class:`XMLInputError`
+    for a stream over the caps."""
+    from .xml.safe import split_documents
 
-    return enrich_document(xml, scan(root), source=source)
+    data = xml.encode("utf-8", "surrogatepass") if isinstance(xml, str) else xml
+    return split_documents(data, source=source)
+
+
+def join_documents(texts: list[str]) -> str:
+    """Documents printed one after another, each ending its own line."""
+    return "".join(t if t.endswith("\n") or i == len(texts) - 1 else t + "\n"
+                   for i, t in enumerate(texts))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class EnrichedDocument:
+    """One document ``enrich`` printed: its ``text``, the :class:`Match` with the
+    scanned devices, and the ``line`` of the input where the document began."""
+
+    text: str
+    match: Match
+    line: int
+
+    def warning(self, source: str, root: str) -> str | None:
+        """What the user should hear about this document, or ``None``."""
+        m = self.match
+        where = f"{source}:{self.line}"
+        if m.device is None:
+            return f"{where}: no {m.wanted} under {root}; nothing added"
+        if m.renamed_from is not None and m.renamed_from != m.device.name:
+            return (f"{where}: renamed {m.renamed_from} -> {m.device.name} (the {m.wanted}; "
+                    "hosts renumber across reboots): printed under its current name, path "
+                    "and parent")  # fmt: skip
+        return None
+
+
+def enrich_documents(
+    xml: str | bytes, inventory: Mapping[str, Device], *, source: str = "<string>"
+) -> list[EnrichedDocument]:
+    """Each document of ``xml`` (one or more in a row) refreshed from ``inventory``
+    (see :mod:`nodedev_xml.xml.enrich`).  Raises as :func:`enrich`."""
+    from .xml.enrich import enrich_tree, mend_wwns
+
+    out = []
+    for doc, line in documents(xml, source=source):
+        root = _parse(doc, line, source)
+        mended = mend_wwns(root)  # libvirt's own quirks are not the user's mistake
+        _validate(root, line, source)
+        text, match = enrich_tree(root, doc.decode("utf-8-sig"), inventory, mended=mended)
+        out.append(EnrichedDocument(text, match, line))
+    return out
+
+
+def _parse(doc: bytes, line: int, source: str) -> _Element:
+    from .xml.safe import parse_xml
+
+    return parse_xml(doc, source=source, first_line=line)
+
+
+def _validate(root: _Element, line: int, source: str) -> None:
+    """Refuse a document that is not node-device XML (the ``enriched`` grammar
+    accepts libvirt's too) with the validator's message, at its line in the stream."""
+    from .validation import validate
+
+    try:
+        validate(root, "enriched", source=source)
+    except ValidationError as e:
+        problems = [(n + line - 1 if n else line, message) for n, message in e.problems]
+        raise ValidationError(problems, source=source) from None
+
+
+def enrich(xml: str | bytes, root: str | None = None, *, source: str = "<string>") -> str:
+    """libvirt's XML of a device (or several in a row) as the scan of ``root``
+    prints the device today: the enrichment added or replaced, a renumbered host
+    under its current name and parent.  Documents of devices not found come back
+    as they are.  Raises :class:`XMLInputError` for input that is not well-formed
+    or hostile and :class:`ValidationError` for a document that is not node-device
+    XML (after libvirt's WWN quirks are mended), each naming the line."""
+    return join_documents([d.text for d in enrich_documents(xml, scan(root), source=source)])
 
 
 def strip(xml: str | bytes, *, source: str = "<string>") -> str:
-    """An enriched document turned back into the ``libvirt`` profile."""
-    from .xml.enrich import strip_document
+    """An enriched document (or several in a row) turned back into the ``libvirt``
+    profile.  Raises :class:`XMLInputError` for input that is not well-formed or
+    hostile and :class:`ValidationError` for a document that is not node-device
+    XML, each naming the line in the stream."""
+    from .xml.document import serialize
+    from .xml.enrich import strip_tree
 
-    return strip_document(xml, source=source)
+    texts = []
+    for doc, line in documents(xml, source=source):
+        root = _parse(doc, line, source)
+        _validate(root, line, source)
+        texts.append(serialize(root) if strip_tree(root) else doc.decode("utf-8-sig"))
+    return join_documents(texts)

@@ -6,9 +6,11 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import FIXTURES
+from newuser_roots import build
 
 from nodedev_xml.cli import main
 
@@ -138,3 +140,85 @@ def test_garbage_xml_never_shows_a_traceback(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "Traceback" not in done.stderr + done.stdout
     assert done.stdout.startswith(str(junk)) and done.stdout.count("\n") == 1
+
+
+@pytest.fixture
+def renumbered(tmp_path: Path) -> str:
+    """Hosts from 1000, a physical port (1003) numbered after the vHBAs (1001, 1002)."""
+    build(tmp_path / "root", extra_vport=True)
+    return str(tmp_path / "root")
+
+
+def test_list_is_in_virsh_name_order(capsys: pytest.CaptureFixture[str], renumbered: str) -> None:
+    hosts = ["scsi_host1000", "scsi_host1001", "scsi_host1002", "scsi_host1003"]
+    _, out, _ = run(capsys, "--root", renumbered, "list", "--cap", "fc_host")
+    assert out.split() == hosts  # not the physical ports first (1000, 1003, 1001, 1002)
+    _, out, _ = run(capsys, "--root", renumbered, "list")
+    names = out.split()
+    assert names == sorted(names, key=str.lower) and names[-4:] == hosts
+    _, out, _ = run(capsys, "--root", renumbered, "list", "--json")
+    assert [d["name"] for d in json.loads(out)] == names
+    _, out, _ = run(capsys, "--root", MIXED, "list")
+    assert out.split() == sorted(out.split(), key=str.lower)
+
+
+def _walk(node: dict[str, object], depth: int = 0) -> list[tuple[int, str]]:
+    assert sorted(node) == ["capabilities", "children", "name"]
+    children = node["children"]
+    assert isinstance(children, list)
+    return [(depth, str(node["name"]))] + [x for c in children for x in _walk(c, depth + 1)]
+
+
+def test_tree_as_nested_json(capsys: pytest.CaptureFixture[str], renumbered: str) -> None:
+    for cap in ((), ("--cap", "fc_host")):
+        code, out, _ = run(capsys, "--root", renumbered, "list", "--tree", "--json", *cap)
+        tree = json.loads(out)
+        assert code == 0 and tree["name"] == "computer"
+        _, text, _ = run(capsys, "--root", renumbered, "list", "--tree", *cap)
+        drawn = [(line.index("+-") // 4 + 1, line.split("+- ")[1])
+                 for line in text.splitlines() if "+- " in line]  # fmt: skip
+        assert _walk(tree)[1:] == drawn  # the same tree as the drawing, in the same order
+    nodes = {n["name"]: n for n in _flatten(tree)}
+    assert [c["name"] for c in nodes["scsi_host1000"]["children"]] == [
+        "scsi_host1001", "scsi_host1002"]  # fmt: skip
+    assert nodes["scsi_host1000"]["capabilities"] == ["fc_host", "scsi_host", "vports"]
+    assert [c["name"] for c in nodes["pci_0002_11_01_0"]["children"]] == ["pci_0002_12_00_0"]
+
+
+def _flatten(node: dict[str, Any]) -> list[dict[str, Any]]:
+    return [node] + [x for c in node["children"] for x in _flatten(c)]
+
+
+def test_global_options_after_the_command(
+    capsys: pytest.CaptureFixture[str], renumbered: str
+) -> None:
+    _, before, _ = run(capsys, "--root", renumbered, "list", "--cap", "fc_host")
+    code, after, _ = run(capsys, "list", "--cap", "fc_host", "--root", renumbered)
+    assert code == 0 and after == before and before
+    code, out, _ = run(capsys, "dumpxml", "scsi_host1001", "--root", renumbered, "-q")
+    assert code == 0 and "<name>scsi_host1001</name>" in out
+    code, _, err = run(capsys, "list", "--root", renumbered, "--backend", "udev")
+    assert code == 2 and "udev" in err
+    code, after, _ = run(capsys, "--root", MIXED, "list", "--cap", "fc_host", "--root", renumbered)
+    assert after == before  # the last one given wins, as for any option
+
+
+@pytest.mark.parametrize("args", [("--root", "", "list"), ("list", "--root", ""),
+                                  ("--root=", "dumpxml", "--all")])  # fmt: skip
+def test_empty_root_is_refused(capsys: pytest.CaptureFixture[str], args: tuple[str, ...]) -> None:
+    code, out, err = run(capsys, *args)
+    assert code == 2 and out == ""
+    assert err.startswith("nodedev-xml: error: --root is empty") and err.count("\n") == 1
+
+
+def test_a_root_with_nothing_says_so(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "sys" / "class").mkdir(parents=True)
+    for args in (("list",), ("list", "--cap", "fc_host"), ("list", "--tree"), ("list", "--json")):
+        code, out, err = run(capsys, "--root", str(tmp_path), *args)
+        assert code == 0 and out in ("", "computer\n", "[]\n"), args
+        assert err == f"nodedev-xml: warning: nothing found under {tmp_path}: no SCSI host, " \
+            "FC host or PCI function in sys/\n", args
+    code, out, err = run(capsys, "--root", MIXED, "list", "--cap", "vports", "--cap", "pci")
+    assert code == 0 and out and err == ""
+    _, out, err = run(capsys, "--root", str(tmp_path), "-q", "list")
+    assert out == err == ""

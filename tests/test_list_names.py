@@ -34,7 +34,8 @@ def reference_tree(inv: Inventory, cap: str) -> str:
     lines = [COMPUTER]
 
     def walk(name: str, indent: str) -> None:
-        kids = [c for c in inv.children(name) if c.name in shown]
+        kids = sorted((c for c in inv.children(name) if c.name in shown),
+                      key=lambda c: c.name.lower())  # virsh's order  # fmt: skip
         for i, child in enumerate(kids):
             lines.extend([f"{indent}  |", f"{indent}  +- {child.name}"])
             walk(child.name, indent + ("    " if i == len(kids) - 1 else "  | "))
@@ -57,13 +58,15 @@ def check_same_answer(root: str, capsys: pytest.CaptureFixture[str] | None = Non
         if capsys is None:
             continue
         assert main(["-q", "--root", root, "list", "--cap", cap]) == 0
-        assert capsys.readouterr().out.split() == [d.name for d in inv.with_cap(cap)]
+        # The command prints virsh's order: names compared ignoring case.
+        printed = capsys.readouterr().out.split()
+        assert printed == sorted((d.name for d in inv.with_cap(cap)), key=str.lower)
         assert main(["-q", "--root", root, "list", "--tree", "--cap", cap]) == 0
         assert capsys.readouterr().out == reference_tree(inv, cap)
         assert main(["-q", "--root", root, "list", "--json", "--cap", cap]) == 0
         assert json.loads(capsys.readouterr().out) == [
             {"name": d.name, "parent": d.parent_name, "capabilities": sorted(d.cap_names())}
-            for d in inv.with_cap(cap)
+            for d in sorted(inv.with_cap(cap), key=lambda d: d.name.lower())
         ]
 
 

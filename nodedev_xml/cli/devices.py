@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from typing import Any
 
-from ..model.inventory import NameEntry
+from ..model import Device, NameEntry
 from ..vocabulary import COMPUTER, DEFAULT_PROFILE, LIST_CAPS, PROFILES
 from .common import EXIT_OK, UsageError, load, warn
 
@@ -31,6 +32,8 @@ def register(sub: Any) -> None:
     p.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE)
     p.add_argument("--json", action="store_true",
                    help="typed JSON through the schema: an array, one object a device")  # fmt: skip
+    p.add_argument("--output-dir", metavar="DIR", default=None,
+                   help="write DIR/NAME.xml for each device instead of printing")  # fmt: skip
     p.set_defaults(handler=cmd_dumpxml)
 
 
@@ -43,6 +46,12 @@ def _caps(args: argparse.Namespace) -> set[str]:
         bad = sorted(unknown)[0]
         raise UsageError(f"unknown capability {bad!r}; expected one of {', '.join(LIST_CAPS)}")
     return wanted
+
+
+def virsh_order(entries: list[NameEntry]) -> list[NameEntry]:
+    """``virsh nodedev-list`` order: names compared as strings, ignoring case
+    (virsh sorts with ``strcasecmp``), so ``scsi_host10`` comes before ``scsi_host9``."""
+    return sorted(entries, key=lambda e: e[0].lower())
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -63,44 +72,77 @@ def cmd_list(args: argparse.Namespace) -> int:
         if not args.quiet:
             for w in warnings:
                 warn(str(w))
+    entries = virsh_order(entries)
     chosen = [e for e in entries if caps is None or e[2] & caps]
-    if args.json:
-        data = [{"name": n, "parent": p, "capabilities": sorted(c)} for n, p, c in chosen]
-        json.dump(data, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    elif args.tree:
-        _print_tree(entries, {e[0] for e in chosen})
+    if not chosen and not args.quiet:
+        _say_if_empty(args, entries if caps is None or args.tree else None)
+    if args.tree:
+        tree = _tree(entries, {e[0] for e in chosen})
+        if args.json:
+            _print_json(tree)
+        else:
+            _print_tree(tree)
+    elif args.json:
+        _print_json([{"name": n, "parent": p, "capabilities": sorted(c)} for n, p, c in chosen])
     else:
         for e in chosen:
             print(e[0])
     return EXIT_OK
 
 
-def _print_tree(entries: list[NameEntry], keep: set[str]) -> None:
-    """virsh's tree drawing; with a --cap filter, ancestors of kept devices stay."""
+def _say_if_empty(args: argparse.Namespace, everything: list[NameEntry] | None) -> None:
+    """A root with no device at all is worth a word: a wrong --root, most likely."""
+    if everything is None:
+        from ..api import list_names
+
+        everything = list_names(args.root, frozenset(LIST_CAPS))[0]
+    if not everything:
+        warn(f"nothing found under {args.root}: no SCSI host, FC host or PCI function in sys/")
+
+
+def _print_json(data: object) -> None:
+    json.dump(data, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+#: One node of ``list --tree``: name, capability names, children.
+TreeNode = dict[str, Any]
+
+
+def _tree(entries: list[NameEntry], keep: set[str]) -> TreeNode:
+    """The device tree under ``computer`` (in the entries' order); with a --cap
+    filter, the devices kept and their ancestors."""
     parents = {name: parent for name, parent, _ in entries}
-    children: dict[str, list[str]] = {}
-    for name, parent, _ in entries:  # as Inventory: a parent that is not a device is the computer
-        children.setdefault(parent if parent in parents else COMPUTER, []).append(name)
     shown = set()
     for kept in keep:
         n: str | None = kept
         while n is not None and n in parents and n not in shown:
             shown.add(n)
             n = parents[n]
-    print(COMPUTER)
-    _print_children(children, COMPUTER, shown, "")
+    root: TreeNode = {"name": COMPUTER, "capabilities": [], "children": []}
+    nodes = {COMPUTER: root}
+    for name, _, caps in entries:
+        if name in shown:
+            nodes[name] = {"name": name, "capabilities": sorted(caps), "children": []}
+    for name, parent, _ in entries:  # as Inventory: a parent that is not a device is the computer
+        if name in shown:
+            nodes[parent if parent in nodes else COMPUTER]["children"].append(nodes[name])
+    return root
 
 
-def _print_children(
-    children: dict[str, list[str]], name: str, shown: set[str], indent: str
-) -> None:
-    kids = [c for c in children.get(name, ()) if c in shown]
+def _print_tree(root: TreeNode) -> None:
+    """virsh's tree drawing."""
+    print(root["name"])
+    _print_children(root, "")
+
+
+def _print_children(node: TreeNode, indent: str) -> None:
+    kids = node["children"]
     for i, child in enumerate(kids):
         last = i == len(kids) - 1
         print(f"{indent}  |")
-        print(f"{indent}  +- {child}")
-        _print_children(children, child, shown, indent + ("    " if last else "  | "))
+        print(f"{indent}  +- {child['name']}")
+        _print_children(child, indent + ("    " if last else "  | "))
 
 
 def cmd_dumpxml(args: argparse.Namespace) -> int:
@@ -111,8 +153,15 @@ def cmd_dumpxml(args: argparse.Namespace) -> int:
     for n in args.names:
         if not NAME.fullmatch(n):
             raise UsageError(f"{n!r} is not a node-device name (letters, digits and _ only)")
+    if args.output_dir is not None and (args.json or not args.output_dir):
+        raise UsageError("--output-dir takes a directory and writes XML (not with --json)")
     inv = load(args)
     devices = list(inv.values()) if args.all else [inv[n] for n in args.names]
+    if args.all and not devices and not args.quiet:
+        warn(f"nothing found under {args.root}: no SCSI host, FC host or PCI function in sys/")
+    if args.output_dir is not None:
+        _write_files(args.output_dir, devices, args.profile)
+        return EXIT_OK
     out = sys.stdout
     if args.json:
         from ..xml.document import to_element
@@ -125,3 +174,14 @@ def cmd_dumpxml(args: argparse.Namespace) -> int:
     for d in devices:
         out.write(to_xml(d, args.profile))
     return EXIT_OK
+
+
+def _write_files(folder: str, devices: list[Device], profile: str) -> None:
+    """``folder/NAME.xml`` for each device (node-device names are safe file names);
+    the folder is made if missing.  Raises OSError naming the file."""
+    from ..xml.document import to_xml
+
+    os.makedirs(folder, exist_ok=True)
+    for d in devices:
+        with open(os.path.join(folder, f"{d.name}.xml"), "w", encoding="utf-8", newline="\n") as f:
+            f.write(to_xml(d, profile))

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import ValidationError, XMLInputError
 from ..vocabulary import DEFAULT_PROFILE, DEFAULT_SCHEMA_LANGUAGE, PROFILES, SCHEMA_LANGUAGES
-from .common import EXIT_NO, EXIT_OK, EXIT_USAGE, PROG, load
+from .common import EXIT_NO, EXIT_OK, EXIT_USAGE, PROG, fail, load
 
 
 def register(sub: Any) -> None:
@@ -52,8 +52,11 @@ def expand(patterns: list[str]) -> tuple[list[str], list[str]]:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """Every document of every file (one or more in a row, as ``dumpxml --all``
+    prints them), each problem as ``FILE:LINE: message`` with the line in the file."""
+    from ..api import documents
     from ..validation import validate
-    from ..xml.safe import parse_xml, read_xml_source
+    from ..xml.safe import parse_xml, read_xml_stream
 
     files, missing = expand(args.files)
     status = EXIT_OK
@@ -62,43 +65,53 @@ def cmd_validate(args: argparse.Namespace) -> int:
         status = EXIT_USAGE
     for path in files:
         try:
-            data, source = read_xml_source(path)
+            data, source = read_xml_stream(path)
+            parts = documents(data, source=source)
         except XMLInputError as e:
             print(f"{PROG}: error: {e}", file=sys.stderr)
             status = EXIT_USAGE
             continue
-        try:
-            root = parse_xml(data, source=source)
-            validate(root, args.profile, schema=args.schema, source=source)
-        except XMLInputError as e:
-            print(str(e))
-            status = max(status, EXIT_NO)
-        except ValidationError as e:
-            for line, message in e.problems:
-                print(f"{source}:{line}: {message}")
-            status = max(status, EXIT_NO)
+        for doc, first in parts:
+            try:
+                root = parse_xml(doc, source=source, first_line=first)
+                validate(root, args.profile, schema=args.schema, source=source)
+            except XMLInputError as e:
+                print(str(e))
+                status = max(status, EXIT_NO)
+            except ValidationError as e:
+                for line, message in e.problems:
+                    print(f"{source}:{line + first - 1 if line else first}: {message}")
+                status = max(status, EXIT_NO)
     return status
 
 
 def cmd_enrich(args: argparse.Namespace) -> int:
-    from ..xml.enrich import enrich_matching
-    from ..xml.safe import read_xml_source
+    from ..api import enrich_documents, join_documents
+    from ..xml.safe import read_xml_stream
 
-    data, source = read_xml_source(args.file)
-    text, found = enrich_matching(data, load(args), source=source)
-    if found is None and not args.quiet:
-        print(f"{PROG}: warning: {source}: no such device under {args.root}; nothing added",
-              file=sys.stderr)  # fmt: skip
-    sys.stdout.write(text)
+    data, source = read_xml_stream(args.file)
+    try:
+        results = enrich_documents(data, load(args), source=source)
+    except (XMLInputError, ValidationError) as e:
+        return fail(str(e), EXIT_NO)
+    for doc in results:
+        message = doc.warning(source, args.root)
+        if message is not None and not args.quiet:
+            print(f"{PROG}: warning: {message}", file=sys.stderr)
+    sys.stdout.write(join_documents([d.text for d in results]))
     return EXIT_OK
 
 
 def cmd_strip(args: argparse.Namespace) -> int:
-    from ..xml.enrich import strip_document
-    from ..xml.safe import read_xml_source
+    from ..api import strip
+    from ..xml.safe import read_xml_stream
 
-    data, source = read_xml_source(args.file)
-    sys.stdout.write(strip_document(data, source=source))
+    data, source = read_xml_stream(args.file)
+    try:
+        text = strip(data, source=source)
+    except (XMLInputError, ValidationError) as e:
+        return fail(str(e), EXIT_NO)
+    sys.stdout.write(text)
     return EXIT_OK
 
 

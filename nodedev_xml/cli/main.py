@@ -7,10 +7,12 @@ device), 2 a usage or environment error.
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from .._version import __version__
 from ..errors import DeviceNotFoundError, NodedevXmlError
@@ -31,24 +33,45 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _Parser(prog=PROG, description=DESCRIPTION)
     p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    p.add_argument("--root", metavar="DIR", default=None,
-                   help="sysfs root to read: a directory holding sys/ "
-                        "(default: $NODEDEV_XML_ROOT or /)")  # fmt: skip
-    p.add_argument("--backend", choices=("sysfs", "udev"), default="sysfs",
-                   help="how to read the host: sysfs (the default); udev is not "
-                        "implemented yet")  # fmt: skip
-    p.add_argument("-q", "--quiet", action="store_true", help="do not print scan warnings")
-    p.add_argument("-v", "--verbose", action="store_true",
-                   help="log every write to the kernel: what, where, the result")  # fmt: skip
+    _global_options(p, None, "sysfs", False)
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     devices.register(sub)
     documents.register(sub)
     vhba.register(sub)
+    for command in sub.choices.values():  # accepted after the command too
+        _global_options(command, argparse.SUPPRESS, argparse.SUPPRESS, argparse.SUPPRESS)
     return p
 
 
+def _global_options(
+    p: argparse.ArgumentParser, root: Any, backend: Any, flag: Any
+) -> None:
+    """The options every command takes; a command's copies default to SUPPRESS so
+    that they do not undo what was given before the command."""
+    p.add_argument("--root", metavar="DIR", default=root,
+                   help="sysfs root to read: a directory holding sys/ "
+                        "(default: $NODEDEV_XML_ROOT or /)")  # fmt: skip
+    p.add_argument("--backend", choices=("sysfs", "udev"), default=backend,
+                   help="how to read the host: sysfs (the default); udev is not "
+                        "implemented yet")  # fmt: skip
+    p.add_argument("-q", "--quiet", action="store_true", default=flag,
+                   help="do not print scan warnings")  # fmt: skip
+    p.add_argument("-v", "--verbose", action="store_true", default=flag,
+                   help="log every write to the kernel: what, where, the result")  # fmt: skip
+
+
+def utf8_output() -> None:
+    """Print UTF-8 whatever the locale: node-device XML is UTF-8 (``validate -``
+    refuses anything else), and a symbolic name may hold any character.  Messages
+    on stderr keep the terminal's encoding but can never fail to print."""
+    for stream, encoding in ((sys.stdout, "utf-8"), (sys.stderr, None)):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(encoding=encoding, errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    utf8_output()
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["--version"]:  # answer before importing anything heavy
         print(f"{PROG} {__version__}")
@@ -56,6 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(args_list)
+        if args.root == "":
+            raise UsageError("--root is empty: expected a directory holding sys/ (/ for this host)")
         if args.root is None:
             args.root = os.environ.get("NODEDEV_XML_ROOT") or "/"
         if args.verbose:

@@ -60,5 +60,9 @@ class Inventory(Mapping[str, Device]):
         return [d for d in self._devices.values() if cap in d.cap_names()]
 
     def vhbas(self, hba: str) -> list[Device]:
-        """The vHBAs whose Scsi_Host exists, of the HBA named ``hba``."""
+        """The vHBAs whose Scsi_Host exists, of the HBA named ``hba``.
+
+        Raises :class:`DeviceNotFoundError` when there is no device ``hba``, as
+        ``inventory[hba]`` does."""
+        self[hba]
         return [d for d in self.children(hba) if (c := d.scsi_host) and c.phys_hba is not None]

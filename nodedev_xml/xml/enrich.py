@@ -1,60 +1,101 @@
-"""Enrich the XML libvirt printed with what sysfs says, and strip it back.
+"""Enrich the XML libvirt printed with what sysfs says today, and strip it back.
 
-Both work on the document's own tree: they add or remove the enrichment's
-elements and leave every other element, attribute and value as libvirt wrote
-it.  A document with nothing to add or remove comes back byte for byte.
+A document whose device is found among the scanned ones (by name, or by its
+fc_host WWNN/WWPN: host numbers change across reboots, port names do not) and
+that has a ``scsi_host`` capability, the enrichment's home, comes out as the
+scan prints that device now: stale enrichment (another port state, another
+vports list) is replaced, not kept, and a renumbered host gets its current
+name, path and parent.  Any other document keeps its own tree, with only
+libvirt's WWN quirks mended; with nothing to mend it comes back byte for byte.
+``strip`` removes the enrichment's elements and leaves every other element,
+attribute and value as written.
+
+Nothing here validates: the front door (:mod:`nodedev_xml.api`) checks the
+documents against the schema before they get here.
 """
 
 from __future__ import annotations
 
-from lxml import etree
+from collections.abc import Mapping
+from dataclasses import dataclass
 
-from ..model import Device, Inventory, ScsiHost
+from ..model import Device
 from ..vocabulary import ENRICHED_CAPABILITIES, ENRICHED_ELEMENTS
 from ..wwn import WWN
 from . import codec
-from .document import serialize
-from .out import El, TreeOut
+from .document import serialize, to_xml
+from .out import El
 from .safe import parse_xml
 
 
-def enrich_document(xml: str | bytes, inventory: Inventory, *, source: str = "<string>") -> str:
-    """libvirt's document plus the enrichment of the matching scanned device.
+@dataclass(frozen=True)
+class Match:
+    """Which scanned device a document was matched with.
 
-    The device is matched by name, or failing that by its fc_host WWNN/WWPN
-    (host numbers are not stable across reboots; names of ports are).  A
-    document whose device is not found, or has nothing to add, is returned as is.
-    """
-    return enrich_matching(xml, inventory, source=source)[0]
+    ``device`` is ``None`` when none was; ``wanted`` says in words what was
+    looked for (``device named 'scsi_host9'``, ``device with WWNN … WWPN …``);
+    ``renamed_from`` is the document's own name when the device matched by its
+    WWNs now has another one."""
+
+    device: Device | None
+    wanted: str
+    renamed_from: str | None = None
+
+
+def enrich_document(
+    xml: str | bytes,
+    devices: Mapping[str, Device],
+    *,
+    source: str = "<string>",
+    first_line: int = 1,
+) -> str:
+    """libvirt's document, refreshed from the matching scanned device (see the
+    module documentation).  Raises :class:`XMLInputError` for input the hardened
+    parser refuses; ``first_line`` is where the document starts in a stream."""
+    return enrich_matching(xml, devices, source=source, first_line=first_line)[0]
 
 
 def enrich_matching(
-    xml: str | bytes, inventory: Inventory, *, source: str = "<string>"
-) -> tuple[str, Device | None]:
-    """:func:`enrich_document`, and the scanned device it matched (``None``: none)."""
-    root = parse_xml(xml, source=source)  # refuses bad bytes before we decode them
+    xml: str | bytes,
+    devices: Mapping[str, Device],
+    *,
+    source: str = "<string>",
+    first_line: int = 1,
+) -> tuple[str, Match]:
+    """:func:`enrich_document`, and the :class:`Match` it made."""
+    # Refuses bad bytes before they are decoded.
+    root = parse_xml(xml, source=source, first_line=first_line)
     text = xml.decode("utf-8-sig") if isinstance(xml, bytes) else xml
-    found = find_device(root, inventory)
-    scsi = root.find("capability[@type='scsi_host']")
-    if found is None or scsi is None or found.scsi_host is None:
-        return text, found
-    fixed = _normalize_wwns(scsi)
-    if not _add_enrichment(scsi, found.scsi_host) and not fixed:
-        return text, found
-    return serialize(root), found
+    return enrich_tree(root, text, devices, mended=mend_wwns(root))
 
 
-def find_device(root: El, inventory: Inventory) -> Device | None:
+def enrich_tree(
+    root: El, text: str, devices: Mapping[str, Device], *, mended: bool = False
+) -> tuple[str, Match]:
+    """The enriched document of the parsed ``root`` (whose text is ``text``;
+    ``mended``: :func:`mend_wwns` changed the tree), and the match."""
+    match = find_device(root, devices)
+    found = match.device
+    if found is not None and found.scsi_host is not None:
+        return to_xml(found, "enriched"), match
+    return (serialize(root) if mended else text), match
+
+
+def find_device(root: El, devices: Mapping[str, Device]) -> Match:
+    """The scanned device of a document: by its fc_host WWNN/WWPN when it has
+    them (a renumbered host is found under its new name), else by name."""
     name = (root.findtext("name") or "").strip()
     wwns = _fc_wwns(root)
-    dev = inventory.get(name) if name else None
-    if dev is not None and (wwns is None or _same_port(dev, wwns)):
-        return dev
-    if wwns is not None:
-        for candidate in inventory.with_cap("fc_host"):
-            if _same_port(candidate, wwns):
-                return candidate
-    return None
+    if wwns is None:
+        return Match(devices.get(name) if name else None, f"device named {name!r}")
+    wanted = f"device with WWNN {wwns[0]} WWPN {wwns[1]}"
+    dev = devices.get(name) if name else None
+    if dev is not None and _same_port(dev, wwns):
+        return Match(dev, wanted)
+    for candidate in devices.values():
+        if _same_port(candidate, wwns):
+            return Match(candidate, wanted, renamed_from=name or None)
+    return Match(None, wanted)
 
 
 def _fc_wwns(root: El) -> tuple[WWN, WWN] | None:
@@ -73,69 +114,40 @@ def _same_port(dev: Device, wwns: tuple[WWN, WWN]) -> bool:
     return fc is not None and (fc.wwnn, fc.wwpn) == wwns
 
 
-def _normalize_wwns(scsi: El) -> bool:
-    """Mend what libvirt prints against its own schema: WWNs the kernel printed
-    with fewer than 16 digits, and a fabric name that means "no fabric"."""
+def mend_wwns(root: El) -> bool:
+    """Mend, in place, what libvirt prints against its own schema: WWNs the
+    kernel printed with fewer than 16 digits, and a fabric name that means "no
+    fabric".  True when anything changed."""
     changed = False
-    fc = scsi.find("capability[@type='fc_host']")
-    if fc is None:
-        return False
-    for tag in ("wwnn", "wwpn", "fabric_wwn"):
-        el = fc.find(tag)
-        if el is None:
-            continue
-        try:
-            wwn = WWN.parse(el.text or "")
-        except ValueError:
-            continue  # not ours to guess; validation will say what is wrong
-        if tag == "fabric_wwn" and not wwn.is_fabric:
-            _remove(el)
-            changed = True
-        elif el.text != str(wwn):
-            el.text = str(wwn)
-            changed = True
+    for fc in root.iterfind("capability[@type='scsi_host']/capability[@type='fc_host']"):
+        for tag in ("wwnn", "wwpn", "fabric_wwn"):
+            el = fc.find(tag)
+            if el is None:
+                continue
+            try:
+                wwn = WWN.parse(el.text or "")
+            except ValueError:
+                continue  # not ours to guess; validation will say what is wrong
+            if tag == "fabric_wwn" and not wwn.is_fabric:
+                _remove(el)
+                changed = True
+            elif el.text != str(wwn):
+                el.text = str(wwn)
+                changed = True
     return changed
 
 
-def _add_enrichment(scsi: El, cap: ScsiHost) -> bool:
-    """Insert what ``cap`` enriches into libvirt's scsi_host element; True if anything."""
-    scratch = etree.Element("device")
-    codec.emit_scsi_host(TreeOut(scratch), cap, "enriched")
-    ours = scratch[0]
-    added = False
-    fc = scsi.find("capability[@type='fc_host']")
-    our_fc = ours.find("capability[@type='fc_host']")
-    if fc is not None and our_fc is not None:
-        for tag in codec.ENRICHED_FC_HOST_FIELDS:
-            el = our_fc.find(tag)
-            if el is not None and fc.find(tag) is None:
-                fc.append(el)
-                added = True
-    # Nested capabilities go after the last nested capability libvirt printed.
-    nested = scsi.findall("capability")
-    anchor = nested[-1] if nested else None
-    for kind in ENRICHED_CAPABILITIES:
-        el = ours.find(f"capability[@type='{kind}']")
-        if el is None or scsi.find(f"capability[@type='{kind}']") is not None:
-            continue
-        if anchor is None:
-            scsi.append(el)
-        else:
-            anchor.addnext(el)
-        anchor = el
-        added = True
-    for tag in ENRICHED_ELEMENTS:
-        el = ours.find(tag)
-        if el is not None and scsi.find(tag) is None:
-            scsi.append(el)
-            added = True
-    return added
-
-
-def strip_document(xml: str | bytes, *, source: str = "<string>") -> str:
-    """The document without the enrichment: what libvirt prints and accepts."""
-    root = parse_xml(xml, source=source)
+def strip_document(xml: str | bytes, *, source: str = "<string>", first_line: int = 1) -> str:
+    """The document without the enrichment: what libvirt prints and accepts.
+    Raises :class:`XMLInputError` for input the hardened parser refuses;
+    ``first_line`` is where the document starts in a stream."""
+    root = parse_xml(xml, source=source, first_line=first_line)
     text = xml.decode("utf-8-sig") if isinstance(xml, bytes) else xml
+    return serialize(root) if strip_tree(root) else text
+
+
+def strip_tree(root: El) -> bool:
+    """Remove the enrichment from the parsed document, in place; True if anything."""
     removed = False
     for scsi in root.iterfind("capability[@type='scsi_host']"):
         doomed = [c for c in scsi.iterfind("capability")
@@ -146,9 +158,7 @@ def strip_document(xml: str | bytes, *, source: str = "<string>") -> str:
         for el in doomed:
             _remove(el)
             removed = True
-    if not removed:
-        return text
-    return serialize(root)
+    return removed
 
 
 def _remove(el: El) -> None:

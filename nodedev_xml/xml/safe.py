@@ -9,6 +9,10 @@ Policy
 ------
 * Size: at most :data:`MAX_INPUT_BYTES` bytes, refused before parsing (and
   :func:`read_xml_source` never reads more than one byte past the cap).
+* Streams: what ``dumpxml --all`` prints, documents one after another, is cut
+  into documents by :func:`split_documents` (at most :data:`MAX_STREAM_BYTES`
+  bytes and :data:`MAX_DOCUMENTS` documents, read by :func:`read_xml_stream`);
+  each document then goes through :func:`parse_xml` and every check above.
 * Nesting: at most :data:`MAX_DEPTH` levels of elements (the root is level 1).
 * Text: at most :data:`MAX_TEXT_CHARS` characters in any one text node, tail,
   comment or attribute value.
@@ -44,11 +48,15 @@ from nodedev_xml.errors import XMLInputError
 
 __all__ = [
     "MAX_DEPTH",
+    "MAX_DOCUMENTS",
     "MAX_INPUT_BYTES",
+    "MAX_STREAM_BYTES",
     "MAX_TEXT_CHARS",
     "parse_file",
     "parse_xml",
     "read_xml_source",
+    "read_xml_stream",
+    "split_documents",
     "strip_ignorable",
 ]
 
@@ -58,6 +66,11 @@ MAX_INPUT_BYTES: Final = 4 * 1024 * 1024
 MAX_DEPTH: Final = 64
 #: Longest text node, tail, comment or attribute value accepted, in characters.
 MAX_TEXT_CHARS: Final = 64 * 1024
+
+#: Largest stream of documents accepted (``dumpxml --all`` of a host), in bytes.
+MAX_STREAM_BYTES: Final = 64 * 1024 * 1024
+#: Most documents accepted in one stream.
+MAX_DOCUMENTS: Final = 65536
 
 STDIN_NAME: Final = "<stdin>"
 
@@ -333,13 +346,31 @@ def _check_text(text: str | None, node: etree._Element, source: str, what: str) 
         )
 
 
-def parse_xml(data: str | bytes, *, source: str = "<string>") -> etree._Element:
+def parse_xml(
+    data: str | bytes, *, source: str = "<string>", first_line: int = 1
+) -> etree._Element:
     """Parse untrusted node-device XML and return its root element.
 
     Raises :class:`XMLInputError` (one line: ``SOURCE[:LINE]: message``) for
     anything that is not a safe, well-formed UTF-8 XML document; see the
-    module documentation for the policy and limits.
+    module documentation for the policy and limits.  ``first_line`` is the line
+    of a larger stream where ``data`` starts (see :func:`split_documents`): the
+    error's line counts from there.  Elements' ``sourceline`` counts from the
+    document's own first line (libxml2 keeps line numbers in 16 bits).
     """
+    if first_line == 1:
+        return _parse_one(data, source)
+    try:
+        return _parse_one(data, source)
+    except XMLInputError as e:
+        shift = first_line - 1
+        line = e.line + shift if e.line is not None else first_line
+        # libxml2 names lines in some messages too ("... in tag device line 1").
+        message = re.sub(r"(?<= line )(\d+)$", lambda m: str(int(m.group()) + shift), e.message)
+        raise XMLInputError(message, source=e.source, line=line) from None
+
+
+def _parse_one(data: str | bytes, source: str) -> etree._Element:
     raw = _to_bytes(data, source)
     if not raw.strip(_XML_SPACE.encode()):
         raise _error("empty input: expected an XML document", source)
@@ -357,12 +388,77 @@ def parse_xml(data: str | bytes, *, source: str = "<string>") -> etree._Element:
     return root
 
 
+# --------------------------------------------------------------------------- streams
+
+# A start or end tag: "<", an optional "/", a name, then attributes (quoted values
+# may hold ">" but never "<"), to the ">".  Never reaches past the next "<".
+_TAG: Final = re.compile(rb"""<(/?)[^\s/>"'<]+(?:[^>"'<]|"[^"<]*"|'[^'<]*')*>""")
+# Markup that holds no element, and where it ends.
+_OPAQUE: Final = ((b"<!--", b"-->"), (b"<![CDATA[", b"]]>"), (b"<?", b"?>"), (b"<!", b">"))
+
+
+def split_documents(data: bytes, *, source: str = "<string>") -> list[tuple[bytes, int]]:
+    """Cut a stream of documents one after another (what ``dumpxml --all`` prints)
+    into ``(document, first line)`` pairs, the line counted in the stream.
+
+    The stream is cut after each root element's end tag when another element
+    follows; white space between documents is dropped, comments go with the
+    document after them.  Nothing is judged here: what is not well-formed stays
+    in a document for :func:`parse_xml` to refuse, naming the line.  Input that is
+    not UTF-8-like (NUL bytes, a UTF-16 byte order mark) is one document.  Raises
+    :class:`XMLInputError` for more than :data:`MAX_STREAM_BYTES` bytes or
+    :data:`MAX_DOCUMENTS` documents.
+    """
+    if len(data) > MAX_STREAM_BYTES:
+        raise _error(f"input too large: at most {MAX_STREAM_BYTES} bytes of documents", source)
+    if b"\x00" in data or data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return [(data, 1)]
+    cuts: list[int] = []
+    depth, pos, ended = 0, 0, -1
+    while (lt := data.find(b"<", pos)) >= 0:
+        opaque = next(((o, c) for o, c in _OPAQUE if data.startswith(o, lt)), None)
+        if opaque is not None:
+            close = data.find(opaque[1], lt + len(opaque[0]))
+            if close < 0:
+                break  # unterminated: the parser says so
+            pos = close + len(opaque[1])
+            continue
+        tag = _TAG.match(data, lt)
+        if tag is None:
+            break  # not a tag: the parser says what it is
+        pos = tag.end()
+        if tag.group(1):
+            depth -= 1
+        else:
+            if depth == 0 and ended >= 0:  # a root element after a document: cut there
+                cuts.append(ended)
+                if len(cuts) >= MAX_DOCUMENTS:
+                    raise _error(f"more than {MAX_DOCUMENTS} documents in one input", source)
+            if not data.endswith(b"/>", 0, pos):
+                depth += 1
+                continue
+        if depth <= 0:  # a root element ended here
+            depth, ended = 0, pos
+    parts: list[tuple[bytes, int]] = []
+    line, start = 1, 0
+    for end in [*cuts, len(data)]:
+        chunk = data[start:end]
+        if start:  # after a document: its trailing white space goes, lines still count
+            stripped = chunk.lstrip(b" \t\r\n")
+            line += chunk.count(b"\n", 0, len(chunk) - len(stripped))
+            chunk = stripped
+        parts.append((chunk, line))
+        line += chunk.count(b"\n")
+        start = end
+    return parts
+
+
 # --------------------------------------------------------------------------- files
 
 
-def _read_capped(stream: BinaryIO) -> bytes:
+def _read_capped(stream: BinaryIO, cap: int = MAX_INPUT_BYTES) -> bytes:
     chunks: list[bytes] = []
-    remaining = MAX_INPUT_BYTES + 1
+    remaining = cap + 1
     while remaining > 0:
         chunk = stream.read(min(remaining, 1024 * 1024))
         if not chunk:
@@ -380,19 +476,29 @@ def read_xml_source(path: str) -> tuple[bytes, str]:
     bytes; raises :class:`XMLInputError` for a document over the cap and for
     any file that cannot be read (missing, a directory, no permission...).
     """
+    return _read_source(path, MAX_INPUT_BYTES)
+
+
+def read_xml_stream(path: str) -> tuple[bytes, str]:
+    """:func:`read_xml_source` for a stream of documents (:func:`split_documents`
+    cuts it): the cap is :data:`MAX_STREAM_BYTES`."""
+    return _read_source(path, MAX_STREAM_BYTES)
+
+
+def _read_source(path: str, cap: int) -> tuple[bytes, str]:
     source = STDIN_NAME if path == "-" else path
     try:
         if path == "-":
             stream = getattr(sys.stdin, "buffer", None)
             if stream is not None:
-                data = _read_capped(stream)
+                data = _read_capped(stream, cap)
             elif sys.stdin is not None:  # a text stream without a buffer (tests, IDEs)
-                data = sys.stdin.read(MAX_INPUT_BYTES + 1).encode("utf-8", "surrogateescape")
+                data = sys.stdin.read(cap + 1).encode("utf-8", "surrogateescape")
             else:
                 raise _error("cannot read: standard input is closed", source)
         else:
             with open(path, "rb") as f:
-                data = _read_capped(f)
+                data = _read_capped(f, cap)
     except XMLInputError:
         raise
     except FileNotFoundError:
@@ -408,8 +514,10 @@ def read_xml_source(path: str) -> tuple[bytes, str]:
         raise _error(f"cannot read: {reason}", source) from None
     except (UnicodeError, ValueError) as exc:
         raise _error(f"cannot read: {exc}", source) from None
-    if len(data) > MAX_INPUT_BYTES:
-        raise _too_large(f"more than {MAX_INPUT_BYTES} bytes", source)
+    if len(data) > cap:
+        if cap == MAX_INPUT_BYTES:
+            raise _too_large(f"more than {MAX_INPUT_BYTES} bytes", source)
+        raise _error(f"input too large: at most {cap} bytes of documents expected", source)
     return data, source
 
 
