@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", choices=("sysfs", "udev"), default="sysfs",
                    help="how to read the host: sysfs (the default); udev is not "
                         "implemented yet")  # fmt: skip
+    p.add_argument("--state-dir", metavar="DIR", default=None,
+                   help="where vHBA definitions are kept (default: $NODEDEV_XML_STATE_DIR "
+                        "or /var/lib/nodedev-xml)")  # fmt: skip
     p.add_argument("-q", "--quiet", action="store_true", help="do not print scan warnings")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
@@ -59,6 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(args_list)
         if args.root is None:
             args.root = os.environ.get("NODEDEV_XML_ROOT") or "/"
+        if args.state_dir is None:
+            args.state_dir = os.environ.get("NODEDEV_XML_STATE_DIR") or "/var/lib/nodedev-xml"
         if args.backend == "udev":
             raise NodedevXmlError(
                 "--backend udev is not implemented yet; the sysfs backend (the default) "

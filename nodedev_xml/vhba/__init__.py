@@ -1,0 +1,1 @@
+"""The vHBA lifecycle: create and delete vports, persistent definitions, pools."""
