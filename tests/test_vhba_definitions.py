@@ -533,3 +533,25 @@ def test_random_names_never_escape(tmp_path: Path) -> None:
             continue
         assert os.path.dirname(path) == store.directory
         assert os.path.basename(path) == name + ".xml" and not name.startswith(".")
+
+
+# -- virsh nodedev-create documents as definitions ---------------------------------
+
+
+def test_a_create_document_with_a_name_is_a_draft() -> None:
+    from nodedev_xml.vhba.definitions import read_draft
+    from nodedev_xml.xml.create import vhba_create_xml
+
+    wwnn, wwpn = _pair(3)
+    doc = vhba_create_xml(parent_wwnn=HBA_WWNN, parent_wwpn=HBA_WWPN, wwnn=wwnn, wwpn=wwpn)
+    draft = read_draft(doc, source="vhba.xml", name="web1")
+    assert draft == DefinitionDraft("web1", Parent(wwnn=HBA_WWNN, wwpn=HBA_WWPN), wwnn, wwpn)
+    bare = read_draft(vhba_create_xml(parent="scsi_host5"), name="web2")
+    assert bare == DefinitionDraft("web2", Parent(name="scsi_host5"))
+    with pytest.raises(DefinitionError, match=r"^vhba\.xml:1: a create document .* --name NAME"):
+        read_draft(doc, source="vhba.xml")
+    with pytest.raises(DefinitionError, match="invalid definition name"):
+        read_draft(doc, name="../x")
+    with pytest.raises(DefinitionError, match="named 'a', not 'b'"):
+        read_draft("<vhba name='a'/>", name="b")
+    assert read_draft("<vhba name='a'/>", name="a") == DefinitionDraft("a")

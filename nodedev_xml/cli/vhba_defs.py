@@ -29,7 +29,13 @@ def add_subcommands(sub: Any) -> None:
         "define",
         help="save a vHBA definition (its WWNs are generated once when the file has none)",
     )
-    p.add_argument("file", metavar="FILE", help="a <vhba name=...> definition; - for stdin")
+    p.add_argument(
+        "file",
+        metavar="FILE",
+        help="a <vhba name=...> definition, or with --name the document "
+        "'virsh nodedev-create' takes; - for stdin",
+    )
+    p.add_argument("--name", metavar="NAME", help="the definition's name (for a <device> FILE)")
     p.set_defaults(handler=cmd_define)
 
     p = sub.add_parser("undefine", help="remove a definition (a running vHBA keeps running)")
@@ -189,11 +195,11 @@ def _report_problems(args: argparse.Namespace, problems: tuple[str, ...]) -> Non
 
 
 def cmd_define(args: argparse.Namespace) -> int:
-    from ..vhba.definitions import parse_definition, scan_host
+    from ..vhba.definitions import read_draft, scan_host
     from ..xml.safe import read_xml_source
 
     data, source = read_xml_source(args.file)
-    draft = parse_definition(data, source=source)
+    draft = read_draft(data, source=source, name=args.name)
     every, physical = _host_wwns(scan_host(args.root))
     store = _store(args)
     saved, previous = store.define(draft, avoid=every, reserved=physical)

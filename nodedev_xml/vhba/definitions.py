@@ -64,6 +64,7 @@ __all__ = [
     "definition_xml",
     "find_parent_device",
     "parse_definition",
+    "read_draft",
 ]
 
 #: Where definitions live unless ``--state-dir`` or :data:`STATE_DIR_ENV` say otherwise.
@@ -163,7 +164,42 @@ def parse_definition(data: str | bytes, *, source: str = "<string>") -> Definiti
     grammar refuses."""
     from ..xml.safe import parse_xml
 
+    return _draft_of(parse_xml(data, source=source), source)
+
+
+def read_draft(
+    data: str | bytes, *, source: str = "<string>", name: str | None = None
+) -> DefinitionDraft:
+    """What ``vhba define`` takes: a ``<vhba>`` definition, or the create document
+    ``virsh nodedev-create`` takes (``<device>``) together with a ``name`` for it.
+
+    Raises :class:`DefinitionError` for a create document without ``name``, a
+    definition whose name is not ``name``, or a document of neither kind, and
+    :class:`~nodedev_xml.errors.XMLInputError` for a create document libvirt
+    would refuse or input that is not safe XML."""
+    from ..xml.safe import parse_xml
+
     root = parse_xml(data, source=source)
+    if root.tag == "device":
+        if name is None:
+            raise DefinitionError(
+                "a create document (<device>) names no definition: give it one with --name NAME",
+                source=source,
+                line=root.sourceline,
+            )
+        from ..xml.create import create_request_from_element
+
+        req = create_request_from_element(root)
+        return DefinitionDraft(check_name(name), req.parent, req.wwnn, req.wwpn)
+    draft = _draft_of(root, source)
+    if name is not None and name != draft.name:
+        raise DefinitionError(
+            f"the definition is named {draft.name!r}, not {name!r}", source=source, line=1
+        )
+    return draft
+
+
+def _draft_of(root: etree._Element, source: str) -> DefinitionDraft:
     _check_grammar(root, source)
     parent_el = root.find("parent")
     parent = None
