@@ -21,6 +21,7 @@ from .errors import (
     PCIAddressError,
     SysfsError,
     ValidationError,
+    VHBAError,
     WWNError,
     XMLInputError,
 )
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from .pciaddr import PCIAddress
     from .sysfs.scan import ScanWarning
     from .validation import validate
+    from .vhba import CreatedVHBA, create_vhba, delete_vhba
     from .wwn import WWN
     from .xml.create import vhba_create_xml
     from .xml.document import from_xml, to_xml
@@ -49,10 +51,14 @@ _LAZY = {
     "from_xml": "nodedev_xml.xml.document",
     "to_xml": "nodedev_xml.xml.document",
     "vhba_create_xml": "nodedev_xml.xml.create",
+    "CreatedVHBA": "nodedev_xml.vhba",
+    "create_vhba": "nodedev_xml.vhba",
+    "delete_vhba": "nodedev_xml.vhba",
 }
 
 __all__ = [
     "WWN",
+    "CreatedVHBA",
     "Device",
     "DeviceNotFoundError",
     "Inventory",
@@ -61,10 +67,13 @@ __all__ = [
     "PCIAddressError",
     "ScanWarning",
     "SysfsError",
+    "VHBAError",
     "ValidationError",
     "WWNError",
     "XMLInputError",
     "__version__",
+    "create_vhba",
+    "delete_vhba",
     "enrich",
     "from_xml",
     "scan",

@@ -64,6 +64,17 @@ class SysfsError(NodedevXmlError):
     """sysfs cannot be read at all (no such root, not a sysfs tree)."""
 
 
+class VHBAError(NodedevXmlError):
+    """A vHBA could not be created or deleted: one line saying why.
+
+    ``errno`` is the kernel's error number when a write to sysfs was refused
+    (``errno.ENOSPC``, ``errno.ENOTUNIQ``, ...), else ``None``."""
+
+    def __init__(self, message: str, *, errno: int | None = None) -> None:
+        super().__init__(message)
+        self.errno = errno
+
+
 class _WhereError(NodedevXmlError):
     """An error about one file (and line): ``SOURCE[:LINE]: message``, one line."""
 

@@ -52,19 +52,26 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_STATE_DIR",
     "STATE_DIR_ENV",
+    "AutostartOutcome",
     "Definition",
     "DefinitionDraft",
     "DefinitionFiles",
     "DefinitionState",
     "DefinitionStore",
     "LoadedDefinitions",
+    "StartResult",
     "check_name",
     "default_state_dir",
     "definition_state",
     "definition_xml",
     "find_parent_device",
+    "find_running",
     "parse_definition",
     "read_draft",
+    "scan_host",
+    "start_autostart",
+    "start_definition",
+    "stop_definition",
 ]
 
 #: Where definitions live unless ``--state-dir`` or :data:`STATE_DIR_ENV` say otherwise.
@@ -570,7 +577,7 @@ class DefinitionStore:
 
 
 def _generate_wwns(taken: Collection[WWN]) -> tuple[WWN, WWN]:
-    from . import generate_wwns  # type: ignore[attr-defined]  # lifecycle-core
+    from . import generate_wwns
 
     pair: tuple[WWN, WWN] = generate_wwns(taken)
     return pair
@@ -694,7 +701,7 @@ def start_definition(
     running = find_running(definition, scan_host(root))
     if running is not None:
         return StartResult(name, running.name, already_running=True)
-    from . import create_vhba  # type: ignore[attr-defined]  # lifecycle-core
+    from . import create_vhba
 
     others = store.load().definitions.values()
     created = create_vhba(
@@ -722,7 +729,7 @@ def stop_definition(
     running = find_running(definition, scan_host(root))
     if running is None:
         return None
-    from . import delete_vhba  # type: ignore[attr-defined]  # lifecycle-core
+    from . import delete_vhba
 
     delete_vhba(wwpn=definition.wwpn, root=root, writer=writer)
     return running.name

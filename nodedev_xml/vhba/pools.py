@@ -177,10 +177,10 @@ def migrate_pool(
         raise PoolError("give the destination vHBA's WWNN and WWPN together, or neither")
     if wwnn is None or wwpn is None:
         if generate is None:
-            from . import generate_wwns as make  # type: ignore[attr-defined]  # lifecycle-core
-        else:
-            make = generate
-        wwnn, wwpn = make(frozenset(old) | frozenset(avoid))
+            from . import generate_wwns
+
+            generate = generate_wwns
+        wwnn, wwpn = generate(frozenset(old) | frozenset(avoid))
     for wwn in (wwnn, wwpn):
         if wwn in old:
             raise PoolError(

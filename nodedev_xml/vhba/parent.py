@@ -1,0 +1,102 @@
+"""Which HBA a new vHBA goes on, and which names are already taken.
+
+The rules (README, "vHBA lifecycle"): a parent must be vport-capable as libvirt
+decides it (a ``vport_create`` file), ``Online``, logged in to a fabric, and
+have room left, comparing ``npiv_vports_inuse`` with ``max_npiv_vports`` as
+numbers (libvirt compares them as strings and can pick a full host).  A parent
+given by name or by WWNN/WWPN must pass them all; by fabric WWN, the first
+vport-capable host on that fabric that passes them is taken; with no parent,
+the first host (by host number) that passes them.
+"""
+
+from __future__ import annotations
+
+from ..errors import VHBAError
+from ..inventory import Inventory
+from ..model import Device, Parent
+from ..wwn import WWN
+
+
+def unusable(dev: Device) -> str | None:
+    """Why ``dev`` cannot take another vport, or ``None`` when it can."""
+    cap = dev.scsi_host
+    if cap is None or cap.fc_host is None:
+        return "not a Fibre Channel HBA"
+    if cap.vport_ops is None:
+        return "not vport-capable (no vport_create)"
+    fc = cap.fc_host
+    if fc.port_state != "Online":
+        return f"port state is {fc.port_state or 'unknown'}, not Online"
+    if fc.fabric_wwn is None or not fc.fabric_wwn.is_fabric:
+        return "not logged in to a fabric"
+    ops = cap.vport_ops
+    if ops.vports >= ops.max_vports:
+        return f"full ({ops.vports} of {ops.max_vports} vports in use)"
+    return None
+
+
+def _usable(dev: Device) -> Device:
+    why = unusable(dev)
+    if why is not None:
+        raise VHBAError(f"{dev.name} cannot take a new vHBA: {why}")
+    return dev
+
+
+def _fc_hosts(inv: Inventory) -> list[Device]:
+    return [d for d in inv.values() if (c := d.scsi_host) is not None and c.fc_host is not None]
+
+
+def find_parent(inv: Inventory, parent: Parent | None) -> Device:
+    """The HBA a vHBA asked for with ``parent`` goes on; raises :class:`VHBAError`
+    naming the reason when there is none (or it cannot take one)."""
+    if parent is not None and parent.name:
+        if parent.name not in inv:
+            raise VHBAError(f"no parent device named {parent.name!r}")
+        return _usable(inv[parent.name])
+    if parent is not None and parent.wwnn is not None and parent.wwpn is not None:
+        for dev in _fc_hosts(inv):
+            fc = dev.scsi_host.fc_host  # type: ignore[union-attr]
+            if fc is not None and (fc.wwnn, fc.wwpn) == (parent.wwnn, parent.wwpn):
+                return _usable(dev)
+        raise VHBAError(f"no HBA with WWNN {parent.wwnn} and WWPN {parent.wwpn}")
+    if parent is not None and parent.fabric_wwn is not None:
+        on_fabric = [
+            d
+            for d in _fc_hosts(inv)
+            if d.scsi_host is not None
+            and d.scsi_host.vport_ops is not None
+            and d.scsi_host.fc_host is not None
+            and d.scsi_host.fc_host.fabric_wwn == parent.fabric_wwn
+        ]
+        return _first(on_fabric, f"on fabric {parent.fabric_wwn}")
+    if parent is not None and (parent.wwnn is not None or parent.wwpn is not None):
+        raise VHBAError("a parent by WWNs needs both its WWNN and its WWPN")
+    return _first(_fc_hosts(inv), "")
+
+
+def _first(candidates: list[Device], where: str) -> Device:
+    reasons = []
+    for dev in candidates:
+        why = unusable(dev)
+        if why is None:
+            return dev
+        if dev.scsi_host is not None and dev.scsi_host.phys_hba is None:
+            reasons.append(f"{dev.name}: {why}")  # vHBAs are never candidates; not worth listing
+    listed = f" ({'; '.join(reasons)})" if reasons else ""
+    space = f" {where}" if where else ""
+    raise VHBAError(f"no Online, vport-capable HBA{space} with room for a vport{listed}")
+
+
+def names_in_use(inv: Inventory) -> dict[WWN, str]:
+    """Every WWNN and WWPN of a port, vHBA or vport of ``inv``, with who holds it."""
+    used: dict[WWN, str] = {}
+    for dev in _fc_hosts(inv):
+        cap = dev.scsi_host
+        assert cap is not None and cap.fc_host is not None
+        used.setdefault(cap.fc_host.wwnn, f"the WWNN of {dev.name}")
+        used.setdefault(cap.fc_host.wwpn, f"the WWPN of {dev.name}")
+        for vport in cap.vports.vports if cap.vports is not None else ():
+            for kind, name in (("WWNN", vport.wwnn), ("WWPN", vport.wwpn)):
+                if name is not None:
+                    used.setdefault(name, f"the {kind} of a vport of {dev.name}")
+    return used

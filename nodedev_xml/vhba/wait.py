@@ -1,0 +1,141 @@
+"""Waiting for the kernel: polling sysfs until a vport is counted, its vHBA has
+appeared, or it is gone.
+
+All the waiting of the lifecycle is here, in one place that a waiter driven
+by udev events can replace.  Each function takes the root, the parent's
+device directory and the vport's names, and a ``deadline`` on
+``time.monotonic()``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass
+
+from ..sysfs.access import OSFileAccess
+from ..wwn import WWN
+
+#: How often sysfs is looked at.
+POLL_SECONDS = 0.02
+#: ``vport_state`` values that end a vport's life without a usable vHBA.
+FAILED_STATES = frozenset(
+    {
+        "Disabled",
+        "Linkdown",
+        "No Fabric Support",
+        "No Fabric Resources",
+        "Fabric Logout",
+        "Fabric Rejected WWN",
+        "VPort Failed",
+    }
+)
+#: The states a vport passes through on its way to Active.
+TRANSIENT_STATES = frozenset({"Unknown", "Initializing"})
+
+_HOST = re.compile(r"host(0|[1-9][0-9]*)")
+_fs = OSFileAccess()
+
+
+@dataclass(frozen=True, slots=True)
+class VportStatus:
+    """What sysfs shows of one vport: its name, ``vport_state`` and the number of
+    its vHBA's Scsi_Host once that is complete (``fc_host`` and class links)."""
+
+    vport: str
+    state: str | None
+    host: int | None
+
+
+def _read(path: str) -> str | None:
+    try:
+        return _fs.read(path).decode("ascii", "replace").rstrip("\n")
+    except OSError:
+        return None
+
+
+def _wwn(path: str) -> WWN | None:
+    text = _read(path)
+    try:
+        return WWN.parse(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+def find_vport(root: str, parent_dir: str, wwnn: WWN, wwpn: WWN) -> VportStatus | None:
+    """The vport with these names below ``parent_dir`` (the HBA's device directory,
+    absolute), or ``None``."""
+    host = os.path.basename(parent_dir)
+    try:
+        entries = os.listdir(parent_dir)
+    except OSError:
+        return None
+    for entry in entries:
+        if not entry.startswith(f"vport-{host[4:]}:"):
+            continue
+        cls = f"{parent_dir}/{entry}/fc_vports/{entry}"
+        if _wwn(f"{cls}/port_name") != wwpn or _wwn(f"{cls}/node_name") != wwnn:
+            continue
+        return VportStatus(entry, _read(f"{cls}/vport_state"), _vhba(root, f"{parent_dir}/{entry}"))
+    return None
+
+
+def _vhba(root: str, vport_dir: str) -> int | None:
+    try:
+        entries = os.listdir(vport_dir)
+    except OSError:
+        return None
+    sys_class = os.path.join(os.path.abspath(root), "sys", "class")
+    for entry in entries:
+        m = _HOST.fullmatch(entry)
+        if m is None:
+            continue
+        if all(
+            os.path.lexists(p)
+            for p in (
+                f"{vport_dir}/{entry}/fc_host/{entry}/port_name",
+                f"{sys_class}/scsi_host/{entry}",
+                f"{sys_class}/fc_host/{entry}",
+            )
+        ):
+            return int(m[1])
+    return None
+
+
+def wait_counted(
+    root: str, parent_dir: str, wwnn: WWN, wwpn: WWN, deadline: float
+) -> VportStatus | None:
+    """The vport once the kernel has made (and counted) it; ``None`` at the deadline."""
+    while True:
+        status = find_vport(root, parent_dir, wwnn, wwpn)
+        if status is not None or time.monotonic() >= deadline:
+            return status
+        time.sleep(POLL_SECONDS)
+
+
+def wait_settled(
+    root: str, parent_dir: str, wwnn: WWN, wwpn: WWN, deadline: float
+) -> VportStatus | None:
+    """The vport once its vHBA is complete and its state is no longer transient, or
+    once it has failed (:data:`FAILED_STATES`); at the deadline, what there is
+    then (``None``: the vport is gone)."""
+    while True:
+        status = find_vport(root, parent_dir, wwnn, wwpn)
+        if status is None or status.state in FAILED_STATES:
+            return status
+        if status.host is not None and status.state not in TRANSIENT_STATES:
+            return status
+        if time.monotonic() >= deadline:
+            return status
+        time.sleep(POLL_SECONDS)
+
+
+def wait_gone(root: str, parent_dir: str, wwnn: WWN, wwpn: WWN, deadline: float) -> bool:
+    """True once the vport is gone; False if it is still there at the deadline."""
+    while True:
+        if find_vport(root, parent_dir, wwnn, wwpn) is None:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(POLL_SECONDS)
