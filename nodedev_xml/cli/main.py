@@ -7,6 +7,7 @@ device), 2 a usage or environment error.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -31,7 +32,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import devices, documents
+    from . import devices, documents, vhba
 
     p = _Parser(prog=PROG, description=DESCRIPTION)
     p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
@@ -45,10 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where vHBA definitions are kept (default: $NODEDEV_XML_STATE_DIR "
                         "or /var/lib/nodedev-xml)")  # fmt: skip
     p.add_argument("-q", "--quiet", action="store_true", help="do not print scan warnings")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="log every write to the kernel: what, where, the result")  # fmt: skip
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     devices.register(sub)
     documents.register(sub)
+    vhba.register(sub)
     return p
 
 
@@ -64,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.root = os.environ.get("NODEDEV_XML_ROOT") or "/"
         if args.state_dir is None:
             args.state_dir = os.environ.get("NODEDEV_XML_STATE_DIR") or "/var/lib/nodedev-xml"
+        if args.verbose:
+            logging.basicConfig(level=logging.INFO, format=f"{PROG}: %(message)s")
         if args.backend == "udev":
             raise NodedevXmlError(
                 "--backend udev is not implemented yet; the sysfs backend (the default) "

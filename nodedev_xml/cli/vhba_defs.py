@@ -2,7 +2,7 @@
 
 ``define``, ``undefine``, ``start`` (one, or every autostart definition),
 ``stop``, ``autostart``, ``list-defined``, ``migrate-pool`` and
-``export-pool``; :func:`add_subcommands` adds them to the ``vhba`` command.
+``export-pool``; :func:`register` adds them to the ``vhba`` command.
 The state directory is the global ``--state-dir`` (default
 ``$NODEDEV_XML_STATE_DIR`` or ``/var/lib/nodedev-xml``).
 """
@@ -23,8 +23,9 @@ if TYPE_CHECKING:
     from ..wwn import WWN
 
 
-def add_subcommands(sub: Any) -> None:
-    """Add the definition and pool commands to the ``vhba`` command's sub-parsers."""
+def register(sub: Any) -> None:
+    """Add the definition and pool commands to the ``vhba`` command's sub-parsers
+    (called by ``cli/vhba.py``)."""
     p = sub.add_parser(
         "define",
         help="save a vHBA definition (its WWNs are generated once when the file has none)",

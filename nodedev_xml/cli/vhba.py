@@ -1,0 +1,141 @@
+"""``vhba create`` and ``vhba delete``: NPIV vHBAs made and removed (README, "vHBA lifecycle").
+
+Other ``vhba`` sub-commands (persistent definitions, pools) come from
+``cli/vhba_defs.py`` through :func:`add_subcommands`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Any
+
+from ..errors import WWNError
+from .main import EXIT_OK, UsageError
+
+
+def register(sub: Any) -> None:
+    vhba = sub.add_parser("vhba", help="create and delete NPIV vHBAs")
+    vsub = vhba.add_subparsers(dest="vhba_command", metavar="SUBCOMMAND")
+    vsub.required = True
+
+    p = vsub.add_parser("create", help="create a vHBA (like virsh nodedev-create)")
+    how = p.add_argument_group("the parent HBA (at most one way; default: the first usable)")
+    how.add_argument("--parent", metavar="NAME", help="by node-device name, e.g. scsi_host5")
+    how.add_argument("--parent-wwnn", metavar="WWN", help="by its WWNN (with --parent-wwpn)")
+    how.add_argument("--parent-wwpn", metavar="WWN", help="by its WWPN (with --parent-wwnn)")
+    how.add_argument("--parent-fabric-wwn", metavar="WWN",
+                     help="any usable vport-capable HBA on this fabric")  # fmt: skip
+    how.add_argument(
+        "--file",
+        metavar="FILE",
+        help="a create document as virsh nodedev-create takes it; - for stdin",
+    )
+    p.add_argument("--wwnn", metavar="WWN", help="the vHBA's WWNN (with --wwpn; else generated)")
+    p.add_argument("--wwpn", metavar="WWN", help="the vHBA's WWPN (with --wwnn)")
+    p.add_argument("--timeout", type=float, default=30.0, metavar="S",
+                   help="how long to wait for the vHBA's host (default 30)")  # fmt: skip
+    p.add_argument("--xml", action="store_true", help="also print the new vHBA's enriched XML")
+    p.set_defaults(handler=cmd_create)
+
+    p = vsub.add_parser("delete", help="delete a vHBA (like virsh nodedev-destroy)")
+    p.add_argument("name", nargs="?", metavar="NAME", help="the vHBA, e.g. scsi_host9")
+    p.add_argument("--wwpn", metavar="WWN", help="the vport's WWPN instead of a name")
+    p.add_argument("--timeout", type=float, default=10.0, metavar="S",
+                   help="how long to wait for it to go (default 10)")  # fmt: skip
+    p.set_defaults(handler=cmd_delete)
+    add_subcommands(vsub)
+
+
+def add_subcommands(vsub: Any) -> None:
+    """Let ``cli/vhba_defs.py``, when there, add its sub-commands (its ``register(vsub)``)."""
+    try:
+        module = importlib.import_module(f"{__package__}.vhba_defs")
+    except ModuleNotFoundError as e:
+        if e.name != f"{__package__}.vhba_defs":
+            raise
+        return
+    module.register(vsub)
+
+
+def _wwn(option: str, text: str | None) -> Any:
+    from ..wwn import WWN
+
+    if text is None:
+        return None
+    try:
+        return WWN.parse_strict(text)
+    except WWNError as e:
+        raise UsageError(f"{option}: {e}") from None
+
+
+def _request(args: argparse.Namespace) -> Any:
+    from ..model import CreateRequest, Parent
+
+    ways = [
+        args.parent is not None,
+        args.parent_wwnn is not None or args.parent_wwpn is not None,
+        args.parent_fabric_wwn is not None,
+        args.file is not None,
+    ]
+    if sum(ways) > 1:
+        raise UsageError(
+            "give the parent one way: --parent, --parent-wwnn/--parent-wwpn, "
+            "--parent-fabric-wwn or --file"
+        )
+    if (args.parent_wwnn is None) != (args.parent_wwpn is None):
+        raise UsageError("--parent-wwnn and --parent-wwpn go together")
+    if (args.wwnn is None) != (args.wwpn is None):
+        raise UsageError("--wwnn and --wwpn go together")
+    if not args.timeout > 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+    wwnn, wwpn = _wwn("--wwnn", args.wwnn), _wwn("--wwpn", args.wwpn)
+    if args.file is not None:
+        from ..xml.create import create_request_from_xml
+
+        if args.file == "-":
+            text, source = sys.stdin.buffer.read(), "<stdin>"
+        else:
+            with open(args.file, "rb") as f:
+                text, source = f.read(), args.file
+        request = create_request_from_xml(text, source=source)
+        if wwnn is not None:
+            request = CreateRequest(request.parent, wwnn, wwpn)
+        return request
+    parent = None
+    if args.parent is not None:
+        parent = Parent(name=args.parent)
+    elif args.parent_wwnn is not None:
+        parent = Parent(
+            wwnn=_wwn("--parent-wwnn", args.parent_wwnn),
+            wwpn=_wwn("--parent-wwpn", args.parent_wwpn),
+        )
+    elif args.parent_fabric_wwn is not None:
+        parent = Parent(fabric_wwn=_wwn("--parent-fabric-wwn", args.parent_fabric_wwn))
+    return CreateRequest(parent, wwnn, wwpn)
+
+
+def cmd_create(args: argparse.Namespace) -> int:
+    from ..vhba import create_vhba
+
+    made = create_vhba(_request(args), root=args.root, timeout=args.timeout)
+    print(made.name)
+    if args.xml:
+        from ..api import scan
+        from ..xml.document import to_xml
+
+        sys.stdout.write(to_xml(scan(args.root)[made.name], "enriched"))
+    return EXIT_OK
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    from ..vhba import delete_vhba
+
+    if (args.name is None) == (args.wwpn is None):
+        raise UsageError("name the vHBA to delete, or give --wwpn (not both)")
+    if not args.timeout > 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+    wwpn = _wwn("--wwpn", args.wwpn)
+    delete_vhba(args.name, wwpn=wwpn, root=args.root, timeout=args.timeout)
+    return EXIT_OK
