@@ -339,7 +339,7 @@ def cmd_list_defined(args: argparse.Namespace) -> int:
 
 def cmd_migrate_pool(args: argparse.Namespace) -> int:
     from ..vhba.definitions import scan_host
-    from ..vhba.pools import migrate_pool
+    from ..vhba.pools import migrate_pool, read_fc_pool
     from ..xml.safe import read_xml_source
 
     parent = _parent(args)
@@ -347,13 +347,14 @@ def cmd_migrate_pool(args: argparse.Namespace) -> int:
     if (wwnn is None) != (wwpn is None):
         raise UsageError("--wwnn and --wwpn go together")
     data, source = read_xml_source(args.file)
-    every, _ = _host_wwns(scan_host(args.root))
-    defined = {w for d in _store(args).load().definitions.values() for w in d.wwns}
-    sys.stdout.write(
-        migrate_pool(
-            data, parent=parent, wwnn=wwnn, wwpn=wwpn, avoid=every | defined, source=source
-        )
-    )
+    read_fc_pool(data, source=source)  # the pool's own problems come first
+    avoid: set[WWN] = set()
+    if wwnn is None:
+        # names to keep clear of when generating: this host's ports and vports, its definitions
+        avoid |= _host_wwns(scan_host(args.root))[0]
+        avoid |= {w for d in _store(args).load().definitions.values() for w in d.wwns}
+    out = migrate_pool(data, parent=parent, wwnn=wwnn, wwpn=wwpn, avoid=avoid, source=source)
+    sys.stdout.write(out)
     return EXIT_OK
 
 
