@@ -77,6 +77,7 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from .testing import DRIVERS
+from .vhba.wait import FAILED_STATES
 
 __all__ = [
     "FAILED_STATES",
@@ -89,16 +90,6 @@ __all__ = [
 
 log = logging.getLogger("nodedev_xml.fcemu")
 
-#: The ``vport_state`` values a vport can end in besides ``Active`` (the kernel's list).
-FAILED_STATES = (
-    "Disabled",
-    "Linkdown",
-    "No Fabric Support",
-    "No Fabric Resources",
-    "Fabric Logout",
-    "Fabric Rejected WWN",
-    "VPort Failed",
-)
 
 _HOST_DIR = re.compile(r"host(0|[1-9][0-9]*)")
 _VPORT_DIR = re.compile(r"vport-(0|[1-9][0-9]*):0-(0|[1-9][0-9]*)")
@@ -714,6 +705,8 @@ class BackgroundEmulator:
             time.sleep(0.01)
         log_text = self._log()
         self.stop()
+        os.close(self._log_fd)
+        os.unlink(self.log_path)
         raise RuntimeError(f"the kernel emulator did not start: {log_text.strip()!r}")
 
     def stop(self) -> None:
@@ -728,6 +721,11 @@ class BackgroundEmulator:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(self.stop_timeout)
+
+    @property
+    def running(self) -> bool:
+        """Whether the emulator's process is alive."""
+        return self._proc is not None and self._proc.poll() is None
 
     def writes(self) -> list[str]:
         """The lines ``write PATH 'DATA' -> ok|ERRNO`` logged so far."""
@@ -750,7 +748,11 @@ class BackgroundEmulator:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m nodedev_xml.fcemu --root ROOT [options]``: serve until SIGTERM."""
-    p = argparse.ArgumentParser(prog="python -m nodedev_xml.fcemu", description=__doc__)
+    p = argparse.ArgumentParser(
+        prog=f"python -m {_MODULE}",
+        description="Serve a fake root's vport_create and vport_delete files as the kernel "
+        "would, until SIGTERM.",
+    )
     p.add_argument("--root", required=True, help="the fake root (a directory holding sys/)")
     p.add_argument("--host-delay", type=float, default=0.0, metavar="S")
     p.add_argument("--vport-state", default="Active", choices=("Active", *FAILED_STATES))

@@ -201,3 +201,15 @@ def test_the_emulator_restores_the_files_it_served(root: Path) -> None:
         during = snapshot(root)
     assert during != before and "fifo" in during.values()
     assert snapshot(root) == before
+
+
+def test_the_background_emulator_ends_by_itself_after_max_seconds(root: Path) -> None:
+    before = snapshot(root)
+    with BackgroundEmulator(root, max_seconds=0.3) as emu:
+        assert emu.running
+        deadline = time.monotonic() + 5
+        while emu.running and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not emu.running
+        assert snapshot(root) == before
+    assert not emu.running

@@ -15,6 +15,7 @@ import nodedev_xml as nx
 from nodedev_xml.errors import VHBAError
 from nodedev_xml.fcemu import KernelEmulator, parse_vport_names
 from nodedev_xml.model import CreateRequest, Parent
+from nodedev_xml.testing import FcHost
 from nodedev_xml.vhba import find_parent, generate_wwns
 from nodedev_xml.vhba.kernel import write_vport
 from nodedev_xml.wwn import WWN
@@ -270,3 +271,30 @@ def test_create_without_names_generates_fresh_ones(root: Path) -> None:
     assert made.parent == "scsi_host8"
     assert made.wwnn.oui == made.wwpn.oui == 0x001A4A and made.wwnn != made.wwpn
     assert NEW_WWNN not in (made.wwnn, made.wwpn)
+
+
+def test_a_vport_without_a_host_is_deleted_by_its_wwpn(tmp_path: Path) -> None:
+    b = build_san(tmp_path)
+    hba = b.hosts[8]
+    assert isinstance(hba, FcHost)
+    b.add_vport(hba, node_name=NEW_WWNN.value, port_name=NEW_WWPN.value, state="Initializing",
+                with_host=False)  # fmt: skip
+    with KernelEmulator(tmp_path) as kernel:
+        nx.delete_vhba(wwpn=NEW_WWPN, root=str(tmp_path), writer=kernel)
+    assert not (tmp_path / HBA_DIR / "vport-8:0-0").exists()
+    assert (tmp_path / HBA_DIR / "fc_host/host8/npiv_vports_inuse").read_text() == "0\n"
+
+
+def test_a_vports_own_vport_delete_takes_any_string(root: Path) -> None:
+    before = snapshot(root)
+    with KernelEmulator(root) as kernel:
+        nx.create_vhba(_named("scsi_host8"), root=str(root), writer=kernel, timeout=1)
+        kernel.write(str(root / "sys/class/fc_vports/vport-8:0-0/vport_delete"), "1")
+    assert snapshot(root) == before
+
+
+def test_deleting_what_is_not_a_vhba_is_refused(root: Path) -> None:
+    with pytest.raises(VHBAError, match="scsi_host8 is not a vHBA"):
+        nx.delete_vhba("scsi_host8", root=str(root))
+    with pytest.raises(VHBAError, match="no vport with WWPN 5001a4a000000002"):
+        nx.delete_vhba(wwpn=NEW_WWPN, root=str(root))

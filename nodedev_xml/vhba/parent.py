@@ -23,6 +23,8 @@ def unusable(dev: Device) -> str | None:
     if cap is None or cap.fc_host is None:
         return "not a Fibre Channel HBA"
     if cap.vport_ops is None:
+        if cap.vports is not None and cap.vports.max_count is None:
+            return "its vport counters (max_npiv_vports, npiv_vports_inuse) cannot be read"
         return "not vport-capable (no vport_create)"
     fc = cap.fc_host
     if fc.port_state != "Online":

@@ -19,17 +19,15 @@ from ..wwn import WWN
 
 #: How often sysfs is looked at.
 POLL_SECONDS = 0.02
-#: ``vport_state`` values that end a vport's life without a usable vHBA.
-FAILED_STATES = frozenset(
-    {
-        "Disabled",
-        "Linkdown",
-        "No Fabric Support",
-        "No Fabric Resources",
-        "Fabric Logout",
-        "Fabric Rejected WWN",
-        "VPort Failed",
-    }
+#: ``vport_state`` values that end a vport's life without a usable vHBA (the kernel's list).
+FAILED_STATES = (
+    "Disabled",
+    "Linkdown",
+    "No Fabric Support",
+    "No Fabric Resources",
+    "Fabric Logout",
+    "Fabric Rejected WWN",
+    "VPort Failed",
 )
 #: The states a vport passes through on its way to Active.
 TRANSIENT_STATES = frozenset({"Unknown", "Initializing"})
