@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .errors import (
+    DefinitionError,
     DeviceNotFoundError,
     NodedevXmlError,
     PCIAddressError,
+    PoolError,
     SysfsError,
     ValidationError,
     VHBAError,
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
     from .pciaddr import PCIAddress
     from .validation import validate
     from .vhba import CreatedVHBA, create_vhba, delete_vhba
+    from .vhba.definitions import DefinitionStore
+    from .vhba.pools import export_pool, migrate_pool
     from .wwn import WWN
     from .xml.create import vhba_create_xml
     from .xml.document import from_xml, to_xml
@@ -54,17 +58,23 @@ _LAZY = {
     "CreatedVHBA": "nodedev_xml.vhba",
     "create_vhba": "nodedev_xml.vhba",
     "delete_vhba": "nodedev_xml.vhba",
+    "DefinitionStore": "nodedev_xml.vhba.definitions",
+    "migrate_pool": "nodedev_xml.vhba.pools",
+    "export_pool": "nodedev_xml.vhba.pools",
 }
 
 __all__ = [
     "WWN",
     "CreatedVHBA",
+    "DefinitionError",
+    "DefinitionStore",
     "Device",
     "DeviceNotFoundError",
     "Inventory",
     "NodedevXmlError",
     "PCIAddress",
     "PCIAddressError",
+    "PoolError",
     "ScanWarning",
     "SysfsError",
     "VHBAError",
@@ -75,7 +85,9 @@ __all__ = [
     "create_vhba",
     "delete_vhba",
     "enrich",
+    "export_pool",
     "from_xml",
+    "migrate_pool",
     "scan",
     "strip",
     "to_xml",

@@ -73,3 +73,25 @@ class VHBAError(NodedevXmlError):
     def __init__(self, message: str, *, errno: int | None = None) -> None:
         super().__init__(message)
         self.errno = errno
+
+
+class _WhereError(NodedevXmlError):
+    """An error about one file (and line): ``SOURCE[:LINE]: message``, one line."""
+
+    def __init__(self, message: str, *, source: str | None = None, line: int | None = None):
+        self.message = message
+        self.source = source
+        self.line = line
+        where = f"{source}:{line}: " if source and line else f"{source}: " if source else ""
+        super().__init__(f"{where}{message}")
+
+
+class DefinitionError(_WhereError):
+    """A persistent vHBA definition is malformed, missing, or cannot be saved.
+
+    ``source`` names the definition's file where there is one, ``line`` the line."""
+
+
+class PoolError(_WhereError):
+    """A libvirt storage pool document cannot be migrated or made: not a ``scsi``
+    pool with an ``fc_host`` adapter, or an argument that does not fit it."""

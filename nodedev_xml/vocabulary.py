@@ -28,10 +28,12 @@ def check_profile(profile: str) -> Profile:
 
 # -- document kinds and their schemas ----------------------------------------
 
-DocumentKind = Literal["device", "create"]
+DocumentKind = Literal["device", "create", "definition"]
 #: ``device``: a node device as libvirt prints it; ``create``: what
-#: ``virsh nodedev-create`` takes (no name, a parent HBA, the vHBA's own names).
-DOCUMENT_KINDS: Final[tuple[DocumentKind, ...]] = ("device", "create")
+#: ``virsh nodedev-create`` takes (no name, a parent HBA, the vHBA's own names);
+#: ``definition``: a persistent vHBA definition of the state directory
+#: (``<vhba name=…>``, nodedev-xml's own document, see the README).
+DOCUMENT_KINDS: Final[tuple[DocumentKind, ...]] = ("device", "create", "definition")
 
 SchemaLanguage = Literal["rng", "xsd"]
 #: The schema languages: RelaxNG (lxml) and XML Schema 1.1 (xmlschema).
@@ -51,6 +53,10 @@ def check_schema_language(language: str) -> SchemaLanguage:
 SCHEMA_STEMS: Final[dict[tuple[DocumentKind, Profile], str]] = {
     ("device", "enriched"): "nodedev",
     ("device", "libvirt"): "nodedev-libvirt",
+    # A definition is nodedev-xml's own document, not a profile of libvirt's:
+    # one grammar, whichever profile is asked for.
+    ("definition", "enriched"): "vhba-definition",
+    ("definition", "libvirt"): "vhba-definition",
 }
 
 

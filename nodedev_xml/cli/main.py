@@ -44,17 +44,18 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _global_options(
-    p: argparse.ArgumentParser, root: Any, backend: Any, flag: Any
-) -> None:
+def _global_options(p: argparse.ArgumentParser, unset: Any, backend: Any, flag: Any) -> None:
     """The options every command takes; a command's copies default to SUPPRESS so
     that they do not undo what was given before the command."""
-    p.add_argument("--root", metavar="DIR", default=root,
+    p.add_argument("--root", metavar="DIR", default=unset,
                    help="sysfs root to read: a directory holding sys/ "
                         "(default: $NODEDEV_XML_ROOT or /)")  # fmt: skip
     p.add_argument("--backend", choices=("sysfs", "udev"), default=backend,
                    help="how to read the host: sysfs (the default); udev is not "
                         "implemented yet")  # fmt: skip
+    p.add_argument("--state-dir", metavar="DIR", default=unset,
+                   help="where vHBA definitions are kept (default: $NODEDEV_XML_STATE_DIR "
+                        "or /var/lib/nodedev-xml)")  # fmt: skip
     p.add_argument("-q", "--quiet", action="store_true", default=flag,
                    help="do not print scan warnings")  # fmt: skip
     p.add_argument("-v", "--verbose", action="store_true", default=flag,
@@ -83,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError("--root is empty: expected a directory holding sys/ (/ for this host)")
         if args.root is None:
             args.root = os.environ.get("NODEDEV_XML_ROOT") or "/"
+        if args.state_dir is None:
+            args.state_dir = os.environ.get("NODEDEV_XML_STATE_DIR") or "/var/lib/nodedev-xml"
         if args.verbose:
             logging.basicConfig(level=logging.INFO, format=f"{PROG}: %(message)s")
         if args.backend == "udev":

@@ -1,0 +1,364 @@
+"""``vhba`` sub-commands for persistent definitions and libvirt pools.
+
+``define``, ``undefine``, ``start`` (one, or every autostart definition),
+``stop``, ``autostart``, ``list-defined``, ``migrate-pool`` and
+``export-pool``; :func:`register` adds them to the ``vhba`` command.
+The state directory is the global ``--state-dir`` (default
+``$NODEDEV_XML_STATE_DIR`` or ``/var/lib/nodedev-xml``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+from .common import EXIT_NO, EXIT_OK, PROG, UsageError, fail, warn
+
+if TYPE_CHECKING:
+    from ..model import Inventory, Parent
+    from ..vhba.definitions import DefinitionStore
+    from ..wwn import WWN
+
+
+def register(sub: Any) -> None:
+    """Add the definition and pool commands to the ``vhba`` command's sub-parsers
+    (called by ``cli/vhba.py``)."""
+    p = sub.add_parser(
+        "define",
+        help="save a vHBA definition (its WWNs are generated once when the file has none)",
+    )
+    p.add_argument(
+        "file",
+        metavar="FILE",
+        help="a <vhba name=...> definition, or with --name the document "
+        "'virsh nodedev-create' takes; - for stdin",
+    )
+    p.add_argument("--name", metavar="NAME", help="the definition's name (for a <device> FILE)")
+    p.set_defaults(handler=cmd_define)
+
+    p = sub.add_parser("undefine", help="remove a definition (a running vHBA keeps running)")
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(handler=cmd_undefine)
+
+    p = sub.add_parser("start", help="create the vHBA of a definition, or of every autostart one")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("name", metavar="NAME", nargs="?", default=None)
+    which.add_argument(
+        "--autostart", action="store_true", help="start every definition marked autostart (at boot)"
+    )
+    p.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=30.0,
+        metavar="S",
+        help="how long to wait for each new vHBA (default 30)",
+    )
+    p.add_argument(
+        "--retry-for",
+        type=_seconds,
+        default=0.0,
+        metavar="S",
+        help="with --autostart: keep retrying the ones that failed for S seconds, "
+        "as ports log in to the fabric late at boot (default 0)",
+    )
+    p.add_argument(
+        "--retry-interval",
+        type=_seconds,
+        default=5.0,
+        metavar="S",
+        help="seconds between retries (default 5)",
+    )
+    p.set_defaults(handler=cmd_start)
+
+    p = sub.add_parser("stop", help="delete the vport of a definition (the definition stays)")
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(handler=cmd_stop)
+
+    p = sub.add_parser("autostart", help="mark a definition to be started at boot")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--disable", action="store_true", help="do not start it at boot")
+    p.set_defaults(handler=cmd_autostart)
+
+    p = sub.add_parser("list-defined", help="the definitions and their state on this host")
+    p.add_argument("--json", action="store_true", help="JSON: one object per definition")
+    p.set_defaults(handler=cmd_list_defined)
+
+    p = sub.add_parser(
+        "migrate-pool",
+        help="the destination host's pool for migrating a guest's vHBA pool",
+    )
+    p.add_argument(
+        "file", metavar="POOL.xml", help="the source pool (virsh pool-dumpxml); - for stdin"
+    )
+    _parent_options(p, required=True)
+    p.add_argument("--wwnn", metavar="W", help="the destination vHBA's WWNN (default: generated)")
+    p.add_argument("--wwpn", metavar="W", help="the destination vHBA's WWPN (default: generated)")
+    p.set_defaults(handler=cmd_migrate_pool)
+
+    p = sub.add_parser("export-pool", help="a libvirt scsi pool that creates a definition's vHBA")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--uuid", metavar="UUID", help="the pool's UUID (default: a new one)")
+    p.set_defaults(handler=cmd_export_pool)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 <= value <= 86400:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected 0 to 86400 seconds")
+    return value
+
+
+def _parent_options(p: argparse.ArgumentParser, *, required: bool) -> None:
+    group = p.add_argument_group("the destination's parent HBA (one way)")
+    group.add_argument("--parent", metavar="NAME", help="by node-device name (scsi_host5)")
+    group.add_argument("--parent-wwnn", metavar="W", help="by WWNN, with --parent-wwpn")
+    group.add_argument("--parent-wwpn", metavar="W", help="by WWPN, with --parent-wwnn")
+    group.add_argument("--parent-fabric-wwn", metavar="W", help="any HBA on this fabric")
+    p.set_defaults(parent_required=required)
+
+
+def _wwn(option: str, text: str | None) -> WWN | None:
+    from ..errors import WWNError
+    from ..wwn import WWN
+
+    if text is None:
+        return None
+    try:
+        return WWN.parse(text)
+    except WWNError as e:
+        raise UsageError(f"{option}: {e}") from None
+
+
+def _parent(args: argparse.Namespace) -> Parent | None:
+    from ..model import Parent
+
+    name = args.parent
+    wwnn = _wwn("--parent-wwnn", args.parent_wwnn)
+    wwpn = _wwn("--parent-wwpn", args.parent_wwpn)
+    fabric = _wwn("--parent-fabric-wwn", args.parent_fabric_wwn)
+    if (wwnn is None) != (wwpn is None):
+        raise UsageError("--parent-wwnn and --parent-wwpn go together")
+    ways = sum((name is not None, wwnn is not None, fabric is not None))
+    if ways > 1:
+        raise UsageError(
+            "give the parent one way: --parent, --parent-wwnn/--parent-wwpn or --parent-fabric-wwn"
+        )
+    if ways == 0:
+        if args.parent_required:
+            raise UsageError(
+                "name the destination's parent HBA: --parent NAME, "
+                "--parent-wwnn W --parent-wwpn W, or --parent-fabric-wwn W"
+            )
+        return None
+    if name is not None:
+        return Parent(name=name)
+    if fabric is not None:
+        return Parent(fabric_wwn=fabric)
+    return Parent(wwnn=wwnn, wwpn=wwpn)
+
+
+def _store(args: argparse.Namespace) -> DefinitionStore:
+    from ..vhba.definitions import DefinitionStore
+
+    return DefinitionStore(getattr(args, "state_dir", None))
+
+
+def _host_wwns(inv: Inventory) -> tuple[frozenset[WWN], frozenset[WWN]]:
+    """Every FC name on the host, and those of its physical ports."""
+    every: set[WWN] = set()
+    physical: set[WWN] = set()
+    for dev in inv.values():
+        cap = dev.scsi_host
+        if cap is None or cap.fc_host is None:
+            continue
+        names = {cap.fc_host.wwnn, cap.fc_host.wwpn}
+        every |= names
+        if cap.is_vport_capable:
+            physical |= names
+        for vport in cap.vports.vports if cap.vports is not None else ():
+            every |= {w for w in (vport.wwnn, vport.wwpn) if w is not None}
+    return frozenset(every), frozenset(physical)
+
+
+def _report_problems(args: argparse.Namespace, problems: tuple[str, ...]) -> None:
+    if not getattr(args, "quiet", False):
+        for line in problems:
+            warn(line)
+
+
+# -- handlers --------------------------------------------------------------------
+
+
+def cmd_define(args: argparse.Namespace) -> int:
+    from ..vhba.definitions import read_draft, scan_host
+    from ..xml.safe import read_xml_source
+
+    data, source = read_xml_source(args.file)
+    draft = read_draft(data, source=source, name=args.name)
+    every, physical = _host_wwns(scan_host(args.root))
+    store = _store(args)
+    saved, previous = store.define(draft, avoid=every, reserved=physical)
+    verb = "updated" if previous is not None else "defined"
+    print(
+        f"vHBA definition {saved.name} {verb}: wwnn {saved.wwnn}, wwpn {saved.wwpn}"
+        f" ({store.path_of(saved.name)})"
+    )
+    if saved.parent is not None and saved.parent.name is not None:
+        warn(
+            f"{saved.name}: parent by name ({saved.parent.name}): host numbers change across"
+            " reboots; <parent wwnn='...' wwpn='...'/> names the same HBA for good"
+        )
+    return EXIT_OK
+
+
+def cmd_undefine(args: argparse.Namespace) -> int:
+    from ..vhba.definitions import definition_state, scan_host
+
+    store = _store(args)
+    removed = store.undefine(args.name)
+    print(f"vHBA definition {removed.name} undefined")
+    state = definition_state(removed, scan_host(args.root))
+    if state.state == "running":
+        print(
+            f"its vHBA {state.device} keeps running"
+            f" ('{PROG} vhba delete {state.device}' removes it)"
+        )
+    return EXIT_OK
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    from ..vhba.definitions import start_autostart, start_definition
+
+    store = _store(args)
+    if not args.autostart:
+        if args.retry_for:
+            raise UsageError("--retry-for goes with --autostart")
+        result = start_definition(
+            store, args.name, root=args.root, timeout=args.timeout, lock_dir=None
+        )
+        print(result.describe())
+        return EXIT_OK
+    _report_problems(args, store.load().problems)
+    outcome = start_autostart(
+        store,
+        root=args.root,
+        timeout=args.timeout,
+        retry_for=args.retry_for,
+        retry_interval=args.retry_interval,
+        report=lambda line: print(f"{PROG}: {line}", file=sys.stderr),
+    )
+    for result in outcome.started:
+        print(result.describe())
+    for name, message in outcome.failed:
+        fail(f"{name}: not started: {message}", EXIT_NO)
+    if not outcome.started and not outcome.failed:
+        print("no definition is marked autostart")
+    return EXIT_NO if outcome.failed else EXIT_OK
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    from ..vhba.definitions import stop_definition
+
+    device = stop_definition(_store(args), args.name, root=args.root)
+    if device is None:
+        print(f"{args.name} is not running; nothing done")
+    else:
+        print(f"{args.name} stopped: {device} deleted")
+    return EXIT_OK
+
+
+def cmd_autostart(args: argparse.Namespace) -> int:
+    changed = _store(args).set_autostart(args.name, not args.disable)
+    print(f"{changed.name} {'will' if changed.autostart else 'will not'} be started at boot")
+    return EXIT_OK
+
+
+def _parent_json(parent: Parent | None) -> dict[str, str] | None:
+    if parent is None:
+        return None
+    if parent.name is not None:
+        return {"name": parent.name}
+    if parent.fabric_wwn is not None:
+        return {"fabric_wwn": str(parent.fabric_wwn)}
+    return {"wwnn": str(parent.wwnn), "wwpn": str(parent.wwpn)}
+
+
+def _parent_text(parent: Parent | None) -> str:
+    data = _parent_json(parent)
+    if data is None:
+        return "(any)"
+    return ",".join(f"{k}={v}" for k, v in data.items()) if "name" not in data else data["name"]
+
+
+def cmd_list_defined(args: argparse.Namespace) -> int:
+    from ..vhba.definitions import definition_state, scan_host
+
+    loaded = _store(args).load()
+    _report_problems(args, loaded.problems)
+    inv = scan_host(args.root)
+    states = [definition_state(d, inv) for d in loaded.definitions.values()]
+    if args.json:
+        data = [
+            {
+                "name": s.definition.name,
+                "autostart": s.definition.autostart,
+                "state": s.state,
+                "device": s.device,
+                "parent": _parent_json(s.definition.parent),
+                "wwnn": str(s.definition.wwnn),
+                "wwpn": str(s.definition.wwpn),
+            }
+            for s in states
+        ]
+        json.dump(data, sys.stdout, indent=2)
+        print()
+        return EXIT_OK
+    rows = [("NAME", "AUTOSTART", "STATE", "PARENT", "WWNN", "WWPN")]
+    rows += [
+        (
+            s.definition.name,
+            "yes" if s.definition.autostart else "no",
+            s.describe(),
+            _parent_text(s.definition.parent),
+            str(s.definition.wwnn),
+            str(s.definition.wwpn),
+        )
+        for s in states
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    return EXIT_OK
+
+
+def cmd_migrate_pool(args: argparse.Namespace) -> int:
+    from ..vhba.definitions import scan_host
+    from ..vhba.pools import migrate_pool, read_fc_pool
+    from ..xml.safe import read_xml_source
+
+    parent = _parent(args)
+    wwnn, wwpn = _wwn("--wwnn", args.wwnn), _wwn("--wwpn", args.wwpn)
+    if (wwnn is None) != (wwpn is None):
+        raise UsageError("--wwnn and --wwpn go together")
+    data, source = read_xml_source(args.file)
+    read_fc_pool(data, source=source)  # the pool's own problems come first
+    avoid: set[WWN] = set()
+    if wwnn is None:
+        # names to keep clear of when generating: this host's ports and vports, its definitions
+        avoid |= _host_wwns(scan_host(args.root))[0]
+        avoid |= {w for d in _store(args).load().definitions.values() for w in d.wwns}
+    out = migrate_pool(data, parent=parent, wwnn=wwnn, wwpn=wwpn, avoid=avoid, source=source)
+    sys.stdout.write(out)
+    return EXIT_OK
+
+
+def cmd_export_pool(args: argparse.Namespace) -> int:
+    from ..vhba.pools import export_pool
+
+    sys.stdout.write(export_pool(_store(args).get(args.name), uuid=args.uuid))
+    return EXIT_OK
