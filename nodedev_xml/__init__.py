@@ -27,6 +27,7 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .api import enrich, scan, strip
+    from .events import Event, watch
     from .inventory import Inventory
     from .model import Device
     from .pciaddr import PCIAddress
@@ -40,6 +41,8 @@ _LAZY = {
     "WWN": "nodedev_xml.wwn",
     "PCIAddress": "nodedev_xml.pciaddr",
     "scan": "nodedev_xml.api",
+    "watch": "nodedev_xml.events",
+    "Event": "nodedev_xml.events",
     "enrich": "nodedev_xml.api",
     "strip": "nodedev_xml.api",
     "Inventory": "nodedev_xml.inventory",
@@ -55,6 +58,7 @@ __all__ = [
     "WWN",
     "Device",
     "DeviceNotFoundError",
+    "Event",
     "Inventory",
     "NodedevXmlError",
     "PCIAddress",
@@ -72,6 +76,7 @@ __all__ = [
     "to_xml",
     "validate",
     "vhba_create_xml",
+    "watch",
 ]
 
 

@@ -31,7 +31,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import devices, documents
+    from . import devices, documents, watch
 
     p = _Parser(prog=PROG, description=DESCRIPTION)
     p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     devices.register(sub)
     documents.register(sub)
+    watch.register(sub)
     return p
 
 
