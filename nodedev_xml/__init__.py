@@ -28,10 +28,10 @@ from .errors import (
 if TYPE_CHECKING:
     from .api import enrich, scan, strip
     from .events import Event, watch
-    from .inventory import Inventory
     from .model import Device
+    from .model.inventory import Inventory
+    from .model.warnings import ScanWarning
     from .pciaddr import PCIAddress
-    from .sysfs.scan import ScanWarning
     from .validation import validate
     from .wwn import WWN
     from .xml.create import vhba_create_xml
@@ -45,9 +45,9 @@ _LAZY = {
     "Event": "nodedev_xml.events",
     "enrich": "nodedev_xml.api",
     "strip": "nodedev_xml.api",
-    "Inventory": "nodedev_xml.inventory",
+    "Inventory": "nodedev_xml.model.inventory",
     "Device": "nodedev_xml.model",
-    "ScanWarning": "nodedev_xml.sysfs.scan",
+    "ScanWarning": "nodedev_xml.model.warnings",
     "validate": "nodedev_xml.validation",
     "from_xml": "nodedev_xml.xml.document",
     "to_xml": "nodedev_xml.xml.document",

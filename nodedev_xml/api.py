@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 
-from .inventory import Inventory
+from .model import Inventory, NameEntry, ScanWarning
 from .sysfs.access import FileAccess
-from .sysfs.scan import NameEntry, ScanWarning, scan_devices
+from .sysfs.pipeline import scan_devices
 
 
 def default_root() -> str:
@@ -33,8 +33,8 @@ def list_names(
 ) -> tuple[list[NameEntry], list[ScanWarning]]:
     """What :func:`scan` finds, as ``(name, parent, capability names)``, reading only
     the attributes that decide which devices have ``caps``; and the warnings.  See
-    :func:`nodedev_xml.sysfs.scan.list_names`."""
-    from .sysfs.scan import list_names as names
+    :func:`nodedev_xml.sysfs.pipeline.list_names`."""
+    from .sysfs.pipeline import list_names as names
 
     root = root if root is not None else default_root()
     return names(root, caps, all_devices=all_devices, fs=fs)

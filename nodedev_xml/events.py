@@ -22,9 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .inventory import Inventory
-from .model import Device, Vport, Vports
-from .sysfs.scan import ScanWarning
+from .model import Device, Inventory, ScanWarning, Vport, Vports
 from .vocabulary import LIST_CAPS
 
 __all__ = ["Change", "Event", "EventKind", "Watcher", "diff", "watch"]

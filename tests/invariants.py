@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 from nodedev_xml import Inventory
-from nodedev_xml.inventory import COMPUTER
+from nodedev_xml.vocabulary import COMPUTER
 
 
 def check_inventory(inv: Inventory) -> None:

@@ -14,9 +14,10 @@ from test_properties import CardSpec, build, card_specs
 
 import nodedev_xml as nx
 from nodedev_xml.cli import main
-from nodedev_xml.inventory import COMPUTER, Inventory
+from nodedev_xml.model import Inventory
 from nodedev_xml.sysfs.access import CountingFileAccess
-from nodedev_xml.sysfs.scan import ALL_CAPS, list_names
+from nodedev_xml.sysfs.pipeline import list_names
+from nodedev_xml.vocabulary import ALL_CAPS, COMPUTER
 
 CAPS = sorted(ALL_CAPS)
 

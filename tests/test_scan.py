@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from conftest import FIXTURES
+from collections.abc import Iterator
+
+import pytest
+from conftest import FIXTURES, scenarios
 
 import nodedev_xml as nx
 from nodedev_xml.sysfs.access import CountingFileAccess
+from nodedev_xml.sysfs.pipeline import read_devices, read_names, scan_devices
+from nodedev_xml.sysfs.policy import membership
+from nodedev_xml.sysfs.session import ReadSession
+from nodedev_xml.sysfs.source import SysfsSource, Warn
+from nodedev_xml.vocabulary import LIST_CAPS
 
 
 def scan(scenario: str) -> nx.Inventory:
@@ -121,3 +129,85 @@ def test_scan_reads_grow_linearly(tmp_path: object) -> None:
         counts.append(sum(fs.counts.values()))
     # c(n) = a + b*n: going from 8 to 16 vHBAs a port adds twice what 4 to 8 did.
     assert counts[2] - counts[1] == 2 * (counts[1] - counts[0]) > 0
+
+
+class OpaqueSource:
+    """A :class:`Source` whose handles are tokens (``#3``) that say nothing of a
+    path: a builder or discovery step that took a handle apart itself, instead of
+    through the source, would fail on it.  Reads go to the sysfs source beneath."""
+
+    def __init__(self, inner: SysfsSource) -> None:
+        self.inner = inner
+        self.root = inner.root
+        self._paths: list[str] = []
+        self._tokens: dict[str, str] = {}
+
+    def _tok(self, path: str) -> str:
+        token = self._tokens.get(path)
+        if token is None:
+            token = self._tokens[path] = f"#{len(self._paths)}"
+            self._paths.append(path)
+        return token
+
+    def _path(self, token: str) -> str:
+        assert token.startswith("#"), f"not a handle of this source: {token!r}"
+        return self._paths[int(token[1:])]
+
+    def require(self) -> None:
+        self.inner.require()
+
+    def class_devices(self, cls: str, warn: Warn) -> list[tuple[str, str]]:
+        return [(n, self._tok(p)) for n, p in self.inner.class_devices(cls, warn)]
+
+    def bus_entries(self, bus: str, warn: Warn) -> list[str]:
+        return self.inner.bus_entries(bus, warn)
+
+    def bus_device(self, bus: str, name: str, warn: Warn) -> str | None:
+        path = self.inner.bus_device(bus, name, warn)
+        return self._tok(path) if path is not None else None
+
+    def read(self, dev: str, attr: str) -> bytes:
+        return self.inner.read(self._path(dev), attr)
+
+    def link(self, dev: str, name: str) -> str:
+        return self.inner.link(self._path(dev), name)
+
+    def has(self, dev: str, attr: str) -> bool:
+        return self.inner.has(self._path(dev), attr)
+
+    def reachable(self, dev: str) -> bool:
+        return self.inner.reachable(self._path(dev))
+
+    def name(self, dev: str) -> str:
+        return self.inner.name(self._path(dev))
+
+    def parent(self, dev: str) -> str:
+        return self._tok(self.inner.parent(self._path(dev)))
+
+    def child(self, dev: str, *names: str) -> str:
+        return self._tok(self.inner.child(self._path(dev), *names))
+
+    def owner(self, class_dev: str, cls: str, name: str) -> str | None:
+        path = self.inner.owner(self._path(class_dev), cls, name)
+        return self._tok(path) if path is not None else None
+
+    def ancestors(self, dev: str) -> Iterator[str]:
+        return (self._tok(p) for p in self.inner.ancestors(self._path(dev)))
+
+    def devpath(self, dev: str) -> str:
+        return self.inner.devpath(self._path(dev))
+
+
+@pytest.mark.parametrize("scenario", scenarios())
+def test_builders_read_only_through_the_source(scenario: str) -> None:
+    """The same devices, warnings and names-only listing through a source whose
+    handles are no paths: nothing past the Source interface assumes a file path."""
+    root = str(FIXTURES / scenario)
+    devices, warnings = scan_devices(root)
+    session = ReadSession(OpaqueSource(SysfsSource(root)))
+    assert read_devices(session) == devices
+    assert session.warnings == warnings
+    for caps in (None, *(frozenset({c}) for c in LIST_CAPS)):
+        policy = membership(caps)
+        opaque = ReadSession(OpaqueSource(SysfsSource(root)))
+        assert read_names(opaque, policy) == read_names(ReadSession(SysfsSource(root)), policy)

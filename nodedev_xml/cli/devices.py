@@ -8,8 +8,8 @@ import re
 import sys
 from typing import Any
 
-from ..inventory import COMPUTER, Inventory
-from ..sysfs.scan import LIST_CAPS, NameEntry
+from ..model.inventory import Inventory, NameEntry
+from ..vocabulary import COMPUTER, LIST_CAPS
 from .main import EXIT_OK, UsageError, warn
 
 #: What libvirt's node-device names are made of (it replaces everything else by _).

@@ -16,7 +16,9 @@ from .caps import (
     Vports,
 )
 from .device import Device, Parent
+from .inventory import Inventory, NameEntry
 from .request import CreateRequest
+from .warnings import ScanWarning
 
 __all__ = [
     "PCI",
@@ -26,9 +28,12 @@ __all__ = [
     "Device",
     "FCHost",
     "FCRemotePort",
+    "Inventory",
+    "NameEntry",
     "Parent",
     "PhysHBA",
     "RawCapability",
+    "ScanWarning",
     "ScsiHost",
     "ScsiTarget",
     "VirtFunctions",

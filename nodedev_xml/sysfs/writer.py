@@ -1,4 +1,6 @@
-"""Writes to the kernel: one small, injectable interface beside :mod:`.access`.
+"""Writes to the kernel: one small, injectable interface beside :mod:`.access`
+and :mod:`.source` (a :class:`~.source.SysfsSource` handle is the absolute path a
+writer takes: ``writer.write(source.child(host, "fc_host", name, "vport_create"), …)``).
 
 Every write nodedev-xml makes to sysfs (``vport_create``, ``vport_delete``,
 later a host's ``scan``) goes through a :class:`Writer`, so that tests point it

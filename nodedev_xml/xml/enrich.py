@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from ..inventory import Inventory
-from ..model import Device, ScsiHost
+from ..model import Device, Inventory, ScsiHost
 from ..wwn import WWN
 from . import codec
 from .document import serialize

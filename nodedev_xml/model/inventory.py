@@ -1,15 +1,17 @@
-"""The result of a scan: a read-only mapping from node-device name to Device."""
+"""The result of a scan: a read-only mapping from node-device name to Device
+(and, for ``list``, the names-only entry of one device)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
-from .errors import DeviceNotFoundError
-from .model import Device
-from .sysfs.scan import ScanWarning
+from ..errors import DeviceNotFoundError
+from ..vocabulary import COMPUTER
+from .device import Device
+from .warnings import ScanWarning
 
-#: libvirt's name for the root of the node-device tree.
-COMPUTER = "computer"
+#: One device of a names-only listing: its name, its parent's name, its capability names.
+NameEntry = tuple[str, str | None, frozenset[str]]
 
 
 class Inventory(Mapping[str, Device]):

@@ -1,0 +1,144 @@
+"""PCI functions the hosts sit under: ids, SR-IOV functions, bound driver."""
+
+from __future__ import annotations
+
+import errno
+import re
+
+from ...model import PCI, Device, NameEntry, Parent, VirtFunctions
+from ...pciaddr import PCIAddress
+from ...vocabulary import COMPUTER
+from .. import values
+from ..discovery import Topology
+from ..pciids import PCIIds
+from ..policy import ReadPolicy
+from ..session import DeviceScope, ReadSession
+from ..source import errname
+
+#: A driver's name (the ``driver`` link's basename): printable ASCII, no blank.
+_DRIVER = re.compile(r"[!-~]{1,64}")
+_VIRTFN_LIMIT = 4096
+#: libvirt requires both ids: a function without them is no node device.
+_IDS = ("vendor", "device")
+_LEFT_OUT = "; device left out"
+
+
+class PCIBuilder:
+    """Builds the PCI function devices discovery found above the physical hosts."""
+
+    def __init__(self, session: ReadSession, topology: Topology) -> None:
+        self.session = session
+        self.src = session.source
+        self.found = topology.pci
+
+    def devices(self, ids: PCIIds | None) -> dict[str, Device]:
+        """Every function with both its ids, by name; ``ids`` names vendor and product."""
+        out: dict[str, Device] = {}
+        for name in sorted(self.found):
+            dev = self.found[name]
+            scope = self.session.device(name)
+            device = self._device(scope, dev, ids)
+            why = scope.lost(dev)
+            if why is not None:
+                self.session.warn(name, None, why)
+                continue
+            cap = device.pci
+            if cap is None or cap.vendor_id is None or cap.product_id is None:
+                scope.amend(_IDS, _LEFT_OUT)  # said once, with the id's own warning
+                continue
+            out[name] = device
+        return out
+
+    def names(self, policy: ReadPolicy) -> list[NameEntry]:
+        """:meth:`devices` as names: only the two ids that decide membership are read."""
+        out: list[NameEntry] = []
+        caps = frozenset({"pci"}) & policy.caps
+        for name in sorted(self.found):
+            dev = self.found[name]
+            scope = self.session.device(name)
+            vendor_id = scope.attr(dev, "vendor", values.hex_id, optional=False)
+            product_id = scope.attr(dev, "device", values.hex_id, optional=False)
+            why = scope.lost(dev)
+            if why is not None:
+                self.session.warn(name, None, why)
+                continue
+            if vendor_id is None or product_id is None:
+                scope.amend(_IDS, _LEFT_OUT)
+                continue
+            out.append((name, self._parent(dev), caps))
+        return out
+
+    def _parent(self, dev: str) -> str:
+        for up in self.src.ancestors(dev):
+            addr = PCIAddress.match(self.src.name(up))
+            if addr is not None and addr.node_name in self.found:
+                return addr.node_name
+        return COMPUTER
+
+    def _device(self, scope: DeviceScope, dev: str, ids: PCIIds | None) -> Device:
+        addr = PCIAddress.parse(self.src.name(dev))
+        vendor_id = scope.attr(dev, "vendor", values.hex_id, optional=False)
+        product_id = scope.attr(dev, "device", values.hex_id, optional=False)
+        class_code = scope.attr(dev, "class", values.class_code)
+        vendor_name = ids.vendor(vendor_id) if ids and vendor_id is not None else None
+        product_name = (
+            ids.product(vendor_id, product_id)
+            if ids and vendor_id is not None and product_id is not None
+            else None
+        )
+        phys_fn = self._function_link(scope, dev, "physfn")
+        max_vfs = scope.attr(dev, "sriov_totalvfs", values.uint, may_lack=True)
+        vfs: list[PCIAddress] = []
+        for i in range(_VIRTFN_LIMIT):
+            vf = self._function_link(scope, dev, f"virtfn{i}")
+            if vf is None:
+                break
+            vfs.append(vf)
+        virt_functions = None
+        if phys_fn is None and (vfs or max_vfs):
+            virt_functions = VirtFunctions(max_count=max_vfs or None, addresses=tuple(vfs))
+        driver = self._driver(scope, dev)
+        cap = PCI(
+            address=addr,
+            class_code=class_code,
+            product_id=product_id,
+            product_name=product_name,
+            vendor_id=vendor_id,
+            vendor_name=vendor_name,
+            phys_function=phys_fn,
+            virt_functions=virt_functions,
+        )
+        return Device(name=scope.name, path=self.src.devpath(dev), parent=Parent(self._parent(dev)),
+                      driver=driver, capabilities=(cap,))  # fmt: skip
+
+    def _driver(self, scope: DeviceScope, dev: str) -> str | None:
+        """The bound driver's name: the last name of the ``driver`` link, which is
+        never followed (where it points does not matter, its last name does)."""
+        try:
+            target = self.src.link(dev, "driver")
+        except FileNotFoundError:
+            return None  # no driver bound
+        except OSError as e:
+            scope.failed_with(e)
+            scope.warn("driver", f"not a link ({errname(e)})")
+            return None
+        driver = target.rpartition("/")[2]
+        if not _DRIVER.fullmatch(driver) or driver in (".", ".."):
+            scope.warn("driver", f"{driver[:40]!r}: expected a driver name")
+            return None
+        return driver
+
+    def _function_link(self, scope: DeviceScope, dev: str, link: str) -> PCIAddress | None:
+        """The PCI function a ``physfn`` or ``virtfnN`` link names (its last name)."""
+        try:
+            target = self.src.link(dev, link)
+        except FileNotFoundError:
+            return None
+        except OSError as e:
+            if e.errno != errno.EINVAL:
+                scope.warn(link, f"unreadable ({errname(e)})")
+            return None
+        addr = PCIAddress.match(target.rpartition("/")[2])
+        if addr is None:
+            scope.warn(link, f"{target[:60]!r}: expected a link to a PCI function")
+        return addr
