@@ -14,13 +14,26 @@ def default_root() -> str:
     return os.environ.get("NODEDEV_XML_ROOT") or "/"
 
 
-def scan(root: str | None = None, *, fs: FileAccess | None = None) -> Inventory:
+#: How a scan reads the host: ``sysfs`` (any root) or ``udev`` (the live host, through pyudev).
+BACKENDS = ("sysfs", "udev")
+
+
+def scan(
+    root: str | None = None, *, fs: FileAccess | None = None, backend: str = "sysfs"
+) -> Inventory:
     """Scan the sysfs under ``root`` (a directory holding ``sys/``; ``/`` is the
     live host) into an :class:`Inventory`.  Problems with single devices or
     attributes become ``inventory.warnings``; raises :class:`SysfsError` only
-    when ``root`` holds no sysfs at all."""
+    when ``root`` holds no sysfs at all.  ``backend="udev"`` lists the devices
+    through libudev (the live host only; it adds udev's hardware-database names)
+    and raises :class:`SysfsError` when libudev or pyudev is missing or fails."""
     root = root if root is not None else default_root()
-    devices, warnings = scan_devices(root, fs=fs)
+    if _backend(backend) == "udev":
+        from .sysfs.udev import scan_udev
+
+        devices, warnings = scan_udev(root, fs=fs)
+    else:
+        devices, warnings = scan_devices(root, fs=fs)
     return Inventory(devices, root=root, warnings=warnings)
 
 
@@ -30,6 +43,7 @@ def list_names(
     *,
     all_devices: bool = False,
     fs: FileAccess | None = None,
+    backend: str = "sysfs",
 ) -> tuple[list[NameEntry], list[ScanWarning]]:
     """What :func:`scan` finds, as ``(name, parent, capability names)``, reading only
     the attributes that decide which devices have ``caps``; and the warnings.  See
@@ -37,7 +51,17 @@ def list_names(
     from .sysfs.pipeline import list_names as names
 
     root = root if root is not None else default_root()
+    if _backend(backend) == "udev":
+        from .sysfs.udev import list_udev
+
+        return list_udev(root, caps, all_devices=all_devices, fs=fs)
     return names(root, caps, all_devices=all_devices, fs=fs)
+
+
+def _backend(backend: str) -> str:
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
+    return backend
 
 
 def enrich(xml: str | bytes, root: str | None = None, *, source: str = "<string>") -> str:

@@ -277,11 +277,13 @@ def watch(
     interval: float = 1.0,
     *,
     on_warning: Callable[[ScanWarning], None] | None = None,
+    backend: str = "sysfs",
 ) -> Iterator[Event]:
     """Events on ``root`` (a directory holding ``sys/``; ``/`` is the live host) as
     they happen, forever: the root is scanned every ``interval`` seconds and each
     change is reported once, within one interval.  ``caps`` limits the events to
     devices with one of those capabilities (the names ``list --cap`` takes).
+    ``backend`` is :func:`~nodedev_xml.scan`'s.
 
     Raises :class:`ValueError` for an unknown capability or an interval that is
     not positive, :class:`~nodedev_xml.errors.SysfsError` when ``root`` holds no
@@ -291,7 +293,7 @@ def watch(
     from .api import default_root, scan
 
     where = root if root is not None else default_root()
-    watcher = Watcher(lambda: scan(where), caps, on_warning=on_warning)
+    watcher = Watcher(lambda: scan(where, backend=backend), caps, on_warning=on_warning)
     return _ticks(watcher, interval)
 
 

@@ -37,7 +37,7 @@ def register(sub: Any) -> None:
 def load(args: argparse.Namespace) -> Inventory:
     from ..api import scan
 
-    inv = scan(args.root)
+    inv = scan(args.root, backend=args.backend)
     if not args.quiet:
         for w in inv.warnings:
             warn(str(w))
@@ -68,7 +68,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     else:
         # JSON prints every capability of a device: it needs them all decided.
         entries, warnings = list_names(
-            args.root, None if args.json else caps, all_devices=args.tree
+            args.root, None if args.json else caps, all_devices=args.tree, backend=args.backend
         )
         if not args.quiet:
             for w in warnings:

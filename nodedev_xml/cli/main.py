@@ -39,8 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="sysfs root to read: a directory holding sys/ "
                         "(default: $NODEDEV_XML_ROOT or /)")  # fmt: skip
     p.add_argument("--backend", choices=("sysfs", "udev"), default="sysfs",
-                   help="how to read the host: sysfs (the default); udev is not "
-                        "implemented yet")  # fmt: skip
+                   help="how to read the host: sysfs (the default, any root) or udev "
+                        "(the live host through libudev)")  # fmt: skip
     p.add_argument("-q", "--quiet", action="store_true", help="do not print scan warnings")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
@@ -60,11 +60,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(args_list)
         if args.root is None:
             args.root = os.environ.get("NODEDEV_XML_ROOT") or "/"
-        if args.backend == "udev":
-            raise NodedevXmlError(
-                "--backend udev is not implemented yet; the sysfs backend (the default) "
-                "reads the live host with --root /"
-            )
         handler: Handler = args.handler
         return handler(args)
     except UsageError as e:
