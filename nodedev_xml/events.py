@@ -7,6 +7,11 @@ and told field by field (:class:`Change`): a port's ``port_state``, a vport's
 ``state``, a vHBA appearing in its HBA's ``vports``.  The first scan is the
 baseline and reports nothing.
 
+With the udev backend (the live host) a uevent brings a scan at once, and
+between uevents only the ports' ``port_state`` and the vports' ``vport_state``
+are read at the interval (they change without a uevent); a change of one
+brings a scan.
+
 The kernel builds a vHBA in steps (the vport, its Scsi_Host, the fc_host under
 it); a scan taken between two steps sees half a device.  So a scan that differs
 from the last one is taken again after a short settle time, until two scans
@@ -20,10 +25,13 @@ import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .model import Device, Inventory, ScanWarning, Vport, Vports
 from .vocabulary import LIST_CAPS
+
+if TYPE_CHECKING:
+    from .sysfs.udev import LiveSignals
 
 __all__ = ["Change", "Event", "EventKind", "Watcher", "diff", "watch"]
 
@@ -293,8 +301,28 @@ def watch(
     from .api import default_root, scan
 
     where = root if root is not None else default_root()
+    if backend == "udev":
+        from .sysfs.udev import LiveSignals
+
+        signals = LiveSignals()  # before the first scan: nothing in between is missed
+        watcher = Watcher(lambda: scan(where, backend=backend), caps, on_warning=on_warning)
+        return _live(watcher, signals, interval)
     watcher = Watcher(lambda: scan(where, backend=backend), caps, on_warning=on_warning)
     return _ticks(watcher, interval)
+
+
+def _live(watcher: Watcher, signals: LiveSignals, interval: float) -> Iterator[Event]:
+    """The live host: a scan as soon as a uevent comes; between uevents, the port and
+    vport states are looked at every interval and a change of one brings a scan."""
+    due = time.monotonic() + interval
+    while True:
+        left = due - time.monotonic()
+        if left > 0 and signals.uevent(left):
+            yield from watcher.poll()
+            continue
+        due = max(due + interval, time.monotonic())
+        if signals.states_changed():
+            yield from watcher.poll()
 
 
 def _ticks(watcher: Watcher, interval: float) -> Iterator[Event]:

@@ -15,9 +15,15 @@ to the class devices (``fc_host/hostN``, ``scsi_host/hostN``,
 backend reads exactly as it reads the original.
 
 A pyudev ``Monitor`` hears uevents only from the kernel or from udevd over
-netlink; no uevent can be made for a fake tree without a daemon sending them,
-so the monitor is not driven here.  :func:`unavailable` says what is missing for
-a test to skip with that reason.
+netlink; in the namespace none can be made for a fake tree without a daemon
+sending them.  Debian's umockdev can: :func:`run_under_umockdev` runs code under
+``umockdev-wrapper`` (its preload sends ``/sys`` to a testbed and netlink to
+the testbed's sockets), with umockdev's GObject binding (``python3-gi``,
+``gir1.2-umockdev-1.0``, taken from Debian's ``dist-packages``: the same
+CPython 3.11 ABI) so that the code builds the tree in the testbed and sends
+``add``/``change``/``remove`` uevents that a pyudev monitor, in this or a child
+process, receives.  :func:`unavailable` and :func:`umockdev_unavailable` say
+what is missing for a test to skip with that reason.
 """
 
 from __future__ import annotations
@@ -65,12 +71,35 @@ def preload() -> Path:
     return out
 
 
-def udev_ready_copy(root: str | os.PathLike[str], dest: str | os.PathLike[str]) -> Path:
-    """A copy of ``root`` at ``dest`` whose class devices have the ``uevent`` file and
-    ``subsystem`` link libudev needs to list them."""
-    dest = Path(dest)
-    shutil.copytree(root, dest, symlinks=True)
-    sysdir = dest / "sys"
+#: Where Debian installs python3-gi; its extension is built for CPython 3.11.
+DEBIAN_GI = "/usr/lib/python3/dist-packages"
+
+
+@functools.cache
+def umockdev_unavailable() -> str | None:
+    """Why umockdev's testbed cannot be driven from this Python, or ``None``."""
+    if shutil.which("umockdev-wrapper") is None:
+        return "umockdev is not installed (Debian: umockdev)"
+    if importlib.util.find_spec("pyudev") is None:
+        return "pyudev is not installed (pip install pyudev)"
+    probe = (
+        f"import sys; sys.path.append({DEBIAN_GI!r}); import gi; "
+        "gi.require_version('UMockdev', '1.0'); from gi.repository import UMockdev"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["?"])[-1]
+        return (
+            f"umockdev's Python binding cannot be loaded ({last}); Debian: python3-gi, "
+            "gir1.2-umockdev-1.0"
+        )
+    return None
+
+
+def complete_class_devices(root: str | os.PathLike[str]) -> None:
+    """Give the class devices under ``root/sys`` the ``uevent`` file and ``subsystem``
+    link libudev needs to list them (in place)."""
+    sysdir = Path(root) / "sys"
     for cls_dir in sorted((sysdir / "class").glob("*")):
         for entry in sorted(cls_dir.iterdir()):
             dev = Path(os.path.normpath(cls_dir / os.readlink(entry)))
@@ -80,6 +109,38 @@ def udev_ready_copy(root: str | os.PathLike[str], dest: str | os.PathLike[str]) 
                 (dev / "uevent").write_text("")
             if not os.path.lexists(dev / "subsystem"):
                 os.symlink(os.path.relpath(cls_dir, dev), dev / "subsystem")
+
+
+def run_under_umockdev(code: str) -> Any:
+    """Run ``code`` under ``umockdev-wrapper`` with ``testbed`` (a fresh
+    ``UMockdev.Testbed``, its root ``testbed.get_root_dir()`` holding ``sys/``)
+    and ``UMockdev`` defined; it assigns its answer to ``result``, which is returned
+    (pickled across).  Raises :class:`RuntimeError` with the stderr when it fails."""
+    why = umockdev_unavailable()
+    if why is not None:
+        raise RuntimeError(why)
+    program = (
+        f"import pickle, sys\nsys.path.append({DEBIAN_GI!r})\nimport gi\n"
+        "gi.require_version('UMockdev', '1.0')\nfrom gi.repository import UMockdev\n"
+        "testbed = UMockdev.Testbed.new()\n"
+        f"{code}\nsys.stdout.buffer.write(pickle.dumps(result))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{HERE}"}
+    done = subprocess.run(
+        ["umockdev-wrapper", sys.executable, "-c", program],
+        capture_output=True, env=env, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"umockdev run failed: {done.stderr.decode(errors='replace')}")
+    return pickle.loads(done.stdout)
+
+
+def udev_ready_copy(root: str | os.PathLike[str], dest: str | os.PathLike[str]) -> Path:
+    """A copy of ``root`` at ``dest`` whose class devices have the ``uevent`` file and
+    ``subsystem`` link libudev needs to list them."""
+    dest = Path(dest)
+    shutil.copytree(root, dest, symlinks=True)
+    complete_class_devices(dest)
     return dest
 
 

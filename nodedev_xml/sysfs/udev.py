@@ -162,3 +162,64 @@ def list_udev(
 
     session = _session(root, fs)
     return read_names(session, membership(caps, all_devices)), session.warnings
+
+
+#: The subsystems whose uevents can change what a scan finds.
+WATCHED_SUBSYSTEMS = ("scsi_host", "fc_host", "fc_vports", "fc_remote_ports", "scsi", "pci")
+#: The attributes that change without a uevent of their own: polled at the interval.
+POLLED_STATES = (("fc_host", "port_state"), ("fc_vports", "vport_state"))
+
+
+class LiveSignals:
+    """What tells a live watch to scan again: a uevent of a watched subsystem (from
+    udevd's monitor, or the kernel's when no udevd runs), or a port's
+    ``port_state`` or a vport's ``vport_state`` that changed since the last look.
+    Make it before the first scan, so that no event between the two is missed.
+    Raises :class:`SysfsError` when the monitor cannot be opened."""
+
+    def __init__(self, fs: FileAccess | None = None, *, context: Any = None) -> None:
+        import pyudev
+
+        ctx = context if context is not None else _context()
+        source = "udev" if os.path.exists("/run/udev/control") else "kernel"
+        try:
+            self._monitor = pyudev.Monitor.from_netlink(ctx, source=source)
+            for subsystem in WATCHED_SUBSYSTEMS:
+                self._monitor.filter_by(subsystem)
+            self._monitor.start()
+        except OSError as e:
+            raise SysfsError(f"udev: cannot listen to {source} uevents ({e})") from None
+        self._source = SysfsSource("/", fs)
+        self._states = self._read_states()
+
+    def uevent(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for a uevent; ``True`` when one came (those
+        queued behind it are taken too: one scan answers them all)."""
+        try:
+            if self._monitor.poll(timeout=max(timeout, 0.0)) is None:
+                return False
+            while self._monitor.poll(timeout=0) is not None:
+                pass
+        except OSError as e:
+            raise SysfsError(f"udev: reading uevents failed ({e})") from None
+        return True
+
+    def states_changed(self) -> bool:
+        """Whether a port or vport state changed since the last call."""
+        states = self._read_states()
+        changed, self._states = states != self._states, states
+        return changed
+
+    def _read_states(self) -> tuple[tuple[str, bytes], ...]:
+        out: list[tuple[str, bytes]] = []
+        for cls, attr in POLLED_STATES:
+            for _name, dev in self._source.class_devices(cls, _ignore):
+                try:
+                    out.append((dev, self._source.read(dev, attr)))
+                except OSError:
+                    out.append((dev, b""))
+        return tuple(out)
+
+
+def _ignore(device: str, attribute: str | None, message: str) -> None:
+    """Warnings of the state poll: the scan that follows gives them."""
