@@ -124,3 +124,21 @@ def test_pyudev_is_loaded_only_by_the_udev_backend() -> None:
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )  # fmt: skip
     assert (done.returncode, done.stderr) == (0, "")
+
+
+@pytest.mark.parametrize("command", [["list"], ["watch"]])
+def test_no_pyudev_is_one_error_line(command: list[str]) -> None:
+    code = (
+        "import sys\nsys.modules['pyudev'] = None  # as if it were not installed\n"
+        "from nodedev_xml.cli import main\n"
+        f"sys.exit(main(['--root', '/', '--backend', 'udev', *{command!r}]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "nodedev-xml: error: the udev backend needs pyudev (import of pyudev halted; "
+        "None in sys.modules); pip install pyudev"
+    ]

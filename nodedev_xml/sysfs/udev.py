@@ -178,9 +178,9 @@ class LiveSignals:
     Raises :class:`SysfsError` when the monitor cannot be opened."""
 
     def __init__(self, fs: FileAccess | None = None, *, context: Any = None) -> None:
+        ctx = context if context is not None else _context()  # says when pyudev is missing
         import pyudev
 
-        ctx = context if context is not None else _context()
         source = "udev" if os.path.exists("/run/udev/control") else "kernel"
         try:
             self._monitor = pyudev.Monitor.from_netlink(ctx, source=source)
