@@ -30,6 +30,7 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .api import enrich, scan, strip
+    from .events import Event, watch
     from .model import Device
     from .model.inventory import Inventory
     from .model.warnings import ScanWarning
@@ -46,6 +47,8 @@ _LAZY = {
     "WWN": "nodedev_xml.wwn",
     "PCIAddress": "nodedev_xml.pciaddr",
     "scan": "nodedev_xml.api",
+    "watch": "nodedev_xml.events",
+    "Event": "nodedev_xml.events",
     "enrich": "nodedev_xml.api",
     "strip": "nodedev_xml.api",
     "Inventory": "nodedev_xml.model.inventory",
@@ -70,6 +73,7 @@ __all__ = [
     "DefinitionStore",
     "Device",
     "DeviceNotFoundError",
+    "Event",
     "Inventory",
     "NodedevXmlError",
     "PCIAddress",
@@ -93,6 +97,7 @@ __all__ = [
     "to_xml",
     "validate",
     "vhba_create_xml",
+    "watch",
 ]
 
 

@@ -11,6 +11,7 @@ from .errors import ValidationError
 from .model import Device, Inventory, NameEntry, ScanWarning
 from .sysfs.access import FileAccess
 from .sysfs.pipeline import scan_devices
+from .vocabulary import BACKENDS
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -23,13 +24,22 @@ def default_root() -> str:
     return os.environ.get("NODEDEV_XML_ROOT") or "/"
 
 
-def scan(root: str | None = None, *, fs: FileAccess | None = None) -> Inventory:
+def scan(
+    root: str | None = None, *, fs: FileAccess | None = None, backend: str = "sysfs"
+) -> Inventory:
     """Scan the sysfs under ``root`` (a directory holding ``sys/``; ``/`` is the
     live host) into an :class:`Inventory`.  Problems with single devices or
     attributes become ``inventory.warnings``; raises :class:`SysfsError` only
-    when ``root`` holds no sysfs at all."""
+    when ``root`` holds no sysfs at all.  ``backend="udev"`` lists the devices
+    through libudev (the live host only; it adds udev's hardware-database names)
+    and raises :class:`SysfsError` when libudev or pyudev is missing or fails."""
     root = root if root is not None else default_root()
-    devices, warnings = scan_devices(root, fs=fs)
+    if _backend(backend) == "udev":
+        from .sysfs.udev import scan_udev
+
+        devices, warnings = scan_udev(root, fs=fs)
+    else:
+        devices, warnings = scan_devices(root, fs=fs)
     return Inventory(devices, root=root, warnings=warnings)
 
 
@@ -39,6 +49,7 @@ def list_names(
     *,
     all_devices: bool = False,
     fs: FileAccess | None = None,
+    backend: str = "sysfs",
 ) -> tuple[list[NameEntry], list[ScanWarning]]:
     """What :func:`scan` finds, as ``(name, parent, capability names)``, reading only
     the attributes that decide which devices have ``caps``; and the warnings.  See
@@ -46,7 +57,17 @@ def list_names(
     from .sysfs.pipeline import list_names as names
 
     root = root if root is not None else default_root()
+    if _backend(backend) == "udev":
+        from .sysfs.udev import list_udev
+
+        return list_udev(root, caps, all_devices=all_devices, fs=fs)
     return names(root, caps, all_devices=all_devices, fs=fs)
+
+
+def _backend(backend: str) -> str:
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
+    return backend
 
 
 def documents(xml: str | bytes, *, source: str = "<string>") -> list[tuple[bytes, int]]:

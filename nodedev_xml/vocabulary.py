@@ -26,6 +26,11 @@ def check_profile(profile: str) -> Profile:
     raise ValueError(f"unknown profile {profile!r}: expected {expected}")
 
 
+# -- backends ----------------------------------------------------------------
+
+#: How a host is read: ``sysfs`` (any root) or ``udev`` (the live host through libudev).
+BACKENDS: Final[tuple[str, ...]] = ("sysfs", "udev")
+
 # -- document kinds and their schemas ----------------------------------------
 
 DocumentKind = Literal["device", "create", "definition"]

@@ -12,6 +12,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from ..vocabulary import LIST_CAPS
+
 if TYPE_CHECKING:
     from ..model import Inventory
 
@@ -41,8 +43,21 @@ def load(args: argparse.Namespace) -> Inventory:
     Raises what :func:`nodedev_xml.api.scan` raises."""
     from ..api import scan
 
-    inv = scan(args.root)
+    inv = scan(args.root, backend=args.backend)
     if not args.quiet:
         for w in inv.warnings:
             warn(str(w))
     return inv
+
+
+def wanted_caps(args: argparse.Namespace) -> set[str]:
+    """The capability names of ``--cap`` (repeated or comma-separated); :class:`UsageError`
+    for a name ``list --cap`` does not know."""
+    wanted: set[str] = set()
+    for item in args.cap or ():
+        wanted.update(c.strip() for c in item.split(",") if c.strip())
+    unknown = wanted - set(LIST_CAPS)
+    if unknown:
+        bad = sorted(unknown)[0]
+        raise UsageError(f"unknown capability {bad!r}; expected one of {', '.join(LIST_CAPS)}")
+    return wanted

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..model import Device, NameEntry
 from ..vocabulary import COMPUTER, DEFAULT_PROFILE, LIST_CAPS, PROFILES
-from .common import EXIT_OK, UsageError, load, warn
+from .common import EXIT_OK, UsageError, load, wanted_caps, warn
 
 #: What libvirt's node-device names are made of (it replaces everything else by _).
 NAME = re.compile(r"[A-Za-z0-9_]{1,255}")
@@ -37,17 +37,6 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_dumpxml)
 
 
-def _caps(args: argparse.Namespace) -> set[str]:
-    wanted: set[str] = set()
-    for item in args.cap or ():
-        wanted.update(c.strip() for c in item.split(",") if c.strip())
-    unknown = wanted - set(LIST_CAPS)
-    if unknown:
-        bad = sorted(unknown)[0]
-        raise UsageError(f"unknown capability {bad!r}; expected one of {', '.join(LIST_CAPS)}")
-    return wanted
-
-
 def virsh_order(entries: list[NameEntry]) -> list[NameEntry]:
     """``virsh nodedev-list`` order: names compared as strings, ignoring case
     (virsh sorts with ``strcasecmp``), so ``scsi_host10`` comes before ``scsi_host9``."""
@@ -56,7 +45,7 @@ def virsh_order(entries: list[NameEntry]) -> list[NameEntry]:
 
 def cmd_list(args: argparse.Namespace) -> int:
     """Names only: reads just the attributes that decide which devices are listed."""
-    wanted = _caps(args)
+    wanted = wanted_caps(args)
     from ..api import list_names
 
     caps = frozenset(wanted) if wanted else None
@@ -67,7 +56,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     else:
         # JSON prints every capability of a device: it needs them all decided.
         entries, warnings = list_names(
-            args.root, None if args.json else caps, all_devices=args.tree
+            args.root, None if args.json else caps, all_devices=args.tree, backend=args.backend
         )
         if not args.quiet:
             for w in warnings:

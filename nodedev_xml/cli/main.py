@@ -16,6 +16,7 @@ from typing import Any
 
 from .._version import __version__
 from ..errors import DeviceNotFoundError, NodedevXmlError
+from ..vocabulary import BACKENDS
 from .common import EXIT_NO, EXIT_OK, EXIT_USAGE, PROG, UsageError, fail
 
 DESCRIPTION = "Fibre Channel HBAs and NPIV vHBAs as libvirt node-device XML."
@@ -29,7 +30,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import devices, documents, vhba
+    from . import devices, documents, vhba, watch
 
     p = _Parser(prog=PROG, description=DESCRIPTION)
     p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     devices.register(sub)
     documents.register(sub)
     vhba.register(sub)
+    watch.register(sub)
     for command in sub.choices.values():  # accepted after the command too
         _global_options(command, argparse.SUPPRESS, argparse.SUPPRESS, argparse.SUPPRESS)
     return p
@@ -50,9 +52,9 @@ def _global_options(p: argparse.ArgumentParser, unset: Any, backend: Any, flag: 
     p.add_argument("--root", metavar="DIR", default=unset,
                    help="sysfs root to read: a directory holding sys/ "
                         "(default: $NODEDEV_XML_ROOT or /)")  # fmt: skip
-    p.add_argument("--backend", choices=("sysfs", "udev"), default=backend,
-                   help="how to read the host: sysfs (the default); udev is not "
-                        "implemented yet")  # fmt: skip
+    p.add_argument("--backend", choices=BACKENDS, default=backend,
+                   help="how to read the host: sysfs (the default, any root) or udev "
+                        "(the live host through libudev)")  # fmt: skip
     p.add_argument("--state-dir", metavar="DIR", default=unset,
                    help="where vHBA definitions are kept (default: $NODEDEV_XML_STATE_DIR "
                         "or /var/lib/nodedev-xml)")  # fmt: skip
@@ -88,11 +90,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.state_dir = os.environ.get("NODEDEV_XML_STATE_DIR") or "/var/lib/nodedev-xml"
         if args.verbose:
             logging.basicConfig(level=logging.INFO, format=f"{PROG}: %(message)s")
-        if args.backend == "udev":
-            raise NodedevXmlError(
-                "--backend udev is not implemented yet; the sysfs backend (the default) "
-                "reads the live host with --root /"
-            )
         handler: Handler = args.handler
         return handler(args)
     except UsageError as e:

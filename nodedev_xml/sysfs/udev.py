@@ -1,0 +1,225 @@
+"""The udev backend: the live host's devices as libudev enumerates them (through pyudev).
+
+:class:`UdevSource` is a second :class:`~.source.Source`.  The devices of a class
+or a bus come from udev's enumeration, by subsystem; a device's attributes and
+links are read from its ``syspath`` through the same
+:class:`~.access.FileAccess` the sysfs source uses (``O_NOFOLLOW``, one page,
+the real ``errno``), as libvirt's own udev backend reads the FC attributes from
+the files.  So both backends read the same bytes and build the same Inventory.
+What udev adds is its hardware database: a PCI function's
+``ID_VENDOR_FROM_DATABASE`` and ``ID_MODEL_FROM_DATABASE``, preferred to
+pci.ids where udev has them (:class:`HwdbNames`).
+
+libudev only reads the live ``/sys`` (a fake root is seen through a private
+mount namespace; see the README).  pyudev is imported here only, so that the
+sysfs backend and ``--version`` never load it.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ..errors import SysfsError
+from ..model import Device, NameEntry, ScanWarning
+from .access import FileAccess
+from .pciids import PCIIds, find_pci_ids
+from .session import ReadSession
+from .source import SysfsSource, Warn
+
+__all__ = ["HwdbNames", "UdevSource", "list_udev", "scan_udev"]
+
+
+def _context() -> Any:
+    """A pyudev context; raises :class:`SysfsError` (one line) when there is none."""
+    try:
+        import pyudev
+    except ImportError as e:
+        raise SysfsError(f"the udev backend needs pyudev ({e}); pip install pyudev") from None
+    try:
+        return pyudev.Context()
+    except (ImportError, OSError) as e:  # no libudev, or it cannot start
+        raise SysfsError(f"udev: cannot open libudev ({e})") from None
+
+
+class UdevSource(SysfsSource):
+    """The live host's ``/sys``, with devices listed by libudev."""
+
+    __slots__ = ("_bus", "_context")
+
+    def __init__(self, fs: FileAccess | None = None, *, context: Any = None) -> None:
+        super().__init__("/", fs)
+        self._context = context if context is not None else _context()
+        self._bus: dict[str, dict[str, str]] = {}
+
+    def _enumerate(self, subsystem: str) -> list[Any]:
+        try:
+            return list(self._context.list_devices(subsystem=subsystem))
+        except OSError as e:
+            raise SysfsError(f"udev: cannot list the {subsystem} devices ({e})") from None
+
+    def _usable(self, where: str, path: str, warn: Warn) -> bool:
+        if not path.startswith(self._devices):
+            warn(where, None, "udev names a device outside /sys/devices; not used")
+            return False
+        if not path.isprintable():
+            warn(where, None, f"udev's device path {path!r} is not printable text")
+            return False
+        return True
+
+    def class_devices(self, cls: str, warn: Warn) -> list[tuple[str, str]]:
+        out = []
+        for d in self._enumerate(cls):
+            name, path = str(d.sys_name), os.path.normpath(str(d.sys_path))
+            if self._usable(f"/sys/class/{cls}/{name}", path, warn):
+                out.append((name, path))
+        return sorted(out)
+
+    def bus_entries(self, bus: str, warn: Warn) -> list[str]:
+        found = {str(d.sys_name): os.path.normpath(str(d.sys_path)) for d in self._enumerate(bus)}
+        self._bus[bus] = found
+        return list(found)
+
+    def bus_device(self, bus: str, name: str, warn: Warn) -> str | None:
+        path = self._bus.get(bus, {}).get(name)
+        if path is None:
+            return None
+        return path if self._usable(f"/sys/bus/{bus}/devices/{name}", path, warn) else None
+
+    def hwdb_names(self) -> HwdbNames:
+        """pci.ids names, with udev's hardware-database names first where it has them."""
+        vendors: dict[int, str] = {}
+        products: dict[tuple[int, int], str] = {}
+        for d in self._enumerate("pci"):
+            props = d.properties
+            ids = str(props.get("PCI_ID", "")).split(":")
+            try:
+                vendor, product = int(ids[0], 16), int(ids[1], 16)
+            except (IndexError, ValueError):
+                continue
+            if v := props.get("ID_VENDOR_FROM_DATABASE"):
+                vendors[vendor] = str(v)
+            if m := props.get("ID_MODEL_FROM_DATABASE"):
+                products[vendor, product] = str(m)
+        return HwdbNames(find_pci_ids(self.root), vendors, products)
+
+
+class HwdbNames(PCIIds):
+    """Vendor and product names from udev's hardware database, else from pci.ids."""
+
+    def __init__(
+        self,
+        path: str | None,
+        vendors: dict[int, str],
+        products: dict[tuple[int, int], str],
+    ) -> None:
+        super().__init__(path)
+        self._vendors = vendors
+        self._products = products
+
+    def vendor(self, vendor_id: int) -> str | None:
+        return self._vendors.get(vendor_id) or super().vendor(vendor_id)
+
+    def product(self, vendor_id: int, product_id: int) -> str | None:
+        return self._products.get((vendor_id, product_id)) or super().product(vendor_id, product_id)
+
+
+def scan_udev(
+    root: str = "/", *, fs: FileAccess | None = None
+) -> tuple[list[Device], list[ScanWarning]]:
+    """Scan the live host through udev; return the devices and the warnings.  Raises
+    :class:`SysfsError` for a ``root`` other than ``/`` (libudev reads only the live
+    ``/sys``), without pyudev or libudev, or when udev cannot list devices."""
+    from .pipeline import read_devices
+
+    session = _session(root, fs)
+    assert isinstance(session.source, UdevSource)
+    devices = read_devices(session, session.source.hwdb_names())
+    return devices, session.warnings
+
+
+def _session(root: str, fs: FileAccess | None) -> ReadSession:
+    if os.path.abspath(root) != "/":
+        raise SysfsError(
+            f"{root}: the udev backend reads only the live host (/sys); "
+            "use the sysfs backend for a fake root"
+        )
+    source = UdevSource(fs)
+    source.require()
+    return ReadSession(source)
+
+
+def list_udev(
+    root: str = "/",
+    caps: frozenset[str] | None = None,
+    *,
+    all_devices: bool = False,
+    fs: FileAccess | None = None,
+) -> tuple[list[NameEntry], list[ScanWarning]]:
+    """:func:`~.pipeline.list_names` through udev.  Raises as :func:`scan_udev`."""
+    from .pipeline import read_names
+    from .policy import membership
+
+    session = _session(root, fs)
+    return read_names(session, membership(caps, all_devices)), session.warnings
+
+
+#: The subsystems whose uevents can change what a scan finds.
+WATCHED_SUBSYSTEMS = ("scsi_host", "fc_host", "fc_vports", "fc_remote_ports", "scsi", "pci")
+#: The attributes that change without a uevent of their own: polled at the interval.
+POLLED_STATES = (("fc_host", "port_state"), ("fc_vports", "vport_state"))
+
+
+class LiveSignals:
+    """What tells a live watch to scan again: a uevent of a watched subsystem (from
+    udevd's monitor, or the kernel's when no udevd runs), or a port's
+    ``port_state`` or a vport's ``vport_state`` that changed since the last look.
+    Make it before the first scan, so that no event between the two is missed.
+    Raises :class:`SysfsError` when the monitor cannot be opened."""
+
+    def __init__(self, fs: FileAccess | None = None, *, context: Any = None) -> None:
+        ctx = context if context is not None else _context()  # says when pyudev is missing
+        import pyudev
+
+        source = "udev" if os.path.exists("/run/udev/control") else "kernel"
+        try:
+            self._monitor = pyudev.Monitor.from_netlink(ctx, source=source)
+            for subsystem in WATCHED_SUBSYSTEMS:
+                self._monitor.filter_by(subsystem)
+            self._monitor.start()
+        except OSError as e:
+            raise SysfsError(f"udev: cannot listen to {source} uevents ({e})") from None
+        self._source = SysfsSource("/", fs)
+        self._states = self._read_states()
+
+    def uevent(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for a uevent; ``True`` when one came (those
+        queued behind it are taken too: one scan answers them all)."""
+        try:
+            if self._monitor.poll(timeout=max(timeout, 0.0)) is None:
+                return False
+            while self._monitor.poll(timeout=0) is not None:
+                pass
+        except OSError as e:
+            raise SysfsError(f"udev: reading uevents failed ({e})") from None
+        return True
+
+    def states_changed(self) -> bool:
+        """Whether a port or vport state changed since the last call."""
+        states = self._read_states()
+        changed, self._states = states != self._states, states
+        return changed
+
+    def _read_states(self) -> tuple[tuple[str, bytes], ...]:
+        out: list[tuple[str, bytes]] = []
+        for cls, attr in POLLED_STATES:
+            for _name, dev in self._source.class_devices(cls, _ignore):
+                try:
+                    out.append((dev, self._source.read(dev, attr)))
+                except OSError:
+                    out.append((dev, b""))
+        return tuple(out)
+
+
+def _ignore(device: str, attribute: str | None, message: str) -> None:
+    """Warnings of the state poll: the scan that follows gives them."""

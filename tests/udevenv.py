@@ -1,0 +1,194 @@
+"""libudev on a fake root: a private mount namespace where the root's ``sys/`` is ``/sys``.
+
+libudev reads only ``/sys``, and refuses a device directory that does not lie
+on sysfs (``fstatfs`` must report ``SYSFS_MAGIC``).  :func:`run_in_udev_view`
+runs Python code in a private mount namespace (``unshare -m``) where a copy of
+the root's ``sys/`` is bind-mounted on ``/sys``, with the preload
+``tests/oracle/sysfsmagic.c`` reporting the magic for paths under ``/sys``;
+pyudev's ``Context()`` and ``list_devices()`` then see the fake tree.
+
+libudev also wants a ``uevent`` file and a ``subsystem`` link in every device
+directory it lists, class devices included; the fake-sysfs builder writes them
+on hosts, PCI functions and targets only.  :func:`udev_ready_copy` adds them
+to the class devices (``fc_host/hostN``, ``scsi_host/hostN``,
+``fc_vports/vport-…``, ``fc_remote_ports/rport-…``) of a copy, which the sysfs
+backend reads exactly as it reads the original.
+
+A pyudev ``Monitor`` hears uevents only from the kernel or from udevd over
+netlink; in the namespace none can be made for a fake tree without a daemon
+sending them.  Debian's umockdev can: :func:`run_under_umockdev` runs code under
+``umockdev-wrapper`` (its preload sends ``/sys`` to a testbed and netlink to
+the testbed's sockets), with umockdev's GObject binding (``python3-gi``,
+``gir1.2-umockdev-1.0``, taken from Debian's ``dist-packages``: the same
+CPython 3.11 ABI) so that the code builds the tree in the testbed and sends
+``add``/``change``/``remove`` uevents that a pyudev monitor, in this or a child
+process, receives.  :func:`unavailable` and :func:`umockdev_unavailable` say
+what is missing for a test to skip with that reason.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+PRELOAD_SOURCE = HERE / "oracle" / "sysfsmagic.c"
+
+
+def unavailable() -> str | None:
+    """Why libudev cannot be run on a fake root here, or ``None`` when it can."""
+    if os.geteuid() != 0:
+        return "libudev on a fake root needs root (a private mount namespace)"
+    for tool in ("unshare", "mount"):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed (Debian: util-linux, mount)"
+    if shutil.which("cc") is None and shutil.which("gcc") is None:
+        return "no C compiler for the sysfs-magic preload (Debian: gcc)"
+    if importlib.util.find_spec("pyudev") is None:
+        return "pyudev is not installed (pip install pyudev)"
+    return None
+
+
+@functools.cache
+def preload() -> Path:
+    out = Path(tempfile.mkdtemp(prefix="nodedev-xml-udev-")) / "sysfsmagic.so"
+    cc = shutil.which("cc") or "gcc"
+    subprocess.run(
+        [cc, "-shared", "-fPIC", "-O2", "-o", str(out), str(PRELOAD_SOURCE), "-ldl"],
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+#: Where Debian installs python3-gi; its extension is built for CPython 3.11.
+DEBIAN_GI = "/usr/lib/python3/dist-packages"
+
+
+@functools.cache
+def umockdev_unavailable() -> str | None:
+    """Why umockdev's testbed cannot be driven from this Python, or ``None``."""
+    if shutil.which("umockdev-wrapper") is None:
+        return "umockdev is not installed (Debian: umockdev)"
+    if importlib.util.find_spec("pyudev") is None:
+        return "pyudev is not installed (pip install pyudev)"
+    probe = (
+        f"import sys; sys.path.append({DEBIAN_GI!r}); import gi; "
+        "gi.require_version('UMockdev', '1.0'); from gi.repository import UMockdev"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["?"])[-1]
+        return (
+            f"umockdev's Python binding cannot be loaded ({last}); Debian: python3-gi, "
+            "gir1.2-umockdev-1.0"
+        )
+    return None
+
+
+def complete_class_devices(root: str | os.PathLike[str]) -> None:
+    """Give the class devices under ``root/sys`` the ``uevent`` file and ``subsystem``
+    link libudev needs to list them (in place)."""
+    sysdir = Path(root) / "sys"
+    for cls_dir in sorted((sysdir / "class").glob("*")):
+        for entry in sorted(cls_dir.iterdir()):
+            dev = Path(os.path.normpath(cls_dir / os.readlink(entry)))
+            if not dev.is_dir():
+                continue
+            if not (dev / "uevent").exists():
+                (dev / "uevent").write_text("")
+            if not os.path.lexists(dev / "subsystem"):
+                os.symlink(os.path.relpath(cls_dir, dev), dev / "subsystem")
+
+
+def run_under_umockdev(code: str) -> Any:
+    """Run ``code`` under ``umockdev-wrapper`` with ``testbed`` (a fresh
+    ``UMockdev.Testbed``, its root ``testbed.get_root_dir()`` holding ``sys/``)
+    and ``UMockdev`` defined; it assigns its answer to ``result``, which is returned
+    (pickled across).  Raises :class:`RuntimeError` with the stderr when it fails."""
+    why = umockdev_unavailable()
+    if why is not None:
+        raise RuntimeError(why)
+    program = (
+        f"import pickle, sys\nsys.path.append({DEBIAN_GI!r})\nimport gi\n"
+        "gi.require_version('UMockdev', '1.0')\nfrom gi.repository import UMockdev\n"
+        "testbed = UMockdev.Testbed.new()\n"
+        f"{code}\nsys.stdout.buffer.write(pickle.dumps(result))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{HERE}"}
+    done = subprocess.run(
+        ["umockdev-wrapper", sys.executable, "-c", program],
+        capture_output=True, env=env, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"umockdev run failed: {done.stderr.decode(errors='replace')}")
+    return pickle.loads(done.stdout)
+
+
+def udev_ready_copy(root: str | os.PathLike[str], dest: str | os.PathLike[str]) -> Path:
+    """A copy of ``root`` at ``dest`` whose class devices have the ``uevent`` file and
+    ``subsystem`` link libudev needs to list them."""
+    dest = Path(dest)
+    shutil.copytree(root, dest, symlinks=True)
+    complete_class_devices(dest)
+    return dest
+
+
+_RUN = r"""
+set -eu
+mount --bind "$1/sys" /sys
+if [ -n "$2" ]; then  # udev's database: a private /run holding it
+    mount -t tmpfs nodedev-xml-run /run
+    mkdir -p /run/udev
+    cp -r "$2" /run/udev/data
+fi
+shift 2
+exec "$@"
+"""
+
+
+def run_in_udev_view(
+    root: str | os.PathLike[str],
+    code: str,
+    udev_data: Mapping[str, Mapping[str, str]] | None = None,
+) -> Any:
+    """Run ``code`` (Python that assigns its answer to ``result``) with ``root``'s
+    ``sys/`` as ``/sys`` under libudev; return ``result`` (pickled across).
+    ``udev_data`` is udev's database (``/run/udev/data``), as the properties of each
+    device by its udev id (``+pci:0000:04:00.0``); without it there is none.  Raises
+    :class:`RuntimeError` with the child's stderr when it fails."""
+    why = unavailable()
+    if why is not None:
+        raise RuntimeError(why)
+    with tempfile.TemporaryDirectory(prefix="nodedev-xml-udevdb-") as tmp:
+        db = ""
+        if udev_data is not None:
+            db = os.path.join(tmp, "data")
+            os.mkdir(db)
+            for dev_id, props in udev_data.items():
+                lines = "".join(f"E:{k}={v}\n" for k, v in props.items())
+                Path(db, dev_id).write_text(f"I:1\n{lines}")
+        return _run(root, code, db)
+
+
+def _run(root: str | os.PathLike[str], code: str, db: str) -> Any:
+    program = f"import pickle, sys\n{code}\nsys.stdout.buffer.write(pickle.dumps(result))\n"
+    env = {**os.environ, "LD_PRELOAD": str(preload()), "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        ["unshare", "-m", "--propagation", "private", "sh", "-c", _RUN, "udev",
+         os.path.abspath(root), db, sys.executable, "-c", program],
+        capture_output=True, env=env, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"udev view of {root} failed: {done.stderr.decode(errors='replace')}")
+    return pickle.loads(done.stdout)
