@@ -14,7 +14,7 @@ import pytest
 from vhba_trees import FABRIC, FULL_VPORT_WWPN, HBA_WWNN, HBA_WWPN, build_san, snapshot
 
 import nodedev_xml as nx
-from nodedev_xml.fcemu import BackgroundEmulator
+from nodedev_xml.testing.emulator import BackgroundEmulator
 
 REPO = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}

@@ -206,7 +206,7 @@ def test_generated_wwns_avoid_other_definitions_and_the_host(store: DefinitionSt
 
 
 def test_the_lifecycle_generator_is_the_default(store: DefinitionStore) -> None:
-    gen = pytest.importorskip("nodedev_xml.vhba", reason="lifecycle-core not merged")
+    from nodedev_xml import vhba as gen
     if not hasattr(gen, "generate_wwns"):
         pytest.skip("nodedev_xml.vhba.generate_wwns is not there yet (lifecycle-core)")
     saved, _ = store.define(DefinitionDraft("web1"))

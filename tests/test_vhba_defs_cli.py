@@ -15,7 +15,7 @@ from lxml import etree
 from vhba_trees import HBA_WWNN, HBA_WWPN, build_san
 
 from nodedev_xml.cli.main import main
-from nodedev_xml.fcemu import BackgroundEmulator
+from nodedev_xml.testing.emulator import BackgroundEmulator
 
 REPO = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}

@@ -13,9 +13,9 @@ from vhba_trees import FABRIC, FULL_VPORT_WWPN, HBA_WWNN, HBA_WWPN, build_san, s
 
 import nodedev_xml as nx
 from nodedev_xml.errors import VHBAError
-from nodedev_xml.fcemu import KernelEmulator, parse_vport_names
 from nodedev_xml.model import CreateRequest, Parent
 from nodedev_xml.testing import FCHostSpec
+from nodedev_xml.testing.emulator import KernelEmulator, parse_vport_names
 from nodedev_xml.vhba import find_parent, generate_wwns
 from nodedev_xml.vhba.kernel import write_vport
 from nodedev_xml.wwn import WWN

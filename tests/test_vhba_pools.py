@@ -155,7 +155,7 @@ def test_generated_wwns_avoid_the_source_and_what_is_taken() -> None:
 
 
 def test_the_lifecycle_generator_is_the_default() -> None:
-    vhba = pytest.importorskip("nodedev_xml.vhba")
+    from nodedev_xml import vhba
     if not hasattr(vhba, "generate_wwns"):
         pytest.skip("nodedev_xml.vhba.generate_wwns is not there yet (lifecycle-core)")
     adapter = _adapter(migrate_pool(SOURCE, parent=None))

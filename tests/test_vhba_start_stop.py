@@ -11,14 +11,8 @@ from vhba_trees import FABRIC, HBA_WWNN, HBA_WWPN, build_san
 
 from nodedev_xml.errors import DefinitionError, VHBAError
 from nodedev_xml.model import Parent
-from nodedev_xml.wwn import WWN
-
-fcemu = pytest.importorskip("nodedev_xml.fcemu", reason="the kernel emulator (lifecycle-core)")
-vhba = pytest.importorskip("nodedev_xml.vhba", reason="create_vhba (lifecycle-core)")
-if not hasattr(vhba, "create_vhba"):
-    pytest.skip("nodedev_xml.vhba.create_vhba is not there yet", allow_module_level=True)
-
-from nodedev_xml.vhba.definitions import (  # noqa: E402
+from nodedev_xml.testing import emulator as fcemu
+from nodedev_xml.vhba.definitions import (
     DefinitionDraft,
     DefinitionStore,
     definition_state,
@@ -27,6 +21,7 @@ from nodedev_xml.vhba.definitions import (  # noqa: E402
     start_definition,
     stop_definition,
 )
+from nodedev_xml.wwn import WWN
 
 #: host5 of build_san: a qla2xxx port that is Linkdown
 LATE_WWNN, LATE_WWPN = WWN(0x2000001B32A90001), WWN(0x2100001B32A90001)

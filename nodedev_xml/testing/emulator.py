@@ -46,7 +46,7 @@ hand it to the code under test, which gets the kernel's ``OSError`` back::
         nx.create_vhba(request, root=root, writer=kernel)
 
 For tests of the command line, :class:`BackgroundEmulator` runs it in another
-process (``python -m nodedev_xml.fcemu --root ROOT``) for as long as a
+process (``python -m nodedev_xml.testing.emulator --root ROOT``) for as long as a
 ``with`` block lasts (and never longer than ``max_seconds``, nor than the
 process that started it).  There the attribute files ``vport_create`` and
 ``vport_delete`` become FIFOs the emulator reads, each read taken as one
@@ -76,8 +76,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 
-from .testing import DRIVERS
-from .vhba.wait import FAILED_STATES
+from ..vhba.wait import FAILED_STATES
+from .presets import DRIVERS
 
 __all__ = [
     "FAILED_STATES",
@@ -88,7 +88,7 @@ __all__ = [
     "parse_vport_names",
 ]
 
-log = logging.getLogger("nodedev_xml.fcemu")
+log = logging.getLogger("nodedev_xml.testing.emulator")
 
 
 _HOST_DIR = re.compile(r"host(0|[1-9][0-9]*)")
@@ -110,7 +110,7 @@ _GENERIC_SCSI = (
     "scan",
     "host_reset",
 )
-_MODULE = __name__ if __name__ != "__main__" else "nodedev_xml.fcemu"
+_MODULE = __name__ if __name__ != "__main__" else "nodedev_xml.testing.emulator"
 
 
 def parse_vport_names(data: str | bytes) -> tuple[int, int]:
@@ -747,7 +747,7 @@ class BackgroundEmulator:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m nodedev_xml.fcemu --root ROOT [options]``: serve until SIGTERM."""
+    """``python -m nodedev_xml.testing.emulator --root ROOT [options]``: serve until SIGTERM."""
     p = argparse.ArgumentParser(
         prog=f"python -m {_MODULE}",
         description="Serve a fake root's vport_create and vport_delete files as the kernel "
