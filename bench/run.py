@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The performance figures of SPEC section 8, measured side by side in one run.
+"""The performance figures (docs/performance.md), measured side by side in one run.
 
 Run by hand from the repository root (it is no test and no part of the package)::
 

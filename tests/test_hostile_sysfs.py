@@ -1,4 +1,4 @@
-"""Hostile sysfs (SPEC section 7): devices vanishing mid-scan, attributes failing
+"""Hostile sysfs (README "Bad input"): devices vanishing mid-scan, attributes failing
 with real errno values, garbage values, symlink loops, links out of the root,
 huge files and unsafe names.  Each case spoils the standard host of
 :mod:`hostile` one way and checks, through the API (and through the command

@@ -227,7 +227,7 @@ def _enrich_available() -> str | None:
 
 def test_default_devices_enrich_from_a_matching_sysfs(default_conn: Any, mirror_root: Path) -> None:
     """Enriched with a sysfs that holds the same ports, libvirt's HBAs list
-    their vHBAs and each vHBA names its HBA (SPEC §4.2)."""
+    their vHBAs and each vHBA names its HBA."""
     reason = _enrich_available()
     if reason:
         pytest.skip(reason)
