@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from .errors import PCIAddressError
+from .vocabulary import pci_name
 
 _SYSFS = re.compile(r"([0-9a-fA-F]{4,8}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])")
 
@@ -39,7 +40,7 @@ class PCIAddress:
     @property
     def node_name(self) -> str:
         """libvirt's node-device name: ``pci_0000_04_00_0``."""
-        return f"pci_{self.domain:04x}_{self.bus:02x}_{self.slot:02x}_{self.function:x}"
+        return pci_name(self.domain, self.bus, self.slot, self.function)
 
     def attrs(self) -> dict[str, str]:
         """The attributes of libvirt's ``<address>`` element."""

@@ -15,6 +15,7 @@ import os
 
 from ..errors import VHBAError
 from ..sysfs.writer import Writer
+from ..vocabulary import scsi_host_name
 from ..wwn import WWN
 
 log = logging.getLogger("nodedev_xml.vhba")
@@ -62,7 +63,7 @@ def write_vport(writer: Writer, attr: str, host: int, wwpn: WWN, wwnn: WWN) -> N
     errno) when the kernel refuses."""
     path = attribute_path(writer.root, host, attr)
     data = vport_string(wwpn, wwnn)
-    parent = f"scsi_host{host}"
+    parent = scsi_host_name(host)
     try:
         writer.write(path, data)
     except OSError as e:
