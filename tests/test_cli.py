@@ -203,6 +203,16 @@ def test_global_options_after_the_command(
     assert after == before  # the last one given wins, as for any option
 
 
+def test_global_options_after_a_sub_command(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    code, _, err = run(capsys, "vhba", "list-defined", "--root", MIXED, "--state-dir", str(state))
+    assert code == 0, err
+    code, _, err = run(capsys, "vhba", "create", "--parent", "nope", "--root", MIXED, "-q")
+    assert code != 0 and "unrecognized" not in err
+
+
 @pytest.mark.parametrize("args", [("--root", "", "list"), ("list", "--root", ""),
                                   ("--root=", "dumpxml", "--all")])  # fmt: skip
 def test_empty_root_is_refused(capsys: pytest.CaptureFixture[str], args: tuple[str, ...]) -> None:

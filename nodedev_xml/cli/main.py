@@ -41,9 +41,18 @@ def build_parser() -> argparse.ArgumentParser:
     documents.register(sub)
     vhba.register(sub)
     watch.register(sub)
-    for command in sub.choices.values():  # accepted after the command too
-        _global_options(command, argparse.SUPPRESS, argparse.SUPPRESS, argparse.SUPPRESS)
+    _commands_take_global_options(sub)
     return p
+
+
+def _commands_take_global_options(sub: argparse._SubParsersAction[Any]) -> None:
+    """Accept the global options after a command too, and after a sub-command
+    (``vhba create --root R``)."""
+    for command in sub.choices.values():
+        _global_options(command, argparse.SUPPRESS, argparse.SUPPRESS, argparse.SUPPRESS)
+        for action in command._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _commands_take_global_options(action)
 
 
 def _global_options(p: argparse.ArgumentParser, unset: Any, backend: Any, flag: Any) -> None:
