@@ -24,8 +24,17 @@ from ..discovery import HOST, HostInfo, Topology, VportInfo, host_order
 from ..policy import ReadPolicy
 from ..session import DeviceScope, ReadSession
 
-#: Attributes naming the card's model, by driver: qla2xxx, lpfc, then the FC transport's own.
-_MODEL_ATTRS = (("scsi_host", "model_name"), ("scsi_host", "modelname"), ("fc_host", "model"))
+#: Attributes naming the card's model, the first one set wins: the drivers' own
+#: ``scsi_host`` attributes, most specific first (qla2xxx's ``model_name``, lpfc's
+#: ``modelname``, then bfa's plain ``model``, a name other SCSI drivers use too), then
+#: the FC transport's ``fc_host/model``, which the libfc drivers (fcoe, bnx2fc, qedf)
+#: fill from FDMI and zfcp with its adapter type (``0x0003``).
+_MODEL_ATTRS = (
+    ("scsi_host", "model_name"),
+    ("scsi_host", "modelname"),
+    ("scsi_host", "model"),
+    ("fc_host", "model"),
+)
 #: Warning labels of the attributes read for every host (built once, not per host).
 _FC_STATE, _FC_TYPE, _FC_ID, _FC_SPEED, _FC_SYM = (
     f"fc_host/{a}" for a in ("port_state", "port_type", "port_id", "speed", "symbolic_name")
