@@ -232,8 +232,12 @@ class HostBuilder:
                 hba = cap.phys_hba.name
                 self.session.warn(dev.name, None, f"left out: its HBA {hba} is not in the scan")
                 continue
-            if self.session.vanished and cap.vports is not None and cap.host is not None:
-                entries = self._vport_entries(self.topology.by_parent.get(cap.host, []), names)
+            infos = self.topology.by_parent.get(cap.host, []) if cap.host is not None else []
+            # Again now that the vHBAs are built: vports gone, names from the vHBAs.
+            if cap.vports is not None and (
+                self.session.vanished or any(not v.listed for v in infos)
+            ):
+                entries = self._vport_entries(infos, names)
                 if entries != cap.vports.vports:
                     cap = replace(cap, vports=replace(cap.vports, vports=entries))
                     dev = replace(dev, capabilities=(cap,))
@@ -242,7 +246,8 @@ class HostBuilder:
 
     def _vport_entries(self, infos: list[VportInfo], names: set[str] | None) -> tuple[Vport, ...]:
         """The ``vports`` list of an HBA: vports still there, named by their vHBA while it
-        is in the scan (``names``; ``None``: every vHBA found)."""
+        is in the scan (``names``; ``None``: every vHBA found).  A vport without an
+        ``fc_vports`` entry takes its WWNs from its vHBA's ``fc_host`` once that is built."""
         vanished = self.session.vanished
         out = []
         for v in infos:
@@ -251,7 +256,13 @@ class HostBuilder:
             host = scsi_host_name(v.host) if v.host is not None else None
             if names is not None and host not in names:
                 host = None
-            out.append(Vport(name=host, wwnn=v.wwnn, wwpn=v.wwpn, state=v.state))
+            wwnn, wwpn = v.wwnn, v.wwpn
+            if not v.listed and host is not None and v.host is not None:
+                vhba = self._built.get(v.host)
+                fc = vhba[0].fc_host if vhba is not None else None
+                if fc is not None:
+                    wwnn, wwpn = fc.wwnn, fc.wwpn
+            out.append(Vport(name=host, wwnn=wwnn, wwpn=wwpn, state=v.state))
         return tuple(out)
 
     # -- names only ----------------------------------------------------------
