@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -209,7 +210,9 @@ def test_global_options_after_a_sub_command(
     state = tmp_path / "state"
     code, _, err = run(capsys, "vhba", "list-defined", "--root", MIXED, "--state-dir", str(state))
     assert code == 0, err
-    code, _, err = run(capsys, "vhba", "create", "--parent", "nope", "--root", MIXED, "-q")
+    root = tmp_path / "root"  # a refused create still takes the lock beside the root's files
+    shutil.copytree(MIXED, root, symlinks=True)
+    code, _, err = run(capsys, "vhba", "create", "--parent", "nope", "--root", str(root), "-q")
     assert code != 0 and "unrecognized" not in err
 
 

@@ -33,6 +33,7 @@ WRITE_ONLY = {
 SCENARIO_HOSTS = {
     "qla2xxx": ["host5", "host6", "host7", "host8"],
     "lpfc": ["host10", "host8", "host9"],
+    "bfa": ["host3", "host4", "host5"],
     "fnic": ["host0"],
     "zfcp": ["host1"],
     "ahci": ["host0", "host1"],

@@ -62,6 +62,7 @@ class VportInfo:
     state: str | None
     host: int | None = None
     name: str | None = None  # vport-H:C-N, when it has a device of its own
+    listed: bool = True  # False: no fc_vports entry, known from its vHBA's place only
 
 
 @dataclass(slots=True)
@@ -194,7 +195,7 @@ def _vports(
         if known is None:  # no fc_vports entry: known from the vHBA's own place only
             m = VPORT.fullmatch(name_of(vport_dev))
             number = int(m[3]) if m else h.number
-            known = VportInfo(h.parent_host, number, None, None, None)
+            known = VportInfo(h.parent_host, number, None, None, None, listed=False)
             if h.vport_dev is not None:
                 known.name = name_of(vport_dev)
             found[vport_dev] = known

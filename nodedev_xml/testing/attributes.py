@@ -145,9 +145,11 @@ def fc_host_files(
     physical: bool,
     supported_speeds: str,
     symbolic_name: str,
+    fields: Mapping[str, object] | None = None,
 ) -> dict[str, bytes]:
     """An ``fc_host``'s attributes: those of the driver's template for a physical port
-    or a vHBA, and the transport's vport operations on a vport-capable physical port."""
+    or a vHBA, the transport's vport operations on a vport-capable physical port, and
+    the FDMI strings the driver fills in (its templates filled from ``fields``)."""
     values: dict[str, str | bytes] = {
         "node_name": kernel_wwn(port.node_name),
         "port_name": kernel_wwn(port.port_name),
@@ -178,7 +180,10 @@ def fc_host_files(
     names = preset.fc_attrs if physical else preset.vport_fc_attrs
     if physical and preset.vport_capable:
         names |= VPORT_OPS
-    return as_files({k: v for k, v in values.items() if template_entry(k) in names})
+    kept = {k: v for k, v in values.items() if template_entry(k) in names}
+    fdmi = preset.fc_host if physical else preset.vport_fc_host
+    kept.update({k: v.format_map(fields or {}) for k, v in fdmi.items()})
+    return as_files(kept)
 
 
 def fc_vport_files(

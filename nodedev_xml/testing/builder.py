@@ -249,6 +249,7 @@ class SysfsBuilder:
             "instance": instance,
             "max_vports": port.max_npiv_vports,
             "totalvfs": (pci.sriov_totalvfs or 0) if pci else 0,
+            "node_name": kernel_wwn(port.node_name),
             **fields,
         }  # what the preset's templates may name
         fc = fc_host_files(
@@ -257,6 +258,7 @@ class SysfsBuilder:
             physical=physical,
             supported_speeds=card.supported_speeds,
             symbolic_name=preset.symbolic_name.format_map(fields),
+            fields=fields,
         )
         apply_overrides(fc, fc_host)
         extra = preset.scsi_host if physical else preset.vport_scsi_host

@@ -17,6 +17,7 @@ _PCI_VENDORS = {
     0x1077: "QLogic Corp.",
     0x10DF: "Emulex Corporation",
     0x1137: "Cisco Systems Inc",
+    0x1657: "Cavium QLogic",  # nee Brocade Communications Systems, Inc.
     0x8086: "Intel Corporation",
 }
 _PCI_DEVICES = {
@@ -27,6 +28,8 @@ _PCI_DEVICES = {
     (0x10DF, 0xE208): "LightPulse 16Gb Fibre Channel Host Adapter (Lancer-VF)",
     (0x10DF, 0xF100): "LPe12000 Series 8Gb Fibre Channel Adapter",
     (0x1137, 0x0045): "VIC FCoE HBA",
+    (0x1657, 0x0013): "425/825/42B/82B 4Gbps/8Gbps PCIe dual port FC HBA",
+    (0x1657, 0x0022): "BR-1860 Fabric Adapter",
     (0x8086, 0x2F04): "Xeon E7 v3/Xeon E5 v3/Core i7 PCI Express Root Port 2",
     (0x8086, 0x2F08): "Xeon E7 v3/Xeon E5 v3/Core i7 PCI Express Root Port 3",
     (0x8086, 0x8C02): "8 Series/C220 Series Chipset Family 6-port SATA Controller 1 [AHCI mode]",
@@ -37,6 +40,8 @@ _PCI_SUBSYSTEMS = {
     (0x1077, 0x8080, 0x1077, 0x000D): "FastLinQ QL41262H 25GbE FCoE Adapter",
     (0x10DF, 0xE200, 0x10DF, 0xE280): "LPe16002B-M6 2-Port 16Gb Fibre Channel Adapter",
     (0x1137, 0x0045, 0x1137, 0x012C): "VIC 1340 MLOM FCoE HBA",
+    (0x1657, 0x0013, 0x1657, 0x0014): "425/825 4Gbps/8Gbps PCIe dual port FC HBA",
+    (0x1657, 0x0022, 0x1657, 0x0024): "16Gbps FC HBA",
 }
 
 

@@ -4,7 +4,7 @@ A :class:`DriverPreset` is one driver's kernel knowledge: the ``fc_host``
 attributes its ``fc_function_template`` creates for a physical port and for a
 vHBA, its own ``scsi_host`` attributes, how it numbers ``unique_id``, what
 ``fabric_name`` a port off the fabric shows, its queue depths and its NPIV
-limit.  :data:`DRIVERS` holds qla2xxx, lpfc, fnic, qedf and zfcp (libata hosts
+limit.  :data:`DRIVERS` holds qla2xxx, lpfc, bfa, fnic, qedf and zfcp (libata hosts
 such as ahci have no ``fc_host`` and no preset; see
 :meth:`~nodedev_xml.testing.SysfsBuilder.add_ata_host`).  :data:`MODELS` names
 the cards: their description and ``supported_speeds``.
@@ -15,7 +15,7 @@ A new driver is one more :data:`DRIVERS` entry (and its cards in :data:`MODELS`)
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .values import MAX_WWN
@@ -52,9 +52,11 @@ class DriverPreset:
     (``statistics`` stands for the ``statistics/`` group); on a vport-capable
     driver's physical port the transport adds ``max_npiv_vports``,
     ``npiv_vports_inuse``, ``vport_create`` and ``vport_delete``.  The
-    ``scsi_host`` mappings are the driver's own ``scsi_host`` attributes; they
-    and ``symbolic_name`` are :meth:`str.format` templates over ``model``,
-    ``desc``, ``instance``, ``max_vports``, ``totalvfs`` and ``vpi``.
+    ``scsi_host`` mappings are the driver's own ``scsi_host`` attributes and the
+    ``fc_host`` mappings the transport's FDMI strings the driver fills in
+    (``model``, ``manufacturer``, ...); they and ``symbolic_name`` are
+    :meth:`str.format` templates over ``model``, ``desc``, ``instance``,
+    ``max_vports``, ``totalvfs``, ``vpi`` and ``node_name`` (as the kernel prints it).
     """
 
     proc_name: str
@@ -76,6 +78,8 @@ class DriverPreset:
     maxframe_size: str = "2048 bytes"
     dev_loss_tmo: str = "30"
     serial_number: str = ""
+    fc_host: Mapping[str, str] = field(default_factory=dict)
+    vport_fc_host: Mapping[str, str] = field(default_factory=dict)
 
     def card(self, model: str) -> CardModel:
         """The card ``model`` names, or the driver's default card for a model unknown here."""
@@ -109,6 +113,21 @@ VPORT_OPS = frozenset({"max_npiv_vports", "npiv_vports_inuse", "vport_create", "
 QLA_VPORT_FC = COMMON_FC | {"system_hostname", "issue_lip"}
 LPFC_VPORT_FC = FCOE_FC - {"issue_lip"}
 
+#: bfa's Scsi_Host attributes (bfad_attr.c) on a physical port and a vHBA; the
+#: physical port also has ``number_of_ports``.
+BFA_SCSI_HOST = {
+    "serial_number": "BUK0427K0AH",
+    "model": "{model}",
+    "model_description": "{desc}",
+    "node_name": "{node_name}",
+    "symbolic_name": "{model} | 3.2.25.1 | kvmhost | Linux",
+    "hardware_version": "Rev-C",
+    "driver_version": "3.2.25.1",
+    "option_rom_version": "3.2.25.1",
+    "fw_version": "3.2.25.1",
+    "driver_name": "bfa",
+}
+
 #: The cards the builder knows, by model name.
 MODELS: dict[str, CardModel] = {
     "QLE2562": CardModel(
@@ -130,6 +149,11 @@ MODELS: dict[str, CardModel] = {
         "4 Gbit, 8 Gbit, 16 Gbit",
     ),
     "VIC 1340": CardModel("Cisco VIC 1340 MLOM FCoE HBA", "10 Gbit"),
+    # bfa: the model as bfad_attr.c prints it, "<vendor>-<card>" ("Brocade-" on old drivers)
+    "QLogic-1860": CardModel(
+        "QLogic BR-series 16Gbps PCIe dual port FC HBA", "4 Gbit, 8 Gbit, 16 Gbit"
+    ),
+    "Brocade-825": CardModel("Brocade 8Gbps PCIe dual port FC HBA", "2 Gbit, 4 Gbit, 8 Gbit"),
     "QL41262": CardModel("QLogic FastLinQ QL41262 25GbE FCoE Adapter", "10 Gbit, 25 Gbit"),
     "zfcp": CardModel("FICON Express16S", "4 Gbit, 8 Gbit, 16 Gbit"),
 }
@@ -194,6 +218,24 @@ DRIVERS: dict[str, DriverPreset] = {
         },
         queue=("4096", "3", "64"),
     ),
+    "bfa": DriverPreset(
+        proc_name="bfa",
+        vport_capable=True,
+        vport_disable=True,
+        unique_id="zero",
+        no_fabric_name=0,
+        max_npiv_vports=190,
+        model="QLogic-1860",
+        pci=(0x1657, 0x0022, 0x1657, 0x0024),
+        symbolic_name="{model} | 3.2.25.1 | kvmhost | Linux",
+        fc_attrs=FCOE_FC,
+        vport_fc_attrs=FCOE_FC - {"issue_lip"},
+        # bfad_attr.c: the model and its kin are Scsi_Host attributes, not fc_host ones
+        scsi_host=BFA_SCSI_HOST | {"number_of_ports": "2"},
+        vport_scsi_host=BFA_SCSI_HOST,
+        queue=("2000", "32", "255"),
+        maxframe_size="2112 bytes",
+    ),
     "fnic": DriverPreset(
         proc_name="fnic",
         vport_capable=False,
@@ -226,6 +268,18 @@ DRIVERS: dict[str, DriverPreset] = {
         scsi_host={"fcoe_mac": "00:0e:1e:d1:7a:41", "fka_period": "8"},
         vport_scsi_host={},
         queue=("1024", "32", "255"),
+        # qedf_setup_fdmi: the FDMI strings in the transport's fc_host; the model is the
+        # chip family of the PCI device (QL41xxx for 0x8080, QL45xxx for 0x1656)
+        fc_host={
+            "manufacturer": "Marvell Semiconductor Inc.",
+            "model": "QL41xxx",
+            "model_description": "Marvell FastLinQ QL41xxx FCoE Adapter",
+            "serial_number": "REE1834F09071",
+            "hardware_version": "Rev 2",
+            "driver_version": "8.42.3.0",
+            "firmware_version": "8.42.2.0",
+            "optionrom_version": "8.37.7.0",
+        },
     ),
     "zfcp": DriverPreset(
         proc_name="zfcp",

@@ -24,8 +24,17 @@ from ..discovery import HOST, HostInfo, Topology, VportInfo, host_order
 from ..policy import ReadPolicy
 from ..session import DeviceScope, ReadSession
 
-#: Attributes naming the card's model, by driver: qla2xxx, lpfc, then the FC transport's own.
-_MODEL_ATTRS = (("scsi_host", "model_name"), ("scsi_host", "modelname"), ("fc_host", "model"))
+#: Attributes naming the card's model, the first one set wins: the drivers' own
+#: ``scsi_host`` attributes, most specific first (qla2xxx's ``model_name``, lpfc's
+#: ``modelname``, then bfa's plain ``model``, a name other SCSI drivers use too), then
+#: the FC transport's ``fc_host/model``, which the libfc drivers (fcoe, bnx2fc, qedf)
+#: fill from FDMI and zfcp with its adapter type (``0x0003``).
+_MODEL_ATTRS = (
+    ("scsi_host", "model_name"),
+    ("scsi_host", "modelname"),
+    ("scsi_host", "model"),
+    ("fc_host", "model"),
+)
 #: Warning labels of the attributes read for every host (built once, not per host).
 _FC_STATE, _FC_TYPE, _FC_ID, _FC_SPEED, _FC_SYM = (
     f"fc_host/{a}" for a in ("port_state", "port_type", "port_id", "speed", "symbolic_name")
@@ -223,8 +232,12 @@ class HostBuilder:
                 hba = cap.phys_hba.name
                 self.session.warn(dev.name, None, f"left out: its HBA {hba} is not in the scan")
                 continue
-            if self.session.vanished and cap.vports is not None and cap.host is not None:
-                entries = self._vport_entries(self.topology.by_parent.get(cap.host, []), names)
+            infos = self.topology.by_parent.get(cap.host, []) if cap.host is not None else []
+            # Again now that the vHBAs are built: vports gone, names from the vHBAs.
+            if cap.vports is not None and (
+                self.session.vanished or any(not v.listed for v in infos)
+            ):
+                entries = self._vport_entries(infos, names)
                 if entries != cap.vports.vports:
                     cap = replace(cap, vports=replace(cap.vports, vports=entries))
                     dev = replace(dev, capabilities=(cap,))
@@ -233,7 +246,8 @@ class HostBuilder:
 
     def _vport_entries(self, infos: list[VportInfo], names: set[str] | None) -> tuple[Vport, ...]:
         """The ``vports`` list of an HBA: vports still there, named by their vHBA while it
-        is in the scan (``names``; ``None``: every vHBA found)."""
+        is in the scan (``names``; ``None``: every vHBA found).  A vport without an
+        ``fc_vports`` entry takes its WWNs from its vHBA's ``fc_host`` once that is built."""
         vanished = self.session.vanished
         out = []
         for v in infos:
@@ -242,7 +256,13 @@ class HostBuilder:
             host = scsi_host_name(v.host) if v.host is not None else None
             if names is not None and host not in names:
                 host = None
-            out.append(Vport(name=host, wwnn=v.wwnn, wwpn=v.wwpn, state=v.state))
+            wwnn, wwpn = v.wwnn, v.wwpn
+            if not v.listed and host is not None and v.host is not None:
+                vhba = self._built.get(v.host)
+                fc = vhba[0].fc_host if vhba is not None else None
+                if fc is not None:
+                    wwnn, wwpn = fc.wwnn, fc.wwpn
+            out.append(Vport(name=host, wwnn=wwnn, wwpn=wwpn, state=v.state))
         return tuple(out)
 
     # -- names only ----------------------------------------------------------
