@@ -53,6 +53,45 @@ def test_tree_shows_vhbas_under_their_hba(capsys: pytest.CaptureFixture[str]) ->
     assert depth["scsi_host7"] > depth["scsi_host3"] > depth["pci_0000_04_00_0"]
 
 
+#: What ``virsh nodedev-list --tree`` drew for the mixed fixture: a ``|`` line once below
+#: a node with children, none between siblings, the indentation alone (trailing spaces)
+#: after a last child that is a leaf.
+MIXED_TREE = "".join(f"{line}\n" for line in (
+    "computer",
+    "  |",
+    "  +- pci_0000_00_02_0",
+    "  |   |",
+    "  |   +- pci_0000_07_00_0",
+    "  |       |",
+    "  |       +- scsi_host6",
+    "  |           |",
+    "  |           +- scsi_host9",
+    "  |             ",
+    "  +- pci_0000_00_03_0",
+    "  |   |",
+    "  |   +- pci_0000_04_00_0",
+    "  |   |   |",
+    "  |   |   +- scsi_host3",
+    "  |   |       |",
+    "  |   |       +- scsi_host7",
+    "  |   |       +- scsi_host8",
+    "  |   |         ",
+    "  |   +- pci_0000_04_00_1",
+    "  |       |",
+    "  |       +- scsi_host4",
+    "  |         ",
+    "  +- pci_0000_00_1f_2",
+    "      |",
+    "      +- scsi_host5",
+    "        ",
+))  # fmt: skip
+
+
+def test_tree_is_drawn_as_virsh_draws_it(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--root", MIXED, "list", "--tree")
+    assert code == 0 and out == MIXED_TREE
+
+
 def test_list_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--root", MIXED, "list", "--json", "--cap", "vports")
     data = json.loads(out)
@@ -226,12 +265,16 @@ def test_empty_root_is_refused(capsys: pytest.CaptureFixture[str], args: tuple[s
 
 def test_a_root_with_nothing_says_so(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     (tmp_path / "sys" / "class").mkdir(parents=True)
-    for args in (("list",), ("list", "--cap", "fc_host"), ("list", "--tree"), ("list", "--json")):
+    computer_json = json.dumps([{"name": "computer", "parent": None, "capabilities": ["system"]}],
+                               indent=2) + "\n"  # fmt: skip
+    for args, printed in ((("list",), "computer\n"), (("list", "--cap", "fc_host"), ""),
+                          (("list", "--tree"), "computer\n\n"),
+                          (("list", "--json"), computer_json)):  # fmt: skip
         code, out, err = run(capsys, "--root", str(tmp_path), *args)
-        assert code == 0 and out in ("", "computer\n", "[]\n"), args
+        assert code == 0 and out == printed, args
         assert err == f"nodedev-xml: warning: nothing found under {tmp_path}: no SCSI host, " \
             "FC host or PCI function in sys/\n", args
     code, out, err = run(capsys, "--root", MIXED, "list", "--cap", "vports", "--cap", "pci")
     assert code == 0 and out and err == ""
     _, out, err = run(capsys, "--root", str(tmp_path), "-q", "list")
-    assert out == err == ""
+    assert out == "computer\n" and err == ""

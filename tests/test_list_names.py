@@ -14,6 +14,7 @@ from test_properties import CardSpec, build, card_specs
 
 import nodedev_xml as nx
 from nodedev_xml.cli import main
+from nodedev_xml.cli.devices import TreeNode, draw_tree
 from nodedev_xml.model import Inventory
 from nodedev_xml.sysfs.access import CountingFileAccess
 from nodedev_xml.sysfs.pipeline import list_names
@@ -23,7 +24,8 @@ CAPS = sorted(ALL_CAPS)
 
 
 def reference_tree(inv: Inventory, cap: str) -> str:
-    """The tree ``list --tree --cap CAP`` printed from the full scan's inventory."""
+    """The tree ``list --tree --cap CAP`` printed from the full scan's inventory (drawn by
+    the command's own :func:`draw_tree`, which ``test_libvirt_oracle`` holds to virsh's)."""
     keep = {d.name for d in inv.with_cap(cap)}
     shown: set[str] = set()
     for name in keep:
@@ -31,17 +33,14 @@ def reference_tree(inv: Inventory, cap: str) -> str:
         while n is not None and n in inv and n not in shown:
             shown.add(n)
             n = inv[n].parent_name
-    lines = [COMPUTER]
 
-    def walk(name: str, indent: str) -> None:
+    def node(name: str, caps: list[str]) -> TreeNode:
         kids = sorted((c for c in inv.children(name) if c.name in shown),
                       key=lambda c: c.name.lower())  # virsh's order  # fmt: skip
-        for i, child in enumerate(kids):
-            lines.extend([f"{indent}  |", f"{indent}  +- {child.name}"])
-            walk(child.name, indent + ("    " if i == len(kids) - 1 else "  | "))
+        children = [node(c.name, sorted(c.cap_names() & {cap})) for c in kids]
+        return {"name": name, "capabilities": caps, "children": children}
 
-    walk(COMPUTER, "")
-    return "\n".join(lines) + "\n"
+    return draw_tree(node(COMPUTER, []))
 
 
 def check_same_answer(root: str, capsys: pytest.CaptureFixture[str] | None = None) -> None:

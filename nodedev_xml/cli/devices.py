@@ -9,7 +9,7 @@ import re
 import sys
 from typing import Any
 
-from ..model import Device, NameEntry
+from ..model import Device, NameEntry, RawCapability
 from ..vocabulary import COMPUTER, DEFAULT_PROFILE, LIST_CAPS, PROFILES
 from .common import EXIT_OK, UsageError, load, wanted_caps, warn
 
@@ -43,8 +43,13 @@ def virsh_order(entries: list[NameEntry]) -> list[NameEntry]:
     return sorted(entries, key=lambda e: e[0].lower())
 
 
+#: ``virsh nodedev-list``'s entry for the machine itself (listed without ``--cap`` only).
+COMPUTER_ENTRY: NameEntry = (COMPUTER, None, frozenset({"system"}))
+
+
 def cmd_list(args: argparse.Namespace) -> int:
-    """Names only: reads just the attributes that decide which devices are listed."""
+    """Names only: reads just the attributes that decide which devices are listed.
+    Without ``--cap`` the list holds ``computer`` too, as ``virsh nodedev-list`` does."""
     wanted = wanted_caps(args)
     from ..api import list_names
 
@@ -70,8 +75,11 @@ def cmd_list(args: argparse.Namespace) -> int:
         if args.json:
             _print_json(tree)
         else:
-            _print_tree(tree)
-    elif args.json:
+            sys.stdout.write(draw_tree(tree))
+        return EXIT_OK
+    if caps is None:
+        chosen = virsh_order([COMPUTER_ENTRY, *chosen])
+    if args.json:
         _print_json([{"name": n, "parent": p, "capabilities": sorted(c)} for n, p, c in chosen])
     else:
         for e in chosen:
@@ -119,19 +127,32 @@ def _tree(entries: list[NameEntry], keep: set[str]) -> TreeNode:
     return root
 
 
-def _print_tree(root: TreeNode) -> None:
-    """virsh's tree drawing."""
-    print(root["name"])
-    _print_children(root, "")
+def draw_tree(root: TreeNode) -> str:
+    """The tree as ``virsh nodedev-list --tree`` draws it (lines keep their trailing
+    spaces).  Each node's children hang from a ``|`` line drawn once below it, one
+    ``+- NAME`` line each; below a child that is not its parent's last, a ``|``
+    column runs on down to the next sibling; the last child, when it has no
+    children itself, is followed by a line of the indentation alone.  A root
+    without children is followed by an empty line."""
+    lines = [root["name"]]
+    if root["children"]:
+        _draw_children(root, "  ", lines)
+    else:
+        lines.append("")
+    return "".join(f"{line}\n" for line in lines)
 
 
-def _print_children(node: TreeNode, indent: str) -> None:
+def _draw_children(node: TreeNode, lead: str, lines: list[str]) -> None:
+    """``node``'s children, their ``+-`` at ``lead``."""
     kids = node["children"]
+    lines.append(f"{lead}|")
     for i, child in enumerate(kids):
         last = i == len(kids) - 1
-        print(f"{indent}  |")
-        print(f"{indent}  +- {child['name']}")
-        _print_children(child, indent + ("    " if last else "  | "))
+        lines.append(f"{lead}+- {child['name']}")
+        if child["children"]:
+            _draw_children(child, lead + ("    " if last else "|   "), lines)
+        elif last:
+            lines.append(f"{lead}  ")
 
 
 def cmd_dumpxml(args: argparse.Namespace) -> int:
@@ -145,7 +166,10 @@ def cmd_dumpxml(args: argparse.Namespace) -> int:
     if args.output_dir is not None and (args.json or not args.output_dir):
         raise UsageError("--output-dir takes a directory and writes XML (not with --json)")
     inv = load(args)
-    devices = list(inv.values()) if args.all else [inv[n] for n in args.names]
+    if args.all:
+        devices = list(inv.values())
+    else:
+        devices = [computer_device(args.root) if n == COMPUTER else inv[n] for n in args.names]
     if args.all and not devices and not args.quiet:
         warn(f"nothing found under {args.root}: no SCSI host, FC host or PCI function in sys/")
     if args.output_dir is not None:
@@ -163,6 +187,60 @@ def cmd_dumpxml(args: argparse.Namespace) -> int:
     for d in devices:
         out.write(to_xml(d, args.profile))
     return EXIT_OK
+
+
+#: The DMI attributes (``sys/class/dmi/id``) libvirt's ``computer`` document shows, by
+#: where they go in its ``system`` capability.
+DMI_FIELDS = (
+    ("product", "product_name"),
+    ("hardware/vendor", "sys_vendor"),
+    ("hardware/version", "product_version"),
+    ("hardware/serial", "product_serial"),
+    ("hardware/uuid", "product_uuid"),
+    ("firmware/vendor", "bios_vendor"),
+    ("firmware/version", "bios_version"),
+    ("firmware/release_date", "bios_date"),
+)
+#: libvirt's UUID for a machine whose DMI data gives none.
+NO_UUID = "00000000-0000-0000-0000-000000000000"
+
+
+def computer_device(root: str) -> Device:
+    """``computer``, the machine itself, with the DMI data found under ``root``: what
+    libvirt prints for it.  Absent or unreadable attributes are left out (the UUID,
+    which the schema requires, is then all zeros).  Never raises for a bad tree."""
+    import uuid
+
+    from lxml import etree
+
+    from ..sysfs.source import SysfsSource
+
+    source = SysfsSource(root)
+    found = source.class_devices("dmi", lambda *_: None)
+    handle = next((h for name, h in found if name == "id"), None)
+    values: dict[str, str] = {}
+    for where, attr in DMI_FIELDS:
+        try:
+            raw = source.read(handle, attr) if handle is not None else b""
+        except OSError:
+            continue
+        text = "".join(c for c in raw.decode("utf-8", "replace") if c.isprintable()).strip()
+        if text:
+            values[where] = text
+    try:
+        values["hardware/uuid"] = str(uuid.UUID(values.get("hardware/uuid", "")))
+    except ValueError:
+        values["hardware/uuid"] = NO_UUID
+    cap = etree.Element("capability", type="system")
+    if "product" in values:
+        etree.SubElement(cap, "product").text = values["product"]
+    for group in ("hardware", "firmware"):
+        parent = etree.SubElement(cap, group)
+        for where, _ in DMI_FIELDS:
+            if where.startswith(f"{group}/") and where in values:
+                etree.SubElement(parent, where.partition("/")[2]).text = values[where]
+    xml = etree.tostring(cap, encoding="unicode")
+    return Device(COMPUTER, (RawCapability("system", xml),))
 
 
 def _write_files(folder: str, devices: list[Device], profile: str) -> None:

@@ -11,6 +11,7 @@ A new attribute of a kind of device is a line here.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ __all__ = [
     "fc_remote_port_files",
     "fc_transport_files",
     "fc_vport_files",
+    "pci_config_space",
     "pci_function_files",
     "scsi_device_files",
     "scsi_host_files",
@@ -64,6 +66,35 @@ def pci_uevent(
     return "\n".join(lines)
 
 
+#: PCI class code of a PCI-to-PCI bridge (base class 06, subclass 04), without prog-if.
+PCI_BRIDGE_CLASS = 0x0604
+#: Command register: memory space and bus master enabled, as a bound driver leaves it.
+COMMAND_ENABLED = 0x0006
+
+
+def pci_config_space(
+    vendor: int,
+    device: int,
+    pci_class: int,
+    subsystem: tuple[int, int],
+    *,
+    enabled: bool,
+) -> bytes:
+    """A function's ``config``: the 256 bytes of conventional configuration space, little
+    endian.  Header type 1 for a bridge, else 0 (with the subsystem ids at 0x2C); the
+    status register says there is no capability list, so none follows."""
+    header_type = 1 if pci_class >> 8 == PCI_BRIDGE_CLASS else 0
+    space = bytearray(256)
+    command = COMMAND_ENABLED if enabled else 0
+    # vendor, device, command, status (0: no capability list), revision 1, class code
+    struct.pack_into("<HHHHB", space, 0x00, vendor, device, command, 0, 1)
+    space[0x09:0x0C] = pci_class.to_bytes(3, "little")
+    space[0x0E] = header_type
+    if header_type == 0:
+        struct.pack_into("<HH", space, 0x2C, *subsystem)
+    return bytes(space)
+
+
 def pci_function_files(
     address: str,
     *,
@@ -75,8 +106,9 @@ def pci_function_files(
     numa_node: int,
     sriov_totalvfs: int | None,
 ) -> dict[str, bytes]:
-    """A PCI function's ids, ``class``, ``numa_node`` and ``uevent``; an SR-IOV
-    physical function also has ``sriov_totalvfs`` and ``sriov_numvfs`` (0)."""
+    """A PCI function's ids, ``class``, ``numa_node``, ``uevent`` and binary ``config``
+    space (:func:`pci_config_space`); an SR-IOV physical function also has
+    ``sriov_totalvfs`` and ``sriov_numvfs`` (0)."""
     sub_vendor, sub_device = subsystem
     values: dict[str, str | bytes] = {
         "vendor": f"0x{vendor:04x}",
@@ -86,6 +118,9 @@ def pci_function_files(
         "subsystem_device": f"0x{sub_device:04x}",
         "numa_node": str(numa_node),
         "uevent": pci_uevent(address, vendor, device, pci_class, subsystem, driver),
+        "config": pci_config_space(
+            vendor, device, pci_class, subsystem, enabled=driver is not None
+        ),
     }
     if sriov_totalvfs is not None:
         values.update(sriov_totalvfs=str(sriov_totalvfs), sriov_numvfs="0")
