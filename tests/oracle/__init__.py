@@ -76,7 +76,7 @@ _SCRIPT = textwrap.dedent(
     work=$1; root=$2; settle=$3
     mount --bind "$root/sys" /sys
     LIBVIRT_DRIVER_DIR="$work/drivers" LD_PRELOAD="$work/sysfsmagic.so" \
-        libvirtd -f "$work/libvirtd.conf" >"$work/libvirtd.log" 2>&1 &
+        libvirtd -f "$work/libvirtd.conf" -p "$work/libvirtd.pid" >"$work/libvirtd.log" 2>&1 &
     pid=$!
     trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
     uri="nodedev:///system?socket=$work/run/libvirt-sock"
