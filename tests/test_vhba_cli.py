@@ -213,3 +213,16 @@ def test_the_background_emulator_ends_by_itself_after_max_seconds(root: Path) ->
         assert not emu.running
         assert snapshot(root) == before
     assert not emu.running
+
+
+@pytest.mark.parametrize("args", [["create", "--parent", "scsi_host8"], ["delete", "scsi_host7"]])
+def test_the_udev_backend_reaches_the_lifecycle(root: Path, args: list[str]) -> None:
+    """``--backend udev`` is the lifecycle's (it scans and waits through udev, which
+    reads only the live host: a fake root is refused before anything is written)."""
+    before = snapshot(root)
+    done = subprocess.run([*command(root, "--backend", "udev", "vhba"), *args],
+                          capture_output=True, text=True, env=ENV, timeout=30)  # fmt: skip
+    assert done.returncode != 0
+    assert done.stderr.count("\n") == 1
+    assert "the udev backend reads only the live host" in done.stderr
+    assert snapshot(root) == before

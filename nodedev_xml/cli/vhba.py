@@ -119,13 +119,15 @@ def _request(args: argparse.Namespace) -> Any:
 def cmd_create(args: argparse.Namespace) -> int:
     from ..vhba import create_vhba
 
-    made = create_vhba(_request(args), root=args.root, timeout=args.timeout)
+    made = create_vhba(
+        _request(args), root=args.root, timeout=args.timeout, backend=args.backend
+    )
     print(made.name)
     if args.xml:
         from ..api import scan
         from ..xml.document import to_xml
 
-        sys.stdout.write(to_xml(scan(args.root)[made.name], "enriched"))
+        sys.stdout.write(to_xml(scan(args.root, backend=args.backend)[made.name], "enriched"))
     return EXIT_OK
 
 
@@ -137,5 +139,5 @@ def cmd_delete(args: argparse.Namespace) -> int:
     if not args.timeout > 0:
         raise UsageError("--timeout must be a positive number of seconds")
     wwpn = _wwn("--wwpn", args.wwpn)
-    delete_vhba(args.name, wwpn=wwpn, root=args.root, timeout=args.timeout)
+    delete_vhba(args.name, wwpn=wwpn, root=args.root, timeout=args.timeout, backend=args.backend)
     return EXIT_OK

@@ -27,7 +27,7 @@ from .pciids import PCIIds, find_pci_ids
 from .session import ReadSession
 from .source import SysfsSource, Warn
 
-__all__ = ["HwdbNames", "UdevSource", "list_udev", "scan_udev"]
+__all__ = ["HwdbNames", "UdevSource", "list_udev", "open_monitor", "scan_udev"]
 
 
 def _context() -> Any:
@@ -170,6 +170,24 @@ WATCHED_SUBSYSTEMS = ("scsi_host", "fc_host", "fc_vports", "fc_remote_ports", "s
 POLLED_STATES = (("fc_host", "port_state"), ("fc_vports", "vport_state"))
 
 
+def open_monitor(subsystems: tuple[str, ...], *, context: Any = None) -> Any:
+    """A started pyudev ``Monitor`` of the uevents of ``subsystems``: udevd's when it
+    runs, else the kernel's.  Raises :class:`SysfsError` (one line) without pyudev,
+    libudev or a netlink socket."""
+    ctx = context if context is not None else _context()  # says when pyudev is missing
+    import pyudev
+
+    source = "udev" if os.path.exists("/run/udev/control") else "kernel"
+    try:
+        monitor = pyudev.Monitor.from_netlink(ctx, source=source)
+        for subsystem in subsystems:
+            monitor.filter_by(subsystem)
+        monitor.start()
+    except OSError as e:
+        raise SysfsError(f"udev: cannot listen to {source} uevents ({e})") from None
+    return monitor
+
+
 class LiveSignals:
     """What tells a live watch to scan again: a uevent of a watched subsystem (from
     udevd's monitor, or the kernel's when no udevd runs), or a port's
@@ -178,17 +196,7 @@ class LiveSignals:
     Raises :class:`SysfsError` when the monitor cannot be opened."""
 
     def __init__(self, fs: FileAccess | None = None, *, context: Any = None) -> None:
-        ctx = context if context is not None else _context()  # says when pyudev is missing
-        import pyudev
-
-        source = "udev" if os.path.exists("/run/udev/control") else "kernel"
-        try:
-            self._monitor = pyudev.Monitor.from_netlink(ctx, source=source)
-            for subsystem in WATCHED_SUBSYSTEMS:
-                self._monitor.filter_by(subsystem)
-            self._monitor.start()
-        except OSError as e:
-            raise SysfsError(f"udev: cannot listen to {source} uevents ({e})") from None
+        self._monitor = open_monitor(WATCHED_SUBSYSTEMS, context=context)
         self._source = SysfsSource("/", fs)
         self._states = self._read_states()
 

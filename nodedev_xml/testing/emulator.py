@@ -35,6 +35,15 @@ deletes vHBAs can be tested for real (the README's "vHBA lifecycle" section):
   names, its vHBA and every link to them, and uncounts it; ``ENODEV`` when
   there is none; a vport's own ``fc_vports/.../vport_delete`` takes any string.
 
+The kernel also sends a uevent as it adds or removes a device of a class or
+a bus: ``add`` of the vport's ``fc_vports`` class device, then of the vHBA's
+Scsi_Host (bus ``scsi``) and its ``scsi_host`` and ``fc_host`` class devices,
+each once it is in place; ``remove`` of each before its directory
+goes; none for the vport device itself (no class, no bus) nor for a changed
+``vport_state``.  Files cannot send uevents, so the emulator hands each to its
+``uevent`` callback, ``uevent(action, path)`` with ``path`` below ``sys/``
+(``devices/…/host9``), for a test harness to send (umockdev's testbed does).
+
 Options make the fabric misbehave: ``vport_state="Fabric Rejected WWN"`` (or
 ``"No Fabric Support"``, ...) ends each new vport in that state with no
 Scsi_Host; ``host_appears=False`` leaves it ``Initializing`` for ever.
@@ -152,6 +161,7 @@ class KernelEmulator:
     """The FC transport and an NPIV-capable driver, on the fake root ``root``.
 
     ``host_delay``: seconds between the write and the vHBA's Scsi_Host;
+    ``uevent``: told of each uevent the kernel would send (see the module);
     ``vport_state``: what each new vport ends in (``Active``, or one of
     :data:`FAILED_STATES`: then no Scsi_Host appears); ``host_appears=False``:
     the vport stays ``Initializing`` and no host ever appears.  ``writes``
@@ -165,10 +175,12 @@ class KernelEmulator:
         host_delay: float = 0.0,
         vport_state: str = "Active",
         host_appears: bool = True,
+        uevent: Callable[[str, str], None] | None = None,
     ) -> None:
         if vport_state != "Active" and vport_state not in FAILED_STATES:
             raise ValueError(f"not a final vport_state: {vport_state!r}")
         self.root = os.path.abspath(root)
+        self._uevent = uevent
         self._sys = os.path.join(self.root, "sys")
         if not os.path.isdir(self._sys):
             raise ValueError(f"{self.root} holds no sys/ directory")
@@ -403,6 +415,7 @@ class KernelEmulator:
             attrs["vport_disable"] = b""
         cls = self._class_device(vport, "fc_vports", vport.rpartition("/")[2], attrs)
         self._link(f"class/fc_vports/{vport.rpartition('/')[2]}", cls)
+        self._send("add", cls)
         if self._fifos is not None:
             self._make_fifo(f"{cls}/vport_delete")
         if self.host_appears:
@@ -510,7 +523,15 @@ class KernelEmulator:
         self._link(f"class/scsi_host/{name}", sh)
         os.makedirs(self._abs("bus/scsi/devices"), exist_ok=True)
         self._link(f"bus/scsi/devices/{name}", rel)
+        self._send("add", rel)
+        self._send("add", sh)
         self._link(f"class/fc_host/{name}", fch)  # last: the vHBA is complete
+        self._send("add", fch)
+
+    def _send(self, action: str, rel: str) -> None:
+        """Hand the uevent of the device ``rel`` (below sys/) to the callback."""
+        if self._uevent is not None:
+            self._uevent(action, rel)
 
     # -- vport_delete -------------------------------------------------------------------------
 
@@ -519,6 +540,11 @@ class KernelEmulator:
         if timer is not None:
             timer.cancel()
         inside = self._abs(vport) + os.sep
+        for dirpath, dirnames, _ in sorted(os.walk(self._abs(vport)), reverse=True):
+            for entry in dirnames:  # the class and bus devices below the vport, deepest first
+                dev = f"{dirpath}/{entry}"
+                if not os.path.islink(dev) and os.path.islink(f"{dev}/subsystem"):
+                    self._send("remove", dev[len(self._sys) + 1 :])
         for top in ("class", "bus"):
             for dirpath, dirnames, filenames in os.walk(self._abs(top)):
                 for entry in dirnames + filenames:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ..errors import VHBAError
 from ..model import CreateRequest, Device, Inventory
 from ..sysfs.pipeline import scan_devices
 from ..sysfs.writer import SysfsWriter, Writer
-from ..vocabulary import scsi_host_name
+from ..vocabulary import BACKENDS, scsi_host_name
 from ..wwn import WWN
 from . import wait
 from .kernel import write_vport
@@ -39,11 +40,31 @@ def _root(root: str | None) -> str:
     return os.path.abspath(root if root is not None else os.environ.get("NODEDEV_XML_ROOT") or "/")
 
 
-def _scan(root: str) -> Inventory:
-    devices, warnings = scan_devices(root)
+def _scan(root: str, backend: str) -> Inventory:
+    if backend == "udev":
+        from ..sysfs.udev import scan_udev
+
+        devices, warnings = scan_udev(root)
+    else:
+        devices, warnings = scan_devices(root)
     for w in warnings:
         log.debug("scan: %s", w)
     return Inventory(devices, root=root, warnings=warnings)
+
+
+@contextlib.contextmanager
+def _pause(backend: str) -> Iterator[wait.Pause]:
+    """How to wait between two looks: for the next uevent with the udev backend
+    (the monitor opened now, before the write), else a short sleep."""
+    if backend not in BACKENDS:
+        raise VHBAError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
+    if backend != "udev":
+        yield wait.sleep_pause
+        return
+    from .uevents import UeventPause
+
+    with UeventPause() as pause:
+        yield pause
 
 
 def _host_number(dev: Device) -> int:
@@ -77,6 +98,7 @@ def create_vhba(
     writer: Writer | None = None,
     avoid: Iterable[WWN] = (),
     lock_dir: str | None = None,
+    backend: str = "sysfs",
 ) -> CreatedVHBA:
     """Create the vHBA ``request`` asks for on the host under ``root``.
 
@@ -88,13 +110,32 @@ def create_vhba(
     when the parent cannot take a vport, a name is malformed or in use (nothing
     written), the kernel refuses (its errno kept), the fabric refuses the vport
     (``Fabric Rejected WWN``, ...) or no host appears in time; in the last two
-    cases the vport it made is deleted again, and the message says so."""
+    cases the vport it made is deleted again, and the message says so.
+
+    ``backend="udev"`` (the live host only) scans through libudev and waits on
+    uevents instead of polling (:mod:`.uevents`): same deadline, same rollback;
+    :class:`~nodedev_xml.errors.SysfsError` when udev cannot be used."""
     root = _root(root)
     request = request or CreateRequest()
     writer = writer or SysfsWriter(root)
     deadline = time.monotonic() + timeout
+    with _pause(backend) as pause:
+        return _create(request, root, timeout, writer, avoid, lock_dir, backend, deadline, pause)
+
+
+def _create(
+    request: CreateRequest,
+    root: str,
+    timeout: float,
+    writer: Writer,
+    avoid: Iterable[WWN],
+    lock_dir: str | None,
+    backend: str,
+    deadline: float,
+    pause: wait.Pause,
+) -> CreatedVHBA:
     with vhba_lock(root, deadline, lock_dir):
-        inv = _scan(root)
+        inv = _scan(root, backend)
         parent = find_parent(inv, request.parent)
         used = names_in_use(inv)
         if request.wwnn is not None and request.wwpn is not None:
@@ -105,13 +146,13 @@ def create_vhba(
         host = _host_number(parent)
         parent_dir = _device_dir(root, parent)
         write_vport(writer, "vport_create", host, wwpn, wwnn)
-        counted = wait.wait_counted(root, parent_dir, wwnn, wwpn, deadline)
+        counted = wait.wait_counted(root, parent_dir, wwnn, wwpn, deadline, pause)
     if counted is None:
         raise VHBAError(
             f"{parent.name} did not show a vport for WWPN {wwpn} within {timeout:g} s "
             "of the write (nothing to delete)"
         )
-    status = wait.wait_settled(root, parent_dir, wwnn, wwpn, deadline)
+    status = wait.wait_settled(root, parent_dir, wwnn, wwpn, deadline, pause)
     if status is None:
         raise VHBAError(f"the vport {counted.vport} of {parent.name} vanished while starting")
     if status.state in wait.FAILED_STATES:
@@ -154,17 +195,32 @@ def delete_vhba(
     root: str | None = None,
     writer: Writer | None = None,
     timeout: float = 10.0,
+    backend: str = "sysfs",
 ) -> None:
     """Delete the vHBA ``name`` (``scsi_host9``), or the vport whose port name is
     ``wwpn`` (with or without a Scsi_Host), by writing ``WWPN:WWNN`` to its
     parent's ``vport_delete``; waits up to ``timeout`` seconds for it to go.
     Raises :class:`VHBAError` when there is no such vHBA or the kernel refuses,
-    :class:`~nodedev_xml.errors.WWNError` for a malformed ``wwpn``."""
+    :class:`~nodedev_xml.errors.WWNError` for a malformed ``wwpn``.  ``backend`` as
+    for :func:`create_vhba`: with ``"udev"`` the wait is on uevents."""
     if (name is None) == (wwpn is None):
         raise VHBAError("name the vHBA to delete, or give its WWPN (not both)")
     root = _root(root)
     writer = writer or SysfsWriter(root)
-    inv = _scan(root)
+    with _pause(backend) as pause:
+        _delete(name, wwpn, root, writer, timeout, backend, pause)
+
+
+def _delete(
+    name: str | None,
+    wwpn: WWN | str | None,
+    root: str,
+    writer: Writer,
+    timeout: float,
+    backend: str,
+    pause: wait.Pause,
+) -> None:
+    inv = _scan(root, backend)
     if name is not None:
         if name not in inv:
             raise VHBAError(f"no vHBA named {name!r}")
@@ -178,7 +234,7 @@ def delete_vhba(
         parent, wwnn = _find_by_wwpn(inv, port)
     write_vport(writer, "vport_delete", _host_number(parent), port, wwnn)
     parent_dir = _device_dir(root, parent)
-    if not wait.wait_gone(root, parent_dir, wwnn, port, time.monotonic() + timeout):
+    if not wait.wait_gone(root, parent_dir, wwnn, port, time.monotonic() + timeout, pause):
         raise VHBAError(f"the vport with WWPN {port} of {parent.name} is still there "
                         f"{timeout:g} s after the delete")  # fmt: skip
     log.info("deleted the vport with WWPN %s of %s", port, parent.name)

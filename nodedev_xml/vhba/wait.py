@@ -1,10 +1,12 @@
-"""Waiting for the kernel: polling sysfs until a vport is counted, its vHBA has
-appeared, or it is gone.
+"""Waiting for the kernel: until a vport is counted, its vHBA has appeared, or it
+is gone.
 
-All the waiting of the lifecycle is here, in one place that a waiter driven
-by udev events can replace.  Each function takes the root, the parent's
-device directory and the vport's names, and a ``deadline`` on
-``time.monotonic()``.
+All the waiting of the lifecycle is here.  Each function takes the root, the
+parent's device directory and the vport's names, a ``deadline`` on
+``time.monotonic()`` and a ``pause``: what to do between two looks at sysfs.
+:func:`sleep_pause` sleeps :data:`POLL_SECONDS` (the sysfs backend);
+:class:`~.uevents.UeventPause` waits for the next uevent (the udev backend).
+Either way the same condition, read from sysfs, ends the wait.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..sysfs.access import OSFileAccess
@@ -31,6 +34,15 @@ FAILED_STATES = (
 )
 #: The states a vport passes through on its way to Active.
 TRANSIENT_STATES = frozenset({"Unknown", "Initializing"})
+
+#: Waits until the next look at sysfs, never past the deadline it is given.
+Pause = Callable[[float], None]
+
+
+def sleep_pause(deadline: float) -> None:
+    """Sleep :data:`POLL_SECONDS`, or until ``deadline`` if that comes first."""
+    time.sleep(max(0.0, min(POLL_SECONDS, deadline - time.monotonic())))
+
 
 _HOST = re.compile(r"host(0|[1-9][0-9]*)")
 _fs = OSFileAccess()
@@ -102,19 +114,21 @@ def _vhba(root: str, vport_dir: str) -> int | None:
 
 
 def wait_counted(
-    root: str, parent_dir: str, wwnn: WWN, wwpn: WWN, deadline: float
-) -> VportStatus | None:
+    root: str, parent_dir: str, wwnn: WWN, wwpn: WWN, deadline: float,
+    pause: Pause = sleep_pause,
+) -> VportStatus | None:  # fmt: skip
     """The vport once the kernel has made (and counted) it; ``None`` at the deadline."""
     while True:
         status = find_vport(root, parent_dir, wwnn, wwpn)
         if status is not None or time.monotonic() >= deadline:
             return status
-        time.sleep(POLL_SECONDS)
+        pause(deadline)
 
 
 def wait_settled(
-    root: str, parent_dir: str, wwnn: WWN, wwpn: WWN, deadline: float
-) -> VportStatus | None:
+    root: str, parent_dir: str, wwnn: WWN, wwpn: WWN, deadline: float,
+    pause: Pause = sleep_pause,
+) -> VportStatus | None:  # fmt: skip
     """The vport once its vHBA is complete and its state is no longer transient, or
     once it has failed (:data:`FAILED_STATES`); at the deadline, what there is
     then (``None``: the vport is gone)."""
@@ -126,14 +140,17 @@ def wait_settled(
             return status
         if time.monotonic() >= deadline:
             return status
-        time.sleep(POLL_SECONDS)
+        pause(deadline)
 
 
-def wait_gone(root: str, parent_dir: str, wwnn: WWN, wwpn: WWN, deadline: float) -> bool:
+def wait_gone(
+    root: str, parent_dir: str, wwnn: WWN, wwpn: WWN, deadline: float,
+    pause: Pause = sleep_pause,
+) -> bool:  # fmt: skip
     """True once the vport is gone; False if it is still there at the deadline."""
     while True:
         if find_vport(root, parent_dir, wwnn, wwpn) is None:
             return True
         if time.monotonic() >= deadline:
             return False
-        time.sleep(POLL_SECONDS)
+        pause(deadline)
