@@ -10,7 +10,10 @@ baseline and reports nothing.
 With the udev backend (the live host) a uevent brings a scan at once, and
 between uevents only the ports' ``port_state`` and the vports' ``vport_state``
 are read at the interval (they change without a uevent); a change of one
-brings a scan.
+brings a scan.  That scan re-reads only the devices the uevent (or the changed
+state) names: the HBA whose directory holds the device, with its vHBAs and
+their targets (:func:`rescan`), spliced into the last inventory; a uevent that
+names no Scsi_Host (a PCI function, say) brings a full scan.
 
 The kernel builds a vHBA in steps (the vport, its Scsi_Host, the fc_host under
 it); a scan taken between two steps sees half a device.  So a scan that differs
@@ -22,18 +25,20 @@ interval.
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from .model import Device, Inventory, ScanWarning, Vport, Vports
+from .sysfs.access import FileAccess
 from .vocabulary import LIST_CAPS
 
 if TYPE_CHECKING:
     from .sysfs.udev import LiveSignals
 
-__all__ = ["Change", "Event", "EventKind", "Watcher", "diff", "watch"]
+__all__ = ["Change", "Event", "EventKind", "Watcher", "diff", "hbas_named", "rescan", "watch"]
 
 EventKind = Literal["added", "removed", "changed"]
 
@@ -250,14 +255,17 @@ class Watcher:
         self.inventory = self._scan()
         self._report_warnings(self.inventory)
 
-    def poll(self) -> list[Event]:
-        """Scan again; the events since the last poll (the tree settled first)."""
-        new = self._scan()
+    def poll(self, scan: Scan | None = None) -> list[Event]:
+        """Scan again; the events since the last poll (the tree settled first).
+        ``scan`` (default: the watcher's) makes the new inventory, the settle scans
+        too: say, :func:`rescan` of part of :attr:`inventory`."""
+        scan = scan or self._scan
+        new = scan()
         if _same(new, self.inventory):
             return []
         for _ in range(SETTLE_TRIES):
             time.sleep(self._settle)
-            again = self._scan()
+            again = scan()
             if _same(again, new):
                 break
             new = again
@@ -277,6 +285,83 @@ class Watcher:
 
 def _same(a: Inventory, b: Inventory) -> bool:
     return list(a.items()) == list(b.items())
+
+
+_HOST_DIR = re.compile(r"host(0|[1-9][0-9]*)")
+
+
+def hbas_named(paths: list[str]) -> frozenset[int] | None:
+    """The HBAs whose directories hold the devices at ``paths`` (``/sys/devices/…``):
+    for each path, the number of its first ``hostN`` (a vHBA, its vport, a target
+    and a remote port all sit below their HBA's).  ``None`` when a path holds no
+    Scsi_Host: only a full scan answers it."""
+    found: set[int] = set()
+    for path in paths:
+        number = next((int(m[1]) for part in path.split("/")
+                       if (m := _HOST_DIR.fullmatch(part))), None)  # fmt: skip
+        if number is None:
+            return None
+        found.add(number)
+    return frozenset(found)
+
+
+def rescan(
+    base: Inventory,
+    hbas: frozenset[int],
+    *,
+    backend: str = "sysfs",
+    fs: FileAccess | None = None,
+) -> Inventory:
+    """``base`` with the HBAs ``hbas`` (host numbers), their vHBAs and their targets
+    read again and nothing else read: the inventory a full scan gives when nothing
+    else changed.  The PCI functions are ``base``'s.  vHBAs and targets of those
+    HBAs that are gone leave; new ones take their places in the scan's order.  When
+    one of the HBAs came or went, the PCI functions a scan lists (those above an
+    HBA) may change too: then the whole root is scanned."""
+    pci = {n: d for n, d in base.items() if d.scsi_host is None and d.scsi_target is None}
+    if backend == "udev":
+        from .sysfs.udev import scan_udev_families
+
+        devices, warnings = scan_udev_families(hbas, pci, fs=fs)
+    else:
+        from .sysfs.pipeline import scan_families
+
+        devices, warnings = scan_families(base.root, hbas, pci, fs=fs)
+    hba_names = {f"scsi_host{n}" for n in hbas}
+    if {n for n in hba_names if n in base} != hba_names & {d.name for d in devices}:
+        from .api import scan
+
+        return scan(base.root, fs=fs, backend=backend)
+
+    def of_family(d: Device) -> bool:
+        host = d.scsi_host
+        if host is not None:
+            return host.host in hbas or d.parent_name in hba_names
+        return d.scsi_target is not None and d.parent_name in family
+
+    family = {d.name for d in devices} | {
+        n for n, d in base.items() if d.scsi_host is not None and of_family(d)
+    }
+    kept = [d for d in base.values() if not of_family(d)]
+    order = {name: i for i, name in enumerate(base)}
+    merged = sorted([*kept, *devices], key=lambda d: _scan_order(d, order))
+    vports = tuple(f"vport-{n}:" for n in hbas)
+    old_warnings = [
+        w for w in base.warnings if w.device not in family and not w.device.startswith(vports)
+    ]
+    new_warnings = [w for w in warnings if w not in old_warnings]
+    return Inventory(merged, root=base.root, warnings=[*old_warnings, *new_warnings])
+
+
+def _scan_order(d: Device, order: dict[str, int]) -> tuple[int, ...]:
+    """Where a scan puts ``d``: the other devices as before, then the hosts (HBAs,
+    then vHBAs, by number), then the targets by host, channel and target."""
+    host, target = d.scsi_host, d.scsi_target
+    if host is not None and host.host is not None:
+        return (1, host.phys_hba is not None, host.host)
+    if target is not None:
+        return (2, *(int(n) for n in re.findall(r"[0-9]+", target.target)))
+    return (0, order.get(d.name, len(order)))
 
 
 def watch(
@@ -306,23 +391,33 @@ def watch(
 
         signals = LiveSignals()  # before the first scan: nothing in between is missed
         watcher = Watcher(lambda: scan(where, backend=backend), caps, on_warning=on_warning)
-        return _live(watcher, signals, interval)
+        return _live(watcher, signals, interval, backend)
     watcher = Watcher(lambda: scan(where, backend=backend), caps, on_warning=on_warning)
     return _ticks(watcher, interval)
 
 
-def _live(watcher: Watcher, signals: LiveSignals, interval: float) -> Iterator[Event]:
+def _live(
+    watcher: Watcher, signals: LiveSignals, interval: float, backend: str
+) -> Iterator[Event]:
     """The live host: a scan as soon as a uevent comes; between uevents, the port and
-    vport states are looked at every interval and a change of one brings a scan."""
+    vport states are looked at every interval and a change of one brings a scan.
+    Each scan reads only what the uevents or the changed states name."""
+
+    def scan_of(paths: list[str]) -> Scan | None:
+        hbas = hbas_named(paths)
+        if hbas is None:
+            return None  # the full scan
+        return lambda: rescan(watcher.inventory, hbas, backend=backend)
+
     due = time.monotonic() + interval
     while True:
         left = due - time.monotonic()
-        if left > 0 and signals.uevent(left):
-            yield from watcher.poll()
+        if left > 0 and (paths := signals.uevents(left)):
+            yield from watcher.poll(scan_of(paths))
             continue
         due = max(due + interval, time.monotonic())
-        if signals.states_changed():
-            yield from watcher.poll()
+        if changed := signals.states_changed():
+            yield from watcher.poll(scan_of(changed))
 
 
 def _ticks(watcher: Watcher, interval: float) -> Iterator[Event]:

@@ -142,3 +142,36 @@ def test_no_pyudev_is_one_error_line(command: list[str]) -> None:
         "nodedev-xml: error: the udev backend needs pyudev (import of pyudev halted; "
         "None in sys.modules); pip install pyudev"
     ]
+
+
+RESCAN = """
+import os
+import nodedev_xml as nx
+from nodedev_xml.events import rescan
+from nodedev_xml.sysfs.access import OSFileAccess
+
+class Recording(OSFileAccess):
+    reads = []
+    def read(self, path, limit=4096):
+        self.reads.append(path)
+        return super().read(path, limit)
+
+base = nx.scan("/", backend="udev")
+hba = next(d for d in base.values() if d.scsi_host and d.scsi_host.fc_host
+           and d.scsi_host.phys_hba is None)
+fc = os.path.join(hba.path, "fc_host", f"host{hba.scsi_host.host}", "port_state")
+with open(fc, "w") as f:
+    f.write("Linkdown\\n")
+fs = Recording()
+new = rescan(base, frozenset({hba.scsi_host.host}), backend="udev", fs=fs)
+again = nx.scan("/", backend="udev")
+result = (hba.path, list(new.values()), list(again.values()), list(base.values()), fs.reads)
+"""
+
+
+@needs_udev
+def test_a_partial_rescan_through_udev_is_the_full_scan(tmp_path: Path) -> None:
+    root = udev_ready_copy(FIXTURES / "qla2xxx", tmp_path / "root")
+    hba_path, new, again, base, reads = run_in_udev_view(root, RESCAN)
+    assert new == again != base
+    assert reads and all(p.startswith(f"{hba_path}/") for p in reads)

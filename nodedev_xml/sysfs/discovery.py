@@ -93,6 +93,10 @@ def discover(session: ReadSession, policy: ReadPolicy) -> Topology:
     """The hosts, vports and PCI functions of ``session``'s source, linked up."""
     session.source.require()
     hosts = _hosts(session)
+    if policy.hbas is not None:
+        hbas = policy.hbas
+        hosts = {n: h for n, h in hosts.items() if (h.parent_host is None and n in hbas)
+                 or (h.parent_host is not None and h.parent_host in hbas)}  # fmt: skip
     vports = _vports(session, hosts, policy)
     _link_fc_hosts(session, hosts)
     return Topology(hosts, vports, _group_by_parent(vports), _pci_functions(session, hosts))

@@ -26,7 +26,7 @@ from ..model import Device, NameEntry, ScanWarning
 from .access import FileAccess
 from .builders.hosts import HostBuilder
 from .discovery import discover
-from .policy import FULL, ReadPolicy, membership
+from .policy import FULL, ReadPolicy, families, membership
 from .session import ReadSession
 from .source import SysfsSource
 
@@ -36,7 +36,14 @@ if TYPE_CHECKING:
 # The PCI and target builders are imported where they are used: ``list --cap
 # vports`` (a process of its own, timed start-up included) needs neither.
 
-__all__ = ["list_names", "read_devices", "read_names", "scan_devices"]
+__all__ = [
+    "list_names",
+    "read_devices",
+    "read_families",
+    "read_names",
+    "scan_devices",
+    "scan_families",
+]
 
 
 def read_devices(session: ReadSession, pci_ids: PCIIds | None = None) -> list[Device]:
@@ -52,6 +59,22 @@ def read_devices(session: ReadSession, pci_ids: PCIIds | None = None) -> list[De
     pci = PCIBuilder(session, topology).devices(ids)
     hosts = HostBuilder(session, topology, FULL).devices(pci)
     return [*pci.values(), *hosts, *target_devices(session, topology, FULL)]
+
+
+def read_families(
+    session: ReadSession, hbas: frozenset[int], pci: dict[str, Device]
+) -> list[Device]:
+    """The HBAs ``hbas`` (Scsi_Host numbers), their vHBAs and their targets, as
+    :func:`read_devices` builds them, in its order; no other device is read.  The
+    PCI functions are not read again: ``pci`` (by name) are the ones an earlier
+    scan built, for the HBAs' parents and adapters.  An HBA that is gone is
+    simply not there."""
+    from .builders.targets import target_devices
+
+    policy = families(hbas)
+    topology = discover(session, policy)
+    hosts = HostBuilder(session, topology, policy).devices(pci)
+    return [*hosts, *target_devices(session, topology, policy)]
 
 
 def read_names(session: ReadSession, policy: ReadPolicy) -> list[NameEntry]:
@@ -81,6 +104,18 @@ def scan_devices(
     session = ReadSession(SysfsSource(root, fs))
     devices = read_devices(session, pci_ids)
     return devices, session.warnings
+
+
+def scan_families(
+    root: str,
+    hbas: frozenset[int],
+    pci: dict[str, Device],
+    *,
+    fs: FileAccess | None = None,
+) -> tuple[list[Device], list[ScanWarning]]:
+    """:func:`read_families` of ``root``; the devices and the warnings."""
+    session = ReadSession(SysfsSource(root, fs))
+    return read_families(session, hbas, pci), session.warnings
 
 
 def list_names(

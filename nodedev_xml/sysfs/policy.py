@@ -17,11 +17,14 @@ from ..vocabulary import ALL_CAPS
 class ReadPolicy:
     """``details``: read every attribute (else only what decides membership);
     ``caps``: the capability names to decide; ``every_device``: keep the devices
-    with none of ``caps`` too (a tree needs the ancestors of those it shows)."""
+    with none of ``caps`` too (a tree needs the ancestors of those it shows);
+    ``hbas``: read only the Scsi_Hosts of these numbers that are no vHBA, with
+    their vHBAs and targets (``None``: every host)."""
 
     details: bool
     caps: frozenset[str]
     every_device: bool
+    hbas: frozenset[int] | None = None
 
     def decides(self, cap: str) -> bool:
         return cap in self.caps
@@ -33,6 +36,11 @@ class ReadPolicy:
 
 #: The full scan: every attribute of every device.
 FULL = ReadPolicy(details=True, caps=ALL_CAPS, every_device=True)
+
+
+def families(hbas: frozenset[int]) -> ReadPolicy:
+    """Every attribute of the HBAs ``hbas``, their vHBAs and targets; nothing else."""
+    return ReadPolicy(details=True, caps=ALL_CAPS, every_device=True, hbas=hbas)
 
 
 def membership(caps: frozenset[str] | None, all_devices: bool = False) -> ReadPolicy:

@@ -27,7 +27,15 @@ from .pciids import PCIIds, find_pci_ids
 from .session import ReadSession
 from .source import SysfsSource, Warn
 
-__all__ = ["HwdbNames", "UdevSource", "list_udev", "open_monitor", "scan_udev"]
+__all__ = [
+    "HwdbNames",
+    "LiveSignals",
+    "UdevSource",
+    "list_udev",
+    "open_monitor",
+    "scan_udev",
+    "scan_udev_families",
+]
 
 
 def _context() -> Any:
@@ -138,6 +146,17 @@ def scan_udev(
     return devices, session.warnings
 
 
+def scan_udev_families(
+    hbas: frozenset[int], pci: dict[str, Device], *, fs: FileAccess | None = None
+) -> tuple[list[Device], list[ScanWarning]]:
+    """:func:`~.pipeline.read_families` of the live host through udev.  Raises as
+    :func:`scan_udev`."""
+    from .pipeline import read_families
+
+    session = _session("/", fs)
+    return read_families(session, hbas, pci), session.warnings
+
+
 def _session(root: str, fs: FileAccess | None) -> ReadSession:
     if os.path.abspath(root) != "/":
         raise SysfsError(
@@ -200,23 +219,27 @@ class LiveSignals:
         self._source = SysfsSource("/", fs)
         self._states = self._read_states()
 
-    def uevent(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` seconds for a uevent; ``True`` when one came (those
-        queued behind it are taken too: one scan answers them all)."""
+    def uevents(self, timeout: float) -> list[str]:
+        """Wait up to ``timeout`` seconds for a uevent; the device paths (``/sys/…``)
+        of the one that came and of those queued behind it (one scan answers them
+        all); empty when none came."""
+        paths: list[str] = []
         try:
-            if self._monitor.poll(timeout=max(timeout, 0.0)) is None:
-                return False
-            while self._monitor.poll(timeout=0) is not None:
-                pass
+            device = self._monitor.poll(timeout=max(timeout, 0.0))
+            while device is not None:
+                paths.append(str(device.sys_path))
+                device = self._monitor.poll(timeout=0)
         except OSError as e:
             raise SysfsError(f"udev: reading uevents failed ({e})") from None
-        return True
+        return paths
 
-    def states_changed(self) -> bool:
-        """Whether a port or vport state changed since the last call."""
-        states = self._read_states()
-        changed, self._states = states != self._states, states
-        return changed
+    def states_changed(self) -> list[str]:
+        """The class devices (``/sys/…``) whose port or vport state changed since the
+        last call, or that came or went."""
+        before, states = dict(self._states), self._read_states()
+        self._states = states
+        after = dict(states)
+        return sorted(d for d in before.keys() | after.keys() if before.get(d) != after.get(d))
 
     def _read_states(self) -> tuple[tuple[str, bytes], ...]:
         out: list[tuple[str, bytes]] = []
