@@ -18,6 +18,10 @@ interleaved round by round so that a noisy machine slows all of them alike:
   same tree through a private mount namespace (target: at least 1.5x faster);
 * the same at 128 and at 255 vHBAs per HBA (linear: doubling the vHBAs at most
   doubles the time);
+* the udev backend's scan beside the sysfs backend's (and the live watch's
+  re-reading of one HBA a uevent names), run on a copy of the
+  255-vHBA tree in a private mount namespace where it is ``/sys`` (libudev reads
+  only ``/sys``; root only, else the figure is skipped and says why);
 * ``nodedev-xml list --cap vports``, start-up included (<= 0.25 s);
 * validation with the cached RelaxNG schema (>= 20,000 documents/s);
 * peak memory of scan + enriched XML of every device (< 64 MB);
@@ -54,6 +58,11 @@ CHILD_ENV = {
 
 import nodedev_xml  # noqa: E402
 from nodedev_xml.testing import build_benchmark_host  # noqa: E402
+from nodedev_xml.testing.udevview import (  # noqa: E402
+    complete_class_devices,
+    run_in_udev_view,
+    unavailable,
+)
 from nodedev_xml.validation import validate  # noqa: E402
 from nodedev_xml.xml.document import to_xml  # noqa: E402
 from nodedev_xml.xml.safe import parse_xml  # noqa: E402
@@ -88,6 +97,30 @@ docs = [to_xml(dev, "enriched") for dev in inv.values()]
 MEMORY_BASELINE = """
 import nodedev_xml
 from nodedev_xml.xml.document import to_xml
+"""
+#: Run in the namespace where the tree is /sys: both backends, interleaved round by round.
+UDEV_CHILD = """
+import time
+import nodedev_xml
+from nodedev_xml.events import rescan
+times = {"udev": [], "sysfs": [], "rescan": []}
+base = nodedev_xml.scan("/", backend="udev")
+hba = frozenset({min(d.scsi_host.host for d in base.values()
+                     if d.scsi_host is not None and d.scsi_host.phys_hba is None)})
+for _ in range(REPEAT):
+    for backend in ("udev", "sysfs"):
+        t0 = time.perf_counter()
+        inv = nodedev_xml.scan("/", backend=backend)
+        times[backend].append(time.perf_counter() - t0)
+        hosts = sum(1 for d in inv.values() if d.scsi_host is not None)
+        if hosts != 4096 or inv.warnings:
+            raise SystemExit(f"{backend}: {hosts} hosts, {len(inv.warnings)} warnings")
+    t0 = time.perf_counter()
+    again = rescan(base, hba, backend="udev")
+    times["rescan"].append(time.perf_counter() - t0)
+same = list(base.items()) == list(nodedev_xml.scan("/", backend="sysfs").items())
+same = same and list(again.items()) == list(base.items())
+result = ({k: min(v) for k, v in times.items()}, same)
 """
 REPORT_HWM = """
 for line in open("/proc/self/status"):
@@ -312,6 +345,65 @@ def namespace_works(tree: str) -> str | None:
     return None
 
 
+def udev_tree(base: Path) -> Path:
+    """A copy of the 255-vHBA tree whose class devices libudev can list (built once)."""
+    tree = base / "h255-udev"
+    if not (tree / DONE).exists():
+        shutil.rmtree(tree, ignore_errors=True)
+        start = time.perf_counter()
+        shutil.copytree(base / "h255", tree, symlinks=True)
+        complete_class_devices(tree)
+        (tree / DONE).touch()
+        took = time.perf_counter() - start
+        print(f"built {tree} (for libudev) in {took:.1f} s", file=sys.stderr)
+    return tree
+
+
+def udev_figures(base: Path, repeat: int) -> list[Figure]:
+    """The udev backend's scan time beside the sysfs backend's, in the namespace."""
+    why = unavailable()
+    if why is None and platform.system() != "Linux":
+        why = "libudev is Linux's"
+    if why is not None:
+        return [Figure("scan through udev vs sysfs", "-", "(comparison)", "-", "SKIP", why)]
+    tree = udev_tree(base)
+    print("measuring the udev backend ...", file=sys.stderr)
+    code = UDEV_CHILD.replace("REPEAT", str(repeat))
+    try:
+        best, same = run_in_udev_view(tree, code, timeout=60 + 30 * repeat)
+    except RuntimeError as e:
+        last = (str(e).strip().splitlines() or ["?"])[-1]
+        return [Figure("scan through udev vs sysfs", "-", "(comparison)", "-", "SKIP", last)]
+    t_udev, t_sysfs = best["udev"], best["sysfs"]
+    return [
+        Figure(
+            "scan through udev (libudev lists the devices)",
+            ms(t_udev),
+            "(comparison)",
+            f"{t_udev / t_sysfs:.2f}x",
+            "-",
+            f"4,096 hosts; the same inventory as sysfs: {'yes' if same else 'NO'}; "
+            "a copy of the tree as /sys in a private mount namespace",
+        ),
+        Figure(
+            "scan through sysfs, same namespace and tree",
+            ms(t_sysfs),
+            "(comparison)",
+            "1.00x",
+            "-",
+            "the ratio above is udev / sysfs",
+        ),
+        Figure(
+            "  watch --backend udev: re-reading one HBA a uevent names",
+            ms(best["rescan"]),
+            "(comparison)",
+            f"{best['rescan'] / t_udev:.2f}x",
+            "-",
+            "the HBA, its 255 vHBAs, spliced into the last scan (ratio: of the udev scan)",
+        ),
+    ]
+
+
 def heavy_imports_of_version() -> list[str]:
     """Heavy modules ``nodedev-xml --version`` imports (from ``-X importtime``)."""
     cmd = [PY, "-X", "importtime", "-m", "nodedev_xml", "--version"]
@@ -330,7 +422,7 @@ def peak_kib(code: str, *args: str) -> int:
 # ----------------------------------------------------------------------------- main
 
 
-def measure(trees: dict[str, Path], repeat: int) -> list[Figure]:
+def measure(trees: dict[str, Path], repeat: int, base: Path) -> list[Figure]:
     h255, h128 = str(trees["h255"]), str(trees["h128"])
     figures: list[Figure] = []
 
@@ -430,6 +522,8 @@ def measure(trees: dict[str, Path], repeat: int) -> list[Figure]:
             f"the floor itself: {t_floor / best['floor128']:.2f}x",
         )
     )
+
+    figures.extend(udev_figures(base, repeat))
 
     # -- list --cap vports, start-up included --------------------------------------------
     list_cmd = [PY, "-m", "nodedev_xml", "--root", h255, "list", "--cap", "vports"]
@@ -544,7 +638,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"package: {os.path.dirname(nodedev_xml.__file__)}")
         print(f"trees: {base} (best of {args.repeat}; in-process figures interleaved)")
         print(f"load average before: {load()}")
-        figures = measure(trees, args.repeat)
+        figures = measure(trees, args.repeat, base)
         print(f"load average after:  {load()}")
     finally:
         if not args.keep:

@@ -287,18 +287,17 @@ def _same(a: Inventory, b: Inventory) -> bool:
     return list(a.items()) == list(b.items())
 
 
-_HOST_DIR = re.compile(r"host(0|[1-9][0-9]*)")
-
-
 def hbas_named(paths: list[str]) -> frozenset[int] | None:
     """The HBAs whose directories hold the devices at ``paths`` (``/sys/devices/…``):
     for each path, the number of its first ``hostN`` (a vHBA, its vport, a target
     and a remote port all sit below their HBA's).  ``None`` when a path holds no
     Scsi_Host: only a full scan answers it."""
+    from .sysfs.discovery import HOST
+
     found: set[int] = set()
     for path in paths:
         number = next((int(m[1]) for part in path.split("/")
-                       if (m := _HOST_DIR.fullmatch(part))), None)  # fmt: skip
+                       if (m := HOST.fullmatch(part))), None)  # fmt: skip
         if number is None:
             return None
         found.add(number)
@@ -317,16 +316,15 @@ def rescan(
     else changed.  The PCI functions are ``base``'s.  vHBAs and targets of those
     HBAs that are gone leave; new ones take their places in the scan's order.  When
     one of the HBAs came or went, the PCI functions a scan lists (those above an
-    HBA) may change too: then the whole root is scanned."""
+    HBA) may change too: then the whole root is scanned, through ``backend``
+    (``base``'s)."""
+    from .sysfs.pipeline import scan_families
+
     pci = {n: d for n, d in base.items() if d.scsi_host is None and d.scsi_target is None}
-    if backend == "udev":
-        from .sysfs.udev import scan_udev_families
-
-        devices, warnings = scan_udev_families(hbas, pci, fs=fs)
-    else:
-        from .sysfs.pipeline import scan_families
-
-        devices, warnings = scan_families(base.root, hbas, pci, fs=fs)
+    # Through the class directories even for the udev backend: the same devices,
+    # without libudev's enumeration of every host (seconds on a large host); what
+    # udev adds (hardware-database names) sits on the PCI functions, kept from base.
+    devices, warnings = scan_families(base.root, hbas, pci, fs=fs)
     hba_names = {f"scsi_host{n}" for n in hbas}
     if {n for n in hba_names if n in base} != hba_names & {d.name for d in devices}:
         from .api import scan

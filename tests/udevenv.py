@@ -1,18 +1,9 @@
-"""libudev on a fake root: a private mount namespace where the root's ``sys/`` is ``/sys``.
+"""libudev on a fake root for the tests: the namespace harness and umockdev.
 
-libudev reads only ``/sys``, and refuses a device directory that does not lie
-on sysfs (``fstatfs`` must report ``SYSFS_MAGIC``).  :func:`run_in_udev_view`
-runs Python code in a private mount namespace (``unshare -m``) where a copy of
-the root's ``sys/`` is bind-mounted on ``/sys``, with the preload
-``tests/oracle/sysfsmagic.c`` reporting the magic for paths under ``/sys``;
-pyudev's ``Context()`` and ``list_devices()`` then see the fake tree.
-
-libudev also wants a ``uevent`` file and a ``subsystem`` link in every device
-directory it lists, class devices included; the fake-sysfs builder writes them
-on hosts, PCI functions and targets only.  :func:`udev_ready_copy` adds them
-to the class devices (``fc_host/hostN``, ``scsi_host/hostN``,
-``fc_vports/vport-…``, ``fc_remote_ports/rport-…``) of a copy, which the sysfs
-backend reads exactly as it reads the original.
+The private mount namespace where a fake root's ``sys/`` is ``/sys`` under
+libudev (:func:`run_in_udev_view`, :func:`udev_ready_copy`, ...) lives in
+:mod:`nodedev_xml.testing.udevview`, which ``bench/run.py`` uses too; its names
+are re-exported here.
 
 A pyudev ``Monitor`` hears uevents only from the kernel or from udevd over
 netlink; in the namespace none can be made for a fake tree without a daemon
@@ -35,41 +26,27 @@ import pickle
 import shutil
 import subprocess
 import sys
-import tempfile
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from nodedev_xml.testing.udevview import (
+    complete_class_devices,
+    run_in_udev_view,
+    udev_ready_copy,
+    unavailable,
+)
+
+__all__ = [
+    "complete_class_devices",
+    "run_in_udev_view",
+    "run_under_umockdev",
+    "udev_ready_copy",
+    "umockdev_unavailable",
+    "unavailable",
+]
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-PRELOAD_SOURCE = HERE / "oracle" / "sysfsmagic.c"
-
-
-def unavailable() -> str | None:
-    """Why libudev cannot be run on a fake root here, or ``None`` when it can."""
-    if os.geteuid() != 0:
-        return "libudev on a fake root needs root (a private mount namespace)"
-    for tool in ("unshare", "mount"):
-        if shutil.which(tool) is None:
-            return f"{tool} is not installed (Debian: util-linux, mount)"
-    if shutil.which("cc") is None and shutil.which("gcc") is None:
-        return "no C compiler for the sysfs-magic preload (Debian: gcc)"
-    if importlib.util.find_spec("pyudev") is None:
-        return "pyudev is not installed (pip install pyudev)"
-    return None
-
-
-@functools.cache
-def preload() -> Path:
-    out = Path(tempfile.mkdtemp(prefix="nodedev-xml-udev-")) / "sysfsmagic.so"
-    cc = shutil.which("cc") or "gcc"
-    subprocess.run(
-        [cc, "-shared", "-fPIC", "-O2", "-o", str(out), str(PRELOAD_SOURCE), "-ldl"],
-        check=True,
-        capture_output=True,
-    )
-    return out
-
 
 #: Where Debian installs python3-gi; its extension is built for CPython 3.11.
 DEBIAN_GI = "/usr/lib/python3/dist-packages"
@@ -96,21 +73,6 @@ def umockdev_unavailable() -> str | None:
     return None
 
 
-def complete_class_devices(root: str | os.PathLike[str]) -> None:
-    """Give the class devices under ``root/sys`` the ``uevent`` file and ``subsystem``
-    link libudev needs to list them (in place)."""
-    sysdir = Path(root) / "sys"
-    for cls_dir in sorted((sysdir / "class").glob("*")):
-        for entry in sorted(cls_dir.iterdir()):
-            dev = Path(os.path.normpath(cls_dir / os.readlink(entry)))
-            if not dev.is_dir():
-                continue
-            if not (dev / "uevent").exists():
-                (dev / "uevent").write_text("")
-            if not os.path.lexists(dev / "subsystem"):
-                os.symlink(os.path.relpath(cls_dir, dev), dev / "subsystem")
-
-
 def run_under_umockdev(code: str) -> Any:
     """Run ``code`` under ``umockdev-wrapper`` with ``testbed`` (a fresh
     ``UMockdev.Testbed``, its root ``testbed.get_root_dir()`` holding ``sys/``)
@@ -132,63 +94,4 @@ def run_under_umockdev(code: str) -> Any:
     )  # fmt: skip
     if done.returncode != 0:
         raise RuntimeError(f"umockdev run failed: {done.stderr.decode(errors='replace')}")
-    return pickle.loads(done.stdout)
-
-
-def udev_ready_copy(root: str | os.PathLike[str], dest: str | os.PathLike[str]) -> Path:
-    """A copy of ``root`` at ``dest`` whose class devices have the ``uevent`` file and
-    ``subsystem`` link libudev needs to list them."""
-    dest = Path(dest)
-    shutil.copytree(root, dest, symlinks=True)
-    complete_class_devices(dest)
-    return dest
-
-
-_RUN = r"""
-set -eu
-mount --bind "$1/sys" /sys
-if [ -n "$2" ]; then  # udev's database: a private /run holding it
-    mount -t tmpfs nodedev-xml-run /run
-    mkdir -p /run/udev
-    cp -r "$2" /run/udev/data
-fi
-shift 2
-exec "$@"
-"""
-
-
-def run_in_udev_view(
-    root: str | os.PathLike[str],
-    code: str,
-    udev_data: Mapping[str, Mapping[str, str]] | None = None,
-) -> Any:
-    """Run ``code`` (Python that assigns its answer to ``result``) with ``root``'s
-    ``sys/`` as ``/sys`` under libudev; return ``result`` (pickled across).
-    ``udev_data`` is udev's database (``/run/udev/data``), as the properties of each
-    device by its udev id (``+pci:0000:04:00.0``); without it there is none.  Raises
-    :class:`RuntimeError` with the child's stderr when it fails."""
-    why = unavailable()
-    if why is not None:
-        raise RuntimeError(why)
-    with tempfile.TemporaryDirectory(prefix="nodedev-xml-udevdb-") as tmp:
-        db = ""
-        if udev_data is not None:
-            db = os.path.join(tmp, "data")
-            os.mkdir(db)
-            for dev_id, props in udev_data.items():
-                lines = "".join(f"E:{k}={v}\n" for k, v in props.items())
-                Path(db, dev_id).write_text(f"I:1\n{lines}")
-        return _run(root, code, db)
-
-
-def _run(root: str | os.PathLike[str], code: str, db: str) -> Any:
-    program = f"import pickle, sys\n{code}\nsys.stdout.buffer.write(pickle.dumps(result))\n"
-    env = {**os.environ, "LD_PRELOAD": str(preload()), "PYTHONPATH": str(REPO)}
-    done = subprocess.run(
-        ["unshare", "-m", "--propagation", "private", "sh", "-c", _RUN, "udev",
-         os.path.abspath(root), db, sys.executable, "-c", program],
-        capture_output=True, env=env, timeout=120, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
-    if done.returncode != 0:
-        raise RuntimeError(f"udev view of {root} failed: {done.stderr.decode(errors='replace')}")
     return pickle.loads(done.stdout)

@@ -34,7 +34,6 @@ __all__ = [
     "list_udev",
     "open_monitor",
     "scan_udev",
-    "scan_udev_families",
 ]
 
 
@@ -144,17 +143,6 @@ def scan_udev(
     assert isinstance(session.source, UdevSource)
     devices = read_devices(session, session.source.hwdb_names())
     return devices, session.warnings
-
-
-def scan_udev_families(
-    hbas: frozenset[int], pci: dict[str, Device], *, fs: FileAccess | None = None
-) -> tuple[list[Device], list[ScanWarning]]:
-    """:func:`~.pipeline.read_families` of the live host through udev.  Raises as
-    :func:`scan_udev`."""
-    from .pipeline import read_families
-
-    session = _session("/", fs)
-    return read_families(session, hbas, pci), session.warnings
 
 
 def _session(root: str, fs: FileAccess | None) -> ReadSession:

@@ -36,6 +36,7 @@ The modules, from the bottom up:
 - :mod:`.builder`: the layout builder, :class:`SysfsBuilder`.
 - :mod:`.pciids`: the ``pci.ids`` excerpt.
 - :mod:`.benchmark`: the benchmark host.
+- :mod:`.udevview`: libudev on a fake root (a private mount namespace, root only).
 
 Where coming pieces go: ``uevent`` files and ``subsystem`` links on every
 device belong in :meth:`TreeWriter.device` and :meth:`TreeWriter.class_device`,

@@ -5,8 +5,9 @@ driver, in a private mount namespace where the fake root's ``sys/`` is
 bind-mounted on ``/sys``, and asks it (through ``virsh``) for the device list,
 the tree and every device's document.  libudev checks that a device directory
 lies on sysfs (``fstatfs`` must report ``SYSFS_MAGIC``), which a directory on
-ext4 or tmpfs does not; the small preload ``sysfsmagic.c`` beside this file,
-compiled on first use, reports the magic for paths under ``/sys``.
+ext4 or tmpfs does not; the small preload of
+:mod:`nodedev_xml.testing.udevview` (``sysfsmagic.c``), compiled on first use,
+reports the magic for paths under ``/sys``.
 
 Everything it needs (root, ``unshare``, ``libvirtd`` with the node-device
 driver, ``virsh``, a C compiler) is checked first: :func:`unavailable` says
@@ -15,7 +16,6 @@ what is missing, for a test to skip with that reason.
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
 import subprocess
@@ -56,16 +56,10 @@ def unavailable() -> str | None:
     return None
 
 
-@functools.cache
 def _preload() -> Path:
-    out = Path(tempfile.mkdtemp(prefix="nodedev-xml-oracle-")) / "sysfsmagic.so"
-    cc = shutil.which("cc") or "gcc"
-    subprocess.run(
-        [cc, "-shared", "-fPIC", "-O2", "-o", str(out), str(HERE / "sysfsmagic.c"), "-ldl"],
-        check=True,
-        capture_output=True,
-    )
-    return out
+    from nodedev_xml.testing.udevview import preload
+
+    return preload()
 
 
 # Runs inside the private mount namespace: mount, start, wait for the list to
