@@ -298,3 +298,15 @@ def test_deleting_what_is_not_a_vhba_is_refused(root: Path) -> None:
         nx.delete_vhba("scsi_host8", root=str(root))
     with pytest.raises(VHBAError, match="no vport with WWPN 5001a4a000000002"):
         nx.delete_vhba(wwpn=NEW_WWPN, root=str(root))
+
+
+@pytest.mark.parametrize("call", ["create", "delete"])
+def test_an_unknown_backend_is_refused_before_anything_is_written(root: Path, call: str) -> None:
+    before = snapshot(root)
+    with KernelEmulator(root) as kernel, pytest.raises(VHBAError, match="unknown backend 'hal'"):
+        if call == "create":
+            nx.create_vhba(root=str(root), writer=kernel, backend="hal")
+        else:
+            nx.delete_vhba("scsi_host7", root=str(root), writer=kernel, backend="hal")
+    assert kernel.writes == []
+    assert snapshot(root) == before
