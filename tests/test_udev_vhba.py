@@ -155,3 +155,31 @@ def test_a_vhba_that_never_comes_is_rolled_back_at_the_deadline() -> None:
     assert seen["vports"] == ()
     assert seen["hosts"] == ["scsi_host5", "scsi_host6", "scsi_host7", "scsi_host8",
                              "scsi_host9"]  # fmt: skip
+
+
+START_STOP = SETUP + r"""
+from nodedev_xml.vhba.definitions import (DefinitionDraft, DefinitionStore, start_definition,
+                                          stop_definition)
+store = DefinitionStore(tempfile.mkdtemp())
+store.define(DefinitionDraft("web1", Parent(name="scsi_host8")))
+emu, stop, thread = served(host_delay=0.3)
+started = start_definition(store, "web1", root="/", backend="udev", lock_dir=lock_dir,
+                           timeout=20)
+on_start = uevents_heard()
+heard.clear()
+stopped_as = stop_definition(store, "web1", root="/", backend="udev")
+on_stop = uevents_heard()
+stopped(stop, thread)
+result = {"started": (started.device, started.already_running), "on_start": on_start,
+          "stopped": stopped_as, "on_stop": on_stop}
+"""
+
+
+def test_saved_definitions_start_and_stop_on_uevents_too() -> None:
+    """``vhba start`` / ``stop`` of a saved definition take the lifecycle's backend."""
+    seen: dict[str, object] = run_under_umockdev(START_STOP)
+    assert seen["started"] == ("scsi_host10", False)
+    assert seen["on_start"] == [("add", "vport-8:0-0"), ("add", "host10"), ("add", "host10"),
+                                ("add", "host10")]  # fmt: skip
+    assert seen["stopped"] == "scsi_host10"
+    assert seen["on_stop"] and {a for a, _ in seen["on_stop"]} == {"remove"}  # type: ignore[union-attr]

@@ -239,7 +239,12 @@ def cmd_start(args: argparse.Namespace) -> int:
         if args.retry_for:
             raise UsageError("--retry-for goes with --autostart")
         result = start_definition(
-            store, args.name, root=args.root, timeout=args.timeout, lock_dir=None
+            store,
+            args.name,
+            root=args.root,
+            timeout=args.timeout,
+            lock_dir=None,
+            backend=args.backend,
         )
         print(result.describe())
         return EXIT_OK
@@ -251,6 +256,7 @@ def cmd_start(args: argparse.Namespace) -> int:
         retry_for=args.retry_for,
         retry_interval=args.retry_interval,
         report=lambda line: print(f"{PROG}: {line}", file=sys.stderr),
+        backend=args.backend,
     )
     for result in outcome.started:
         print(result.describe())
@@ -264,7 +270,7 @@ def cmd_start(args: argparse.Namespace) -> int:
 def cmd_stop(args: argparse.Namespace) -> int:
     from ..vhba.definitions import stop_definition
 
-    device = stop_definition(_store(args), args.name, root=args.root)
+    device = stop_definition(_store(args), args.name, root=args.root, backend=args.backend)
     if device is None:
         print(f"{args.name} is not running; nothing done")
     else:

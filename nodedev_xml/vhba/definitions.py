@@ -692,9 +692,11 @@ def start_definition(
     timeout: float = 30.0,
     writer: Writer | None = None,
     lock_dir: str | None = None,
+    backend: str = "sysfs",
 ) -> StartResult:
     """Create the vHBA of definition ``name`` unless it runs already (a vHBA with its
-    WWPN exists: then nothing is written).  Raises :class:`DefinitionError` for a
+    WWPN exists: then nothing is written); ``backend`` is the lifecycle's (``udev``
+    waits on uevents).  Raises :class:`DefinitionError` for a
     missing or broken definition and the lifecycle's ``VHBAError`` when the
     create fails (the lifecycle then has removed any vport it made)."""
     definition = store.get(name)
@@ -711,6 +713,7 @@ def start_definition(
         writer=writer,
         avoid=frozenset(w for d in others for w in d.wwns),
         lock_dir=lock_dir,
+        backend=backend,
     )
     return StartResult(name, created.name, already_running=False, vport_state=created.vport_state)
 
@@ -721,8 +724,10 @@ def stop_definition(
     *,
     root: str | None = None,
     writer: Writer | None = None,
+    backend: str = "sysfs",
 ) -> str | None:
-    """Delete the vport of definition ``name``; return the vHBA's name, or ``None``
+    """Delete the vport of definition ``name`` (``backend`` as for
+    :func:`start_definition`); return the vHBA's name, or ``None``
     when it was not running (nothing written).  Raises :class:`DefinitionError`
     and the lifecycle's ``VHBAError``."""
     definition = store.get(name)
@@ -731,7 +736,7 @@ def stop_definition(
         return None
     from . import delete_vhba
 
-    delete_vhba(wwpn=definition.wwpn, root=root, writer=writer)
+    delete_vhba(wwpn=definition.wwpn, root=root, writer=writer, backend=backend)
     return running.name
 
 
@@ -755,6 +760,7 @@ def start_autostart(
     report: Callable[[str], None] | None = None,
     clock: Callable[[], float] | None = None,
     sleep: Callable[[float], None] | None = None,
+    backend: str = "sysfs",
 ) -> AutostartOutcome:
     """Start every definition marked autostart that is not running.
 
@@ -775,7 +781,13 @@ def start_autostart(
             try:
                 started.append(
                     start_definition(
-                        store, name, root=root, timeout=timeout, writer=writer, lock_dir=lock_dir
+                        store,
+                        name,
+                        root=root,
+                        timeout=timeout,
+                        writer=writer,
+                        lock_dir=lock_dir,
+                        backend=backend,
                     )
                 )
             except NodedevXmlError as exc:
