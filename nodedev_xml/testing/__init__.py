@@ -36,6 +36,8 @@ The modules, from the bottom up:
 - :mod:`.builder`: the layout builder, :class:`SysfsBuilder`.
 - :mod:`.pciids`: the ``pci.ids`` excerpt.
 - :mod:`.benchmark`: the benchmark host.
+- :mod:`.vpd`: PCI Vital Product Data images (:func:`vpd_image`), for a
+  function's ``vpd`` file.
 
 Where coming pieces go: ``uevent`` files and ``subsystem`` links on every
 device belong in :meth:`TreeWriter.device` and :meth:`TreeWriter.class_device`,
@@ -61,6 +63,7 @@ from .specs import (
 )
 from .tree import TreeWriter
 from .values import Overrides, WWNLike
+from .vpd import vpd_image
 
 __all__ = [
     "DRIVERS",
@@ -78,5 +81,6 @@ __all__ = [
     "VportSpec",
     "WWNLike",
     "build_benchmark_host",
+    "vpd_image",
     "write_pci_ids",
 ]
