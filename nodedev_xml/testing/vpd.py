@@ -44,7 +44,7 @@ def keyword(key: str, value: str | bytes) -> bytes:
 
 
 def vpd_image(
-    name: str | bytes,
+    name: str | bytes | None,
     readonly: Sequence[Keyword] | None = (),
     readwrite: Sequence[Keyword] | None = None,
     *,
@@ -57,8 +57,9 @@ def vpd_image(
     checksum (``reserved`` more zero bytes after it; ``checksum_delta`` added to
     the right checksum byte, so non-zero breaks it; ``checksum=False`` leaves
     ``RV`` out), VPD-W with ``readwrite`` when given, and the end tag unless
-    ``end_tag`` is false.  ``readonly=None`` leaves out VPD-R altogether."""
-    image = large_resource(IDENTIFIER_TAG, _bytes(name))
+    ``end_tag`` is false.  ``name=None`` leaves out the identifier string,
+    ``readonly=None`` VPD-R."""
+    image = large_resource(IDENTIFIER_TAG, _bytes(name)) if name is not None else b""
     if readonly is not None:
         fields = b"".join(keyword(k, v) for k, v in readonly)
         rv_length = (1 + reserved) if checksum else 0
