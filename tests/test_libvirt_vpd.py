@@ -18,6 +18,7 @@ from __future__ import annotations
 import random
 import re
 import struct
+from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -195,3 +196,12 @@ def test_the_cases_show_every_outcome(cards: Views) -> None:
     assert 15 < len(printed) < len(IMAGES) - 15
     dropped = [w for w in inv.warnings if "printable ASCII; left out, as libvirt does" in w.message]
     assert len(dropped) > 3
+
+
+def test_the_lpfc_fixtures_vpd_is_libvirts() -> None:
+    root = Path(__file__).resolve().parent.parent / "fixtures" / "sysfs" / "lpfc"
+    inv, view = nx.scan(str(root)), run_libvirtd(root)
+    for name in ("pci_0000_07_00_0", "pci_0000_07_00_1"):
+        ours = _vpd_of(nx.to_xml(inv[name], "libvirt"))
+        assert ours is not None and ours.findtext("fields/part_number") == "LPe12002-M8"
+        assert canonical(ours) == _corrected(_libvirt_vpd(view.documents[name]))

@@ -14,17 +14,21 @@ roots (``tests/test_libvirt_vpd.py`` holds the cases):
   ``RV`` is not the last keyword of VPD-R, ``RW`` is not the last of VPD-W,
   ``RW`` is in VPD-R or ``RV`` in VPD-W;
 - one keyword, when its text (cut at the first NUL, blanks stripped) has a
-  character that is not printable ASCII, or it is not one libvirt knows.
+  character that is not printable ASCII, or it is not one libvirt knows
+  (PN, EC, MN, SN, YA, Vx and Yx with x a digit or capital, CP, RV, RW).
 
-The checksum is the sum of every byte libvirt reads, from the start through
-the first byte of ``RV``'s value: the headers of skipped resources count, their
-data does not.
+A section (``<fields>``) is there once a known keyword with usable text (or
+CP) was read in it, even one that section keeps no field of (PN in VPD-W).
+A repeated keyword takes the last value; a repeated Vx or Yx keeps its first
+place.  The checksum is the sum of every byte libvirt reads, from the start
+through the first byte of ``RV``'s value: the headers of skipped resources
+count, their data does not.
 
-Two rules of the ``libvirt`` profile are stricter than libvirt, because
-libvirt's own schema refuses what it would print: an image without an
-identifier string (no ``<name>``), or whose name is longer than 255 characters
-or holds a character outside the schema's class (`` ` { | } ~ ``), is left out;
-such a keyword is left out alone.
+The ``libvirt`` profile is stricter than libvirt where libvirt's own schema
+refuses what it would print: an image without an identifier string (no
+``<name>``), or whose name is longer than 255 characters or holds a character
+outside the schema's class (`` ` { | } ~ ``), is left out; such a keyword is
+left out alone.
 """
 
 from __future__ import annotations
