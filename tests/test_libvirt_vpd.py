@@ -42,6 +42,18 @@ def _after(prefix: bytes, fields: list[tuple[str, str | bytes]]) -> bytes:
     return head + bytes([-sum(head) % 256]) + b"\x78"
 
 
+def _rv_of_length_0(*, next_byte_counted: bool) -> bytes:
+    """VPD-R ending with an ``RV`` of length 0, then the end tag; the name is chosen so
+    that the checksum adds up with the byte after ``RV`` (the end tag) or without it."""
+    body = keyword("PN", "P1")
+    for a, b in ((a, b) for a in range(0x30, 0x7B) for b in range(0x30, 0x7B)):
+        head = large_resource(0x82, bytes([a, b, b])) + struct.pack("<BH", 0x90, len(body) + 3)
+        head += body + b"RV\x00"
+        if (sum(head) + (0x78 if next_byte_counted else 0)) % 256 == 0:
+            return head + b"\x78"
+    raise AssertionError("no name makes the checksum add up")
+
+
 NAME = large_resource(0x82, b"Card")
 HAND_BUILT: dict[str, bytes] = {
     "card": vpd_image(
@@ -81,6 +93,9 @@ HAND_BUILT: dict[str, bytes] = {
     "reserved space": vpd_image("Card", [("PN", "P1")], [("YA", "a")], reserved=9),
     "end tag with a length": vpd_image("Card", [("PN", "P1")], end_tag=False) + b"\x7f\x00",
     "after the end": vpd_image("Card", [("PN", "P1")]) + b"\x90\xff\xff\x01",
+    # RV's checksum byte is read even when RV has no room for it: it is the next byte
+    "RV of length 0": _rv_of_length_0(next_byte_counted=True),
+    "RV of length 0, checksum without the next byte": _rv_of_length_0(next_byte_counted=False),
     "past one page": vpd_image("Card", [("PN", "P1")],
                                [(f"Y{c}", "y" * 250) for c in "0123456789BCDEFGHIJ"]),
     # libvirt prints what its schema refuses: these are corrected

@@ -307,6 +307,9 @@ def test_a_malformed_vpd_file_is_a_warning(tmp_path: Path) -> None:
 
 
 def test_an_image_past_one_page_is_read_whole_and_one_past_32k_is_refused(tmp_path: Path) -> None:
+    """The kernel's ``vpd`` file holds at most 32 KiB (a VPD address has 15 bits); a
+    larger one, only possible on a fake root, is refused (libvirt reads its first
+    32 KiB)."""
     big = vpd_image("C", [("PN", "p")], [(f"Y{c}", "y" * 250) for c in "0123456789BCDEFGHIJ"])
     assert len(big) > 4096
     assert _pci(_card(tmp_path / "big", big)).vpd == read_vpd(big).vpd
