@@ -361,3 +361,14 @@ def test_fields_with_another_access_are_refused() -> None:
       </capability></device>"""
     with pytest.raises(nx.XMLInputError, match="access='secret'; expected readonly or readwrite"):
         nx.from_xml(doc)
+
+
+def test_a_vpd_link_is_not_followed(tmp_path: Path) -> None:
+    b = SysfsBuilder(tmp_path / "root", first_host=3)
+    fn = b.add_pci_function("0000:04:00.0", vendor=0x10DF, device=0xE300, driver="lpfc")
+    b.add_fc_host(fn, "lpfc", node_name=0x20000000C9000001, port_name=0x10000000C9000001)
+    (tmp_path / "elsewhere").write_bytes(CARD)
+    (fn.path / "vpd").symlink_to(tmp_path / "elsewhere")
+    inv = nx.scan(str(tmp_path / "root"))
+    assert _pci(inv).vpd is None
+    assert [str(w) for w in inv.warnings] == ["pci_0000_04_00_0: vpd: unreadable (ELOOP)"]
