@@ -75,8 +75,7 @@ _SCRIPT = textwrap.dedent(
     set -eu
     work=$1; root=$2; settle=$3
     mount --bind "$root/sys" /sys
-    # The node-device driver's own pid file is /run/libvirt/nodedev/driver.pid: a
-    # private /run/libvirt lets runs from other worktrees overlap.
+    # libvirtd keeps driver state (pid files) under /run/libvirt: a private one per run.
     mkdir -p /run/libvirt && mount -t tmpfs tmpfs /run/libvirt
     LIBVIRT_DRIVER_DIR="$work/drivers" LD_PRELOAD="$work/sysfsmagic.so" \
         libvirtd -f "$work/libvirtd.conf" -p "$work/libvirtd.pid" >"$work/libvirtd.log" 2>&1 &
