@@ -32,12 +32,12 @@ The modules, from the bottom up:
   relative links; device directories, class devices, bus entries.
 - :mod:`.presets`: the driver presets (:data:`DRIVERS`) and cards (:data:`MODELS`).
 - :mod:`.attributes`: what the attribute files of each kind of device hold.
+- :mod:`.vpd`: PCI Vital Product Data images (:func:`vpd_image`), for a
+  function's binary ``vpd`` file.
 - :mod:`.specs`: the records the builder returns (``FCHostSpec``, ...).
 - :mod:`.builder`: the layout builder, :class:`SysfsBuilder`.
 - :mod:`.pciids`: the ``pci.ids`` excerpt.
 - :mod:`.benchmark`: the benchmark host.
-- :mod:`.vpd`: PCI Vital Product Data images (:func:`vpd_image`), for a
-  function's ``vpd`` file.
 
 Where coming pieces go: ``uevent`` files and ``subsystem`` links on every
 device belong in :meth:`TreeWriter.device` and :meth:`TreeWriter.class_device`,
