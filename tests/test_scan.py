@@ -8,7 +8,7 @@ import pytest
 from conftest import FIXTURES, scenarios
 
 import nodedev_xml as nx
-from nodedev_xml.sysfs.access import CountingFileAccess
+from nodedev_xml.sysfs.access import MAX_ATTR_BYTES, CountingFileAccess
 from nodedev_xml.sysfs.pipeline import read_devices, read_names, scan_devices
 from nodedev_xml.sysfs.policy import membership
 from nodedev_xml.sysfs.session import ReadSession
@@ -166,8 +166,8 @@ class OpaqueSource:
         path = self.inner.bus_device(bus, name, warn)
         return self._tok(path) if path is not None else None
 
-    def read(self, dev: str, attr: str) -> bytes:
-        return self.inner.read(self._path(dev), attr)
+    def read(self, dev: str, attr: str, limit: int = MAX_ATTR_BYTES) -> bytes:
+        return self.inner.read(self._path(dev), attr, limit)
 
     def link(self, dev: str, name: str) -> str:
         return self.inner.link(self._path(dev), name)

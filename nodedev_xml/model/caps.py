@@ -133,10 +133,50 @@ class VirtFunctions:
 
 
 @dataclass(frozen=True, slots=True)
+class VpdField:
+    """A vendor (``Vx``) or system (``Yx``) keyword of the VPD: its index character
+    (``0``-``9``, ``A``-``Z``; no ``A`` for a system field) and its text."""
+
+    index: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class VpdReadOnly:
+    """``<fields access='readonly'>``: the VPD-R keywords libvirt keeps."""
+
+    change_level: str | None = None  # EC
+    manufacture_id: str | None = None  # MN
+    part_number: str | None = None  # PN
+    serial_number: str | None = None  # SN
+    vendor_fields: tuple[VpdField, ...] = ()  # Vx, in the order first seen
+
+
+@dataclass(frozen=True, slots=True)
+class VpdReadWrite:
+    """``<fields access='readwrite'>``: the VPD-W keywords libvirt keeps."""
+
+    asset_tag: str | None = None  # YA
+    vendor_fields: tuple[VpdField, ...] = ()  # Vx
+    system_fields: tuple[VpdField, ...] = ()  # Yx
+
+
+@dataclass(frozen=True, slots=True)
+class PCIVpd:
+    """``<capability type='vpd'>``: the function's Vital Product Data.  A section is
+    ``None`` when libvirt prints no ``<fields>`` for it (it may be present and empty)."""
+
+    name: str
+    readonly: VpdReadOnly | None = None
+    readwrite: VpdReadWrite | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PCI:
     """``<capability type='pci'>``.  ``extra`` keeps, verbatim and in order, the
     sub-elements libvirt prints after the SR-IOV ones that are not modelled here
-    (``iommuGroup``, ``numa``, ``pci-express``, ``mdev_types``, ``vpd``, bridges)."""
+    (``iommuGroup``, ``numa``, ``pci-express``, ``mdev_types``, bridges); ``vpd`` is
+    printed where libvirt prints it, after the bridges and ``mdev_types``."""
 
     address: PCIAddress
     class_code: int | None = None
@@ -147,6 +187,7 @@ class PCI:
     phys_function: PCIAddress | None = None
     virt_functions: VirtFunctions | None = None
     extra: tuple[str, ...] = field(default=())
+    vpd: PCIVpd | None = None
 
 
 @dataclass(frozen=True, slots=True)

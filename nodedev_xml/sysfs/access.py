@@ -38,7 +38,9 @@ _READ_FLAGS = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOFOLLOW
 
 class OSFileAccess:
     """The real file system, through the thinnest calls Python has.  ``read``
-    reads at most ``limit + 1`` bytes, whatever the file's size."""
+    reads at most ``limit + 1`` bytes, whatever the file's size: in one call for
+    a page (a text attribute), else until the end, as sysfs hands a binary
+    attribute (``vpd``) out a page per call."""
 
     __slots__ = ()
 
@@ -46,6 +48,9 @@ class OSFileAccess:
         fd = os.open(path, _READ_FLAGS)
         try:
             data = os.read(fd, limit + 1)
+            if limit > MAX_ATTR_BYTES:
+                while len(data) <= limit and (more := os.read(fd, limit + 1 - len(data))):
+                    data += more
         finally:
             os.close(fd)
         if len(data) > limit:

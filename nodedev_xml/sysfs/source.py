@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from ..errors import SysfsError
-from .access import FileAccess, OSFileAccess
+from .access import MAX_ATTR_BYTES, FileAccess, OSFileAccess
 
 #: Where a source says what it could not use: ``(device or entry, attribute, message)``.
 Warn = Callable[[str, str | None, str], None]
@@ -58,8 +58,9 @@ class Source(Protocol):
         it is gone or cannot be used (said through ``warn``)."""
         ...
 
-    def read(self, dev: str, attr: str) -> bytes:
-        """The raw value of attribute ``attr`` of ``dev`` (at most one page)."""
+    def read(self, dev: str, attr: str, limit: int = MAX_ATTR_BYTES) -> bytes:
+        """The raw value of attribute ``attr`` of ``dev`` (at most ``limit`` bytes: one
+        page, unless a binary attribute asks for more)."""
         ...
 
     def link(self, dev: str, name: str) -> str:
@@ -121,8 +122,8 @@ class SysfsSource:
 
     # -- attributes and links ------------------------------------------------
 
-    def read(self, dev: str, attr: str) -> bytes:
-        return self.read_file(f"{dev}/{attr}")
+    def read(self, dev: str, attr: str, limit: int = MAX_ATTR_BYTES) -> bytes:
+        return self.read_file(f"{dev}/{attr}", limit)
 
     def link(self, dev: str, name: str) -> str:
         return self.fs.readlink(f"{dev}/{name}")

@@ -32,6 +32,8 @@ The modules, from the bottom up:
   relative links; device directories, class devices, bus entries.
 - :mod:`.presets`: the driver presets (:data:`DRIVERS`) and cards (:data:`MODELS`).
 - :mod:`.attributes`: what the attribute files of each kind of device hold.
+- :mod:`.vpd`: PCI Vital Product Data images (:func:`vpd_image`), for a
+  function's binary ``vpd`` file.
 - :mod:`.specs`: the records the builder returns (``FCHostSpec``, ...).
 - :mod:`.builder`: the layout builder, :class:`SysfsBuilder`.
 - :mod:`.pciids`: the ``pci.ids`` excerpt.
@@ -62,6 +64,7 @@ from .specs import (
 )
 from .tree import TreeWriter
 from .values import Overrides, WWNLike
+from .vpd import vpd_image
 
 __all__ = [
     "DRIVERS",
@@ -79,5 +82,6 @@ __all__ = [
     "VportSpec",
     "WWNLike",
     "build_benchmark_host",
+    "vpd_image",
     "write_pci_ids",
 ]

@@ -91,6 +91,7 @@ class SysfsBuilder:
         numa_node: int = -1,
         sriov_totalvfs: int | None = None,
         physfn: PCIFunctionSpec | str | None = None,
+        vpd: bytes | None = None,
         attrs: Overrides | None = None,
     ) -> PCIFunctionSpec:
         """Write the PCI function directory ``devices/pciDDDD:BB/[bridges/]<address>/``.
@@ -105,7 +106,8 @@ class SysfsBuilder:
         physical function (``sriov_totalvfs``, ``sriov_numvfs`` = 0); with
         ``physfn`` it is a virtual function of that PF: it gets a ``physfn``
         link, and the PF a ``virtfnN`` link and a higher ``sriov_numvfs``.
-        ``bus/pci/devices/<address>`` links to it.
+        ``bus/pci/devices/<address>`` links to it.  ``vpd`` is the binary ``vpd``
+        file (a Vital Product Data image: :func:`~nodedev_xml.testing.vpd.vpd_image`).
         """
         address = address.lower()
         if not _PCI_ADDRESS.fullmatch(address):
@@ -124,6 +126,8 @@ class SysfsBuilder:
             numa_node=numa_node,
             sriov_totalvfs=sriov_totalvfs,
         )
+        if vpd is not None:
+            files["vpd"] = vpd
         self.tree.device(rel, apply_overrides(files, attrs), subsystem="bus/pci")
         self.tree.bus_entry("pci", address, rel)
         if driver:

@@ -25,11 +25,15 @@ from ..model import (
     Adapter,
     FCHost,
     FCRemotePort,
+    PCIVpd,
     PhysHBA,
     RawCapability,
     ScsiHost,
     ScsiTarget,
     VirtFunctions,
+    VpdField,
+    VpdReadOnly,
+    VpdReadWrite,
     Vport,
     VportOps,
     Vports,
@@ -463,9 +467,19 @@ def emit_pci(out: Out, cap: PCI, profile: Profile) -> None:
         for addr in vf.addresses:
             out.leaf("address", None, addr.attrs())
         out.close()
+    vpd = cap.vpd
     for raw in cap.extra:
+        if vpd is not None and raw.startswith(_AFTER_VPD):
+            emit_vpd(out, vpd, profile)
+            vpd = None
         out.raw(raw)
+    if vpd is not None:
+        emit_vpd(out, vpd, profile)
     out.close()
+
+
+#: What libvirt prints after ``vpd`` (the bridges and ``mdev_types`` come before it).
+_AFTER_VPD = ("<iommuGroup", "<numa", "<pci-express")
 
 
 def parse_pci(el: El) -> PCI:
@@ -474,6 +488,7 @@ def parse_pci(el: El) -> PCI:
     )  # fmt: skip
     phys_function = None
     virt_functions = None
+    vpd = None
     extra: list[str] = []
     for c in el:
         if not isinstance(c.tag, str) or c.tag in (*_ADDR_KEYS, "class", "product", "vendor"):
@@ -484,6 +499,8 @@ def parse_pci(el: El) -> PCI:
             if addr is None:  # libvirt's parser refuses this too
                 raise fail(c, "phys_function lacks the <address> of the physical function")
             phys_function = parse_address(addr)
+        elif kind == "vpd":
+            vpd = parse_vpd(c)
         elif kind == "virt_functions":
             virt_functions = VirtFunctions(
                 # 0: not printed
@@ -504,7 +521,82 @@ def parse_pci(el: El) -> PCI:
         phys_function=phys_function,
         virt_functions=virt_functions,
         extra=tuple(extra),
+        vpd=vpd,
     )
+
+
+# -- vpd (inside pci) --------------------------------------------------------
+
+
+def emit_vpd(out: Out, vpd: PCIVpd, profile: Profile) -> None:
+    out.cap("vpd")
+    out.leaf("name", vpd.name)
+    if vpd.readonly is not None:
+        ro = vpd.readonly
+        out.open("fields", {"access": "readonly"})
+        for tag in _VPD_READ_ONLY:
+            value = getattr(ro, tag)
+            if value is not None:
+                out.leaf(tag, value)
+        _emit_vpd_fields(out, "vendor_field", ro.vendor_fields)
+        out.close()
+    if vpd.readwrite is not None:
+        rw = vpd.readwrite
+        out.open("fields", {"access": "readwrite"})
+        if rw.asset_tag is not None:
+            out.leaf("asset_tag", rw.asset_tag)
+        _emit_vpd_fields(out, "vendor_field", rw.vendor_fields)
+        _emit_vpd_fields(out, "system_field", rw.system_fields)
+        out.close()
+    out.close()
+
+
+def parse_vpd(el: El) -> PCIVpd:
+    name = el.find("name")
+    if name is None:
+        raise fail(el, "vpd lacks <name>; expected the VPD's identifier string")
+    readonly = readwrite = None
+    for f in el.iterfind("fields"):
+        access = f.get("access")
+        if access == "readonly":
+            readonly = VpdReadOnly(
+                **{tag: _vpd_text(c) for tag in _VPD_READ_ONLY if (c := f.find(tag)) is not None},
+                vendor_fields=_parse_vpd_fields(f, "vendor_field"),
+            )
+        elif access == "readwrite":
+            asset = f.find("asset_tag")
+            readwrite = VpdReadWrite(
+                asset_tag=_vpd_text(asset) if asset is not None else None,
+                vendor_fields=_parse_vpd_fields(f, "vendor_field"),
+                system_fields=_parse_vpd_fields(f, "system_field"),
+            )
+        else:
+            raise fail(f, f"<fields> has access={access!r}; expected readonly or readwrite")
+    return PCIVpd(name=_vpd_text(name), readonly=readonly, readwrite=readwrite)
+
+
+_VPD_READ_ONLY = ("change_level", "manufacture_id", "part_number", "serial_number")
+
+
+def _emit_vpd_fields(out: Out, tag: str, fields: tuple[VpdField, ...]) -> None:
+    for f in fields:
+        out.leaf(tag, f.value, {"index": f.index})
+
+
+def _parse_vpd_fields(el: El, tag: str) -> tuple[VpdField, ...]:
+    out = []
+    for c in el.iterfind(tag):
+        index = c.get("index")
+        if index is None or len(index.strip()) != 1:
+            raise fail(c, f"<{tag}> has index={index!r}; expected one character")
+        out.append(VpdField(index.strip(), _vpd_text(c)))
+    return tuple(out)
+
+
+def _vpd_text(el: El) -> str:
+    """VPD text never has blanks around it (the scan strips them, as libvirt does);
+    an empty element is an empty value."""
+    return (el.text or "").strip()
 
 
 # -- anything else, verbatim -------------------------------------------------

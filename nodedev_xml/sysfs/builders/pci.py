@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import re
 
-from ...model import PCI, Device, NameEntry, Parent, VirtFunctions
+from ...model import PCI, Device, NameEntry, Parent, PCIVpd, VirtFunctions
 from ...pciaddr import PCIAddress
 from ...vocabulary import COMPUTER
 from .. import values
@@ -14,6 +14,7 @@ from ..pciids import PCIIds
 from ..policy import ReadPolicy
 from ..session import DeviceScope, ReadSession
 from ..source import errname
+from ..vpd import MAX_VPD_BYTES, read_vpd
 
 #: A driver's name (the ``driver`` link's basename): printable ASCII, no blank.
 _DRIVER = re.compile(r"[!-~]{1,64}")
@@ -107,6 +108,7 @@ class PCIBuilder:
             vendor_name=vendor_name,
             phys_function=phys_fn,
             virt_functions=virt_functions,
+            vpd=self._vpd(scope, dev),
         )
         return Device(name=scope.name, path=self.src.devpath(dev), parent=Parent(self._parent(dev)),
                       driver=driver, capabilities=(cap,))  # fmt: skip
@@ -127,6 +129,20 @@ class PCIBuilder:
             scope.warn("driver", f"{driver[:40]!r}: expected a driver name")
             return None
         return driver
+
+    def _vpd(self, scope: DeviceScope, dev: str) -> PCIVpd | None:
+        """The Vital Product Data of a function that has a ``vpd`` file (see ``sysfs/vpd.py``)."""
+        try:
+            data = self.src.read(dev, "vpd", MAX_VPD_BYTES)
+        except FileNotFoundError:
+            return None  # most functions have none
+        except OSError as e:  # EIO: a card whose VPD cannot be read; libvirt prints none
+            scope.warn("vpd", f"unreadable ({errname(e)})")
+            return None
+        reading = read_vpd(data)
+        for problem in reading.problems:
+            scope.warn("vpd", problem)
+        return reading.vpd
 
     def _function_link(self, scope: DeviceScope, dev: str, link: str) -> PCIAddress | None:
         """The PCI function a ``physfn`` or ``virtfnN`` link names (its last name)."""
