@@ -133,10 +133,40 @@ class VirtFunctions:
 
 
 @dataclass(frozen=True, slots=True)
+class IOMMUGroup:
+    """``<iommuGroup number='N'>``: the function's IOMMU group and the functions in it."""
+
+    number: int
+    addresses: tuple[PCIAddress, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PCIELink:
+    """One ``<link>`` of ``<pci-express>``: ``validity`` ``cap`` (what the link can
+    do: Link Capabilities, with the port number) or ``sta`` (what it does now: Link
+    Status).  ``speed`` is in GT/s as libvirt prints it (``2.5``, ``8``), ``None``
+    when the register says none."""
+
+    validity: str
+    width: int
+    speed: str | None = None
+    port: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PCIExpress:
+    """``<pci-express>``: a PCI Express function, with its links when it has one (a
+    root-complex integrated endpoint has none)."""
+
+    links: tuple[PCIELink, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class PCI:
-    """``<capability type='pci'>``.  ``extra`` keeps, verbatim and in order, the
-    sub-elements libvirt prints after the SR-IOV ones that are not modelled here
-    (``iommuGroup``, ``numa``, ``pci-express``, ``mdev_types``, ``vpd``, bridges)."""
+    """``<capability type='pci'>``.  ``bridge`` is ``pci-bridge`` or
+    ``cardbus-bridge`` (from the config space's header type).  ``extra`` keeps,
+    verbatim and in order, the sub-elements that are not modelled here
+    (``mdev_types``, ``vpd``); they are printed after the bridge."""
 
     address: PCIAddress
     class_code: int | None = None
@@ -146,6 +176,10 @@ class PCI:
     vendor_name: str | None = None
     phys_function: PCIAddress | None = None
     virt_functions: VirtFunctions | None = None
+    bridge: str | None = None
+    iommu_group: IOMMUGroup | None = None
+    numa_node: int | None = None
+    pci_express: PCIExpress | None = None
     extra: tuple[str, ...] = field(default=())
 
 

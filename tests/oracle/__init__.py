@@ -75,6 +75,10 @@ _SCRIPT = textwrap.dedent(
     set -eu
     work=$1; root=$2; settle=$3
     mount --bind "$root/sys" /sys
+    # The node-device driver's pid file and state live in /run/libvirt: a private
+    # one, so that runs (of other checkouts too) never meet.
+    mkdir -p /run/libvirt "$work/run-libvirt"
+    mount --bind "$work/run-libvirt" /run/libvirt
     LIBVIRT_DRIVER_DIR="$work/drivers" LD_PRELOAD="$work/sysfsmagic.so" \
         libvirtd -f "$work/libvirtd.conf" -p "$work/libvirtd.pid" >"$work/libvirtd.log" 2>&1 &
     pid=$!
