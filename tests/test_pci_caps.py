@@ -307,3 +307,19 @@ def test_a_link_without_width_is_refused() -> None:
                 f"<function>0</function>{etree.tostring(el).decode()}</capability>"
             )
         )
+
+
+def test_a_link_that_retrains_is_told_in_words(tmp_path: Path) -> None:
+    """``watch`` says what changed: the link's status, as speed and width."""
+    from nodedev_xml.events import diff
+
+    path = _one_function(tmp_path)
+    before = nx.scan(str(tmp_path))
+    space = bytearray((path / "config").read_bytes())
+    struct.pack_into("<H", space, 0x60 + 0x12, 1 | 4 << 4)  # Link Status: 2.5 GT/s, x4
+    (path / "config").write_bytes(bytes(space))
+    events = diff(before, nx.scan(str(tmp_path)))
+    assert [str(e) for e in events] == [
+        "changed pci_0000_04_00_0: pci_express.links "
+        "cap 8 GT/s x8 port 0, sta 8 GT/s x8 -> cap 8 GT/s x8 port 0, sta 2.5 GT/s x4"
+    ]

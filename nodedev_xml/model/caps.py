@@ -152,6 +152,12 @@ class PCIELink:
     speed: str | None = None
     port: int | None = None
 
+    def __str__(self) -> str:
+        """``cap 8 GT/s x8 port 0``: what ``watch`` says of a link that changed."""
+        speed = f" {self.speed} GT/s" if self.speed is not None else ""
+        port = f" port {self.port}" if self.port is not None else ""
+        return f"{self.validity}{speed} x{self.width}{port}"
+
 
 @dataclass(frozen=True, slots=True)
 class PCIExpress:
