@@ -9,7 +9,8 @@ from nodedev_xml.testing import PCIE_RC_INTEGRATED_ENDPOINT, PCIeLink, SysfsBuil
 
 def pci_odd_numbering(root: Path) -> None:
     """PCI as real machines number it, away from 0000:0x: domain 0001 with buses and
-    slots in hex letters, an SR-IOV PF whose VFs start at an odd function, a function
+    slots in hex letters, an SR-IOV PF whose VFs start at an odd function and spill
+    onto the next bus, a function
     with no driver, an IOMMU group of three, a conventional PCI bridge with a PCI card
     behind it, a root-complex integrated endpoint (PCI Express, no link), a CardBus
     bridge, NUMA node 1, a link trained down; and domain ffff."""
@@ -24,7 +25,9 @@ def pci_odd_numbering(root: Path) -> None:
                        numa_node=1, sriov_totalvfs=8, pcie=link, iommu_group=7)  # fmt: skip
     b.add_pci_function("0001:3b:00.2", vendor=0x10DF, device=0xE200, driver="lpfc",
                        parent=port, numa_node=1, pcie=link, iommu_group=7)  # fmt: skip
-    for n, address in enumerate(("0001:3b:0a.3", "0001:3b:0a.4", "0001:3b:0b.0")):
+    # The last VF spills onto the next bus, which has no bridge of its own (as SR-IOV
+    # numbers many VFs): its directory is beside the PF's all the same.
+    for n, address in enumerate(("0001:3b:0a.3", "0001:3b:0a.4", "0001:3b:0b.0", "0001:3c:00.0")):
         vf = b.add_pci_function(address, vendor=0x10DF, device=0xE208, driver="lpfc",
                                 physfn=pf, numa_node=1, pcie=link, iommu_group=8 + n)  # fmt: skip
         if n == 1:

@@ -164,7 +164,7 @@ def test_no_virtual_function_carries_virt_functions(odd_root: Path, tmp_path: Pa
             if device.pci is not None and device.pci.phys_function is not None:
                 vfs += 1
                 assert device.pci.virt_functions is None, (root, device.name)
-    assert vfs == 8  # sriov and igb two each, the odd tree three, this one
+    assert vfs == 9  # sriov and igb two each, the odd tree four, this one
 
 
 @pytest.mark.parametrize("profile", ["libvirt", "enriched"])
