@@ -84,7 +84,7 @@ FC_ATTRS = (
 )
 VPORT_ATTRS = ("node_name", "port_name", "vport_state")
 NPIV_ATTRS = ("max_npiv_vports", "npiv_vports_inuse")
-PCI_ATTRS = ("vendor", "device", "class")
+PCI_ATTRS = ("vendor", "device", "class", "config", "numa_node")
 HEAVY_MODULES = ("lxml", "xmlschema", "elementpath", "pyudev")
 
 MEMORY_CHILD = """
@@ -164,16 +164,16 @@ def floor(root: str, *, libvirt_checks: bool = False) -> int:
     fc_vports link (the device paths), then reads each host's ``unique_id`` and its
     eight fc_host attributes; on each HBA (a host not under a ``vport-*``) it checks
     ``vport_create``, reads ``max_npiv_vports``, ``npiv_vports_inuse`` and
-    ``model_name``; each vport's ``node_name``, ``port_name`` and ``vport_state``; the
-    PCI functions' and their bridges' ``vendor``, ``device`` and ``class``; and the
-    root's pci.ids (the vendor and product names).
+    ``model_name``; each vport's ``node_name``, ``port_name`` and ``vport_state``; for
+    every function of the PCI bus its ``vendor``, ``device``, ``class``, ``config``
+    space and ``numa_node``, its ``iommu_group`` link and the group's members; and
+    the root's pci.ids (the vendor and product names).
 
     With ``libvirt_checks``, it also makes the existence checks libvirt makes and the
     scanner copies: ``vport_create`` in fc_host, then in scsi_host, on every host."""
     classes = root + "/sys/class/"
     data: list[bytes | None] = []
     fc_hosts = set(os.listdir(classes + "fc_host"))
-    pci_dirs: set[str] = set()
     sh_class = classes + "scsi_host"
     for name in os.listdir(sh_class):
         sh_dir = _resolve(sh_class, os.readlink(f"{sh_class}/{name}"))
@@ -189,15 +189,20 @@ def floor(root: str, *, libvirt_checks: bool = False) -> int:
             elif libvirt_checks:
                 os.path.lexists(sh_dir + "/vport_create")
             _read_all(sh_dir + "/", ("model_name",), data)
-            function = dev_dir.rsplit("/", 1)[0]
-            pci_dirs.update((function, function.rsplit("/", 1)[0]))
         elif libvirt_checks and not os.path.lexists(fc_dir + "vport_create"):
             os.path.lexists(sh_dir + "/vport_create")
     vp_class = classes + "fc_vports"
     for name in os.listdir(vp_class):
         _read_all(_resolve(vp_class, os.readlink(f"{vp_class}/{name}")) + "/", VPORT_ATTRS, data)
-    for pci_dir in sorted(pci_dirs):
-        _read_all(pci_dir + "/", PCI_ATTRS, data)
+    bus = root + "/sys/bus/pci/devices/"
+    for name in os.listdir(bus):
+        function = os.path.normpath(bus + os.readlink(bus + name)) + "/"
+        _read_all(function, PCI_ATTRS, data)
+        try:
+            group = os.readlink(function + "iommu_group").rpartition("/")[2]
+        except FileNotFoundError:
+            continue
+        os.listdir(f"{root}/sys/kernel/iommu_groups/{group}/devices")
     with open(root + "/usr/share/misc/pci.ids", "rb") as ids:
         data.append(ids.read())
     return len(data)

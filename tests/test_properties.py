@@ -16,7 +16,8 @@ from invariants import check_inventory
 from lxml import etree
 
 import nodedev_xml as nx
-from nodedev_xml.testing import SysfsBuilder
+from nodedev_xml.testing import PCIeLink, SysfsBuilder
+from nodedev_xml.testing.specs import PCIE_SPEEDS
 
 VPORT_STATES = ("Active", "Initializing", "Linkdown", "Fabric Rejected WWN", "No Fabric Support")
 PORT_STATES = ("Online", "Linkdown", "Offline", "Blocked")
@@ -49,6 +50,9 @@ class PortSpec:
 class CardSpec:
     driver: str
     ports: list[PortSpec]
+    link: PCIeLink | None  # None: conventional PCI
+    numa_node: int
+    iommu: bool  # the card's functions in one IOMMU group
 
 
 vport_specs = st.builds(VportSpec, st.sampled_from(VPORT_STATES), st.booleans(), wwns, wwns)
@@ -61,10 +65,16 @@ port_specs = st.builds(
     st.lists(st.sampled_from(OPTIONAL_FC), max_size=2, unique=True).map(tuple),
     st.lists(vport_specs, max_size=4),
 )
+speeds = st.sampled_from(sorted(PCIE_SPEEDS))
+links = st.builds(PCIeLink, speeds, st.integers(0, 32), st.one_of(st.none(), speeds),
+                  st.one_of(st.none(), st.integers(0, 32)), st.integers(0, 255))  # fmt: skip
 card_specs = st.builds(
     CardSpec,
     st.sampled_from(("qla2xxx", "lpfc", "fnic", "qedf")),
     st.lists(port_specs, min_size=1, max_size=2),
+    st.one_of(st.none(), links),
+    st.integers(-1, 3),
+    st.booleans(),
 )
 
 
@@ -79,6 +89,9 @@ def build(root: str, first_host: int, cards: list[CardSpec], ahci: bool) -> None
                 device=0x2532,
                 parent="0000:00:03.0",
                 driver=card.driver,
+                pcie=card.link,
+                numa_node=card.numa_node,
+                iommu_group=i if card.iommu else None,
             )
             hba = b.add_fc_host(
                 pci,
@@ -129,6 +142,23 @@ def test_any_host_scans_into_valid_agreeing_documents(
         if schema is not None:
             assert schema.validate(etree.fromstring(plain)), schema.error_log.last_error
         assert nx.from_xml(enriched) == dev
+    # Each card's functions carry the link, NUMA node and IOMMU group it was given.
+    for i, card in enumerate(cards):
+        for fn in range(len(card.ports)):
+            pci = inv[f"pci_0000_{0x10 + i:02x}_00_{fn}"].pci
+            assert pci is not None
+            assert pci.numa_node == (card.numa_node if card.numa_node >= 0 else None)
+            assert (pci.iommu_group is not None) == card.iommu
+            if card.link is None or pci.pci_express is None:
+                assert card.link is None and pci.pci_express is None
+                continue
+            cap, sta = pci.pci_express.links
+            assert (cap.speed, cap.width, cap.port) == (
+                card.link.max_speed.removesuffix(".0"), card.link.max_width, card.link.port
+            )
+            assert (sta.speed, sta.width) == (
+                card.link.current_speed.removesuffix(".0"), card.link.current_width
+            )
     # Every vport-capable physical port lists exactly the vports it was given.
     given_vports = sum(len(p.vports) for c in cards if c.driver != "fnic" for p in c.ports)
     listed = sum(

@@ -194,6 +194,12 @@ class OpaqueSource:
     def ancestors(self, dev: str) -> Iterator[str]:
         return (self._tok(p) for p in self.inner.ancestors(self._path(dev)))
 
+    def iommu_group(self, dev: str) -> str:
+        return self.inner.iommu_group(self._path(dev))
+
+    def iommu_group_members(self, group: str) -> list[str]:
+        return self.inner.iommu_group_members(group)
+
     def devpath(self, dev: str) -> str:
         return self.inner.devpath(self._path(dev))
 

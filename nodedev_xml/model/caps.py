@@ -172,11 +172,47 @@ class PCIVpd:
 
 
 @dataclass(frozen=True, slots=True)
+class IOMMUGroup:
+    """``<iommuGroup number='N'>``: the function's IOMMU group and the functions in it."""
+
+    number: int
+    addresses: tuple[PCIAddress, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PCIELink:
+    """One ``<link>`` of ``<pci-express>``: ``validity`` ``cap`` (what the link can
+    do: Link Capabilities, with the port number) or ``sta`` (what it does now: Link
+    Status).  ``speed`` is in GT/s as libvirt prints it (``2.5``, ``8``), ``None``
+    when the register says none."""
+
+    validity: str
+    width: int
+    speed: str | None = None
+    port: int | None = None
+
+    def __str__(self) -> str:
+        """``cap 8 GT/s x8 port 0``: what ``watch`` says of a link that changed."""
+        speed = f" {self.speed} GT/s" if self.speed is not None else ""
+        port = f" port {self.port}" if self.port is not None else ""
+        return f"{self.validity}{speed} x{self.width}{port}"
+
+
+@dataclass(frozen=True, slots=True)
+class PCIExpress:
+    """``<pci-express>``: a PCI Express function, with its links when it has one (a
+    root-complex integrated endpoint has none)."""
+
+    links: tuple[PCIELink, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class PCI:
-    """``<capability type='pci'>``.  ``extra`` keeps, verbatim and in order, the
-    sub-elements libvirt prints after the SR-IOV ones that are not modelled here
-    (``iommuGroup``, ``numa``, ``pci-express``, ``mdev_types``, bridges); ``vpd`` is
-    printed where libvirt prints it, after the bridges and ``mdev_types``."""
+    """``<capability type='pci'>``.  ``bridge`` is ``pci-bridge`` or
+    ``cardbus-bridge`` (from the config space's header type).  ``extra`` keeps,
+    verbatim and in order, the sub-elements that are not modelled here
+    (``mdev_types``); they are printed after the bridge, then ``vpd``,
+    ``iommuGroup``, ``numa`` and ``pci-express``, libvirt's order."""
 
     address: PCIAddress
     class_code: int | None = None
@@ -186,6 +222,10 @@ class PCI:
     vendor_name: str | None = None
     phys_function: PCIAddress | None = None
     virt_functions: VirtFunctions | None = None
+    bridge: str | None = None
+    iommu_group: IOMMUGroup | None = None
+    numa_node: int | None = None
+    pci_express: PCIExpress | None = None
     extra: tuple[str, ...] = field(default=())
     vpd: PCIVpd | None = None
 

@@ -3,7 +3,7 @@
 Discovery lists the classes and the SCSI bus of a :class:`~.source.Source`, keeps
 only what is spelled and laid out as the kernel spells and lays it out, and links
 it into a :class:`Topology`: each Scsi_Host with its ``fc_host``, each vHBA with
-its vport and HBA, each physical host with the PCI functions above it.  The
+its vport and HBA, and every function of the PCI bus.  The
 builders (:mod:`.builders`) turn what it found into models.
 
 Every name is matched against the kernel's own spelling (``hostN``,
@@ -73,7 +73,7 @@ class Topology:
     hosts: dict[int, HostInfo]
     vports: dict[str, VportInfo]  # by the vport's device
     by_parent: dict[int, list[VportInfo]]  # each HBA's vports, by number
-    pci: dict[str, str]  # the PCI functions above the physical hosts, by node-device name
+    pci: dict[str, str]  # every PCI function of the PCI bus, by node-device name
 
 
 @dataclass(slots=True)
@@ -99,7 +99,7 @@ def discover(session: ReadSession, policy: ReadPolicy) -> Topology:
                  or (h.parent_host is not None and h.parent_host in hbas)}  # fmt: skip
     vports = _vports(session, hosts, policy)
     _link_fc_hosts(session, hosts)
-    return Topology(hosts, vports, _group_by_parent(vports), _pci_functions(session, hosts))
+    return Topology(hosts, vports, _group_by_parent(vports), _pci_functions(session))
 
 
 def _hosts(session: ReadSession) -> dict[int, HostInfo]:
@@ -227,19 +227,25 @@ def _group_by_parent(vports: dict[str, VportInfo]) -> dict[int, list[VportInfo]]
     return by_parent
 
 
-def _pci_functions(session: ReadSession, hosts: dict[int, HostInfo]) -> dict[str, str]:
-    """The PCI functions the physical hosts sit under, with their bridges: by name."""
+def _pci_functions(session: ReadSession) -> dict[str, str]:
+    """Every PCI function of the PCI bus (``/sys/bus/pci/devices``), by name: each
+    entry spelled as the kernel spells an address, its link inside ``sys/devices``
+    and landing on the function's own directory."""
     src = session.source
     found: dict[str, str] = {}
-    for h in hosts.values():
-        if h.parent_host is not None:
+    for entry in src.bus_entries("pci", session.warn):
+        where = f"/sys/bus/pci/devices/{entry}"
+        addr = PCIAddress.match(entry)
+        if addr is None or str(addr) != entry:
+            session.warn(where, None, "not a PCI address as the kernel spells it")
             continue
-        for d in src.ancestors(h.dev):
-            addr = PCIAddress.match(src.name(d))
-            if addr is not None:
-                if addr.node_name in found:
-                    break
-                found[addr.node_name] = d
+        dev = src.bus_device("pci", entry, session.warn)
+        if dev is None:
+            continue
+        if src.name(dev) != entry:
+            session.warn(where, None, "link does not point to its function's directory")
+            continue
+        found[addr.node_name] = dev
     return found
 
 

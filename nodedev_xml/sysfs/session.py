@@ -98,6 +98,22 @@ class DeviceScope:
             self.warn(label or attr, f"{shown!r}: {e}")
             return None
 
+    def raw(self, dev: str, attr: str, *, may_lack: bool = False) -> bytes | None:
+        """Attribute ``attr`` of ``dev`` as bytes (a binary file: ``config``); ``None``
+        and a warning when it cannot be read, ``None`` alone when it is absent.  A
+        failed read counts for :meth:`lost` as :meth:`attr`'s do."""
+        try:
+            return self._read(dev, attr)
+        except FileNotFoundError:
+            if self.failed is None and not may_lack:
+                self.failed = errno.ENOENT
+            return None
+        except OSError as e:
+            if self.failed is None:
+                self.failed = e.errno or errno.EIO
+            self.warn(attr, f"unreadable ({errname(e)})")
+            return None
+
     def failed_with(self, e: OSError) -> None:
         """A read other than :meth:`attr`'s failed with ``e`` (say, a link's)."""
         if self.failed is None:

@@ -96,6 +96,17 @@ class Source(Protocol):
         """The handles above ``dev`` inside the device tree, nearest first."""
         ...
 
+    def iommu_group(self, dev: str) -> str:
+        """The name of the IOMMU group ``dev``'s ``iommu_group`` link leads to, read
+        as text and never followed; ``FileNotFoundError`` without the link,
+        ``ValueError`` when it leads anywhere but ``/sys/kernel/iommu_groups/<name>``."""
+        ...
+
+    def iommu_group_members(self, group: str) -> list[str]:
+        """The entry names of ``/sys/kernel/iommu_groups/<group>/devices``, unsorted
+        (``OSError`` when it cannot be listed)."""
+        ...
+
     def devpath(self, dev: str) -> str:
         """``dev`` as libvirt prints its ``<path>``: ``/sys/devices/…`` of the root."""
         ...
@@ -104,7 +115,9 @@ class Source(Protocol):
 class SysfsSource:
     """The sysfs under ``root`` (a directory holding ``sys/``), read through ``fs``."""
 
-    __slots__ = ("_devices", "_exists", "_root_slash", "_sys", "fs", "read_file", "root")
+    __slots__ = (
+        "_devices", "_exists", "_iommu_groups", "_root_slash", "_sys", "fs", "read_file", "root"
+    )  # fmt: skip
 
     def __init__(self, root: str = "/", fs: FileAccess | None = None) -> None:
         self.root = os.path.abspath(root)
@@ -113,6 +126,7 @@ class SysfsSource:
         self._exists = self.fs.exists
         self._sys = os.path.join(self.root, "sys")
         self._devices = os.path.join(self._sys, "devices") + os.sep
+        self._iommu_groups = os.path.join(self._sys, "kernel", "iommu_groups")
         self._root_slash = self.root.rstrip(os.sep) + os.sep
 
     def require(self) -> None:
@@ -156,6 +170,20 @@ class SysfsSource:
         while d.startswith(self._devices):
             yield d
             d = os.path.dirname(d)
+
+    def iommu_group(self, dev: str) -> str:
+        target = self.fs.readlink(f"{dev}/iommu_group")
+        if target.startswith("/"):
+            resolved = os.path.normpath(os.path.join(self.root, target.lstrip("/")))
+        else:
+            resolved = os.path.normpath(os.path.join(dev, target))
+        groups, _, name = resolved.rpartition("/")
+        if groups != self._iommu_groups or not name.isprintable():
+            raise ValueError(f"{target[:60]!r}: expected a link to /sys/kernel/iommu_groups/N")
+        return name
+
+    def iommu_group_members(self, group: str) -> list[str]:
+        return self.fs.listdir(f"{self._iommu_groups}/{group}/devices")
 
     def devpath(self, dev: str) -> str:
         if dev.startswith(self._root_slash):  # normalized paths inside the root

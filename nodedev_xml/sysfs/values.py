@@ -12,6 +12,7 @@ import re
 from ..wwn import WWN
 
 _UINT = re.compile(r"[0-9]{1,10}")
+_INT = re.compile(r"0|[1-9][0-9]{0,8}")
 _PORT_ID = re.compile(r"0x[0-9a-fA-F]{1,6}")
 _SPEED = re.compile(r"[0-9]{1,4} Gbit")
 _HEX_ID = re.compile(r"0x[0-9a-fA-F]{1,4}")
@@ -49,6 +50,15 @@ def uint(text: str) -> int:
     """A ``%u`` value that fits libvirt's unsignedInt."""
     if not _UINT.fullmatch(text) or int(text) > _UINT32_MAX:
         raise ValueError("expected an unsigned decimal number")
+    return int(text)
+
+
+def numa_node(text: str) -> int | None:
+    """``numa_node``: a node number, or ``None`` for the kernel's -1 (no node known)."""
+    if text == "-1":
+        return None
+    if not _INT.fullmatch(text):
+        raise ValueError("expected a NUMA node number or -1")
     return int(text)
 
 

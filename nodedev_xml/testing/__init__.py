@@ -43,13 +43,21 @@ The modules, from the bottom up:
 Where coming pieces go: ``uevent`` files and ``subsystem`` links on every
 device belong in :meth:`TreeWriter.device` and :meth:`TreeWriter.class_device`,
 the one place each kind of directory is made; a PCI function's binary
-``config`` space is one more file of :func:`.attributes.pci_function_files`;
-``iommu_group`` links a step of :meth:`SysfsBuilder.add_pci_function` beside
-its driver binding; the kernel emulator that plays the FC transport on a
-written root (``vport_create``, ``vport_delete``) is ``emulator.py`` here,
-writing through :class:`TreeWriter` and :mod:`.attributes` like the builder.
+``config`` space (with its PCI Express capability) is a file of
+:func:`.attributes.pci_function_files`, its ``iommu_group`` link a step of
+:meth:`SysfsBuilder.add_pci_function` beside its driver binding; the kernel
+emulator that plays the FC transport on a written root (``vport_create``,
+``vport_delete``) is ``emulator.py`` here, writing through :class:`TreeWriter`
+and :mod:`.attributes` like the builder.
 """
 
+from .attributes import (
+    PCIE_DOWNSTREAM_PORT,
+    PCIE_ENDPOINT,
+    PCIE_RC_INTEGRATED_ENDPOINT,
+    PCIE_ROOT_PORT,
+    PCIE_UPSTREAM_PORT,
+)
 from .benchmark import build_benchmark_host
 from .builder import SysfsBuilder
 from .pciids import write_pci_ids
@@ -57,6 +65,7 @@ from .presets import DRIVERS, MODELS, CardModel, DriverPreset
 from .specs import (
     DeviceDir,
     FCHostSpec,
+    PCIeLink,
     PCIFunctionSpec,
     RemotePortSpec,
     ScsiHostSpec,
@@ -69,12 +78,18 @@ from .vpd import vpd_image
 __all__ = [
     "DRIVERS",
     "MODELS",
+    "PCIE_DOWNSTREAM_PORT",
+    "PCIE_ENDPOINT",
+    "PCIE_RC_INTEGRATED_ENDPOINT",
+    "PCIE_ROOT_PORT",
+    "PCIE_UPSTREAM_PORT",
     "CardModel",
     "DeviceDir",
     "DriverPreset",
     "FCHostSpec",
     "Overrides",
     "PCIFunctionSpec",
+    "PCIeLink",
     "RemotePortSpec",
     "ScsiHostSpec",
     "SysfsBuilder",

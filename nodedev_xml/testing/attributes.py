@@ -16,9 +16,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .presets import VPORT_OPS, DriverPreset
+from .specs import PCIE_SPEEDS, PCIeLink
 from .values import WRITE_ONLY, as_files, kernel_wwn, template_entry
 
 __all__ = [
+    "PCIE_DOWNSTREAM_PORT",
+    "PCIE_ENDPOINT",
+    "PCIE_RC_INTEGRATED_ENDPOINT",
+    "PCIE_ROOT_PORT",
+    "PCIE_UPSTREAM_PORT",
     "FCPortValues",
     "ccw_device_files",
     "fc_host_files",
@@ -68,8 +74,25 @@ def pci_uevent(
 
 #: PCI class code of a PCI-to-PCI bridge (base class 06, subclass 04), without prog-if.
 PCI_BRIDGE_CLASS = 0x0604
+#: PCI class code of a CardBus bridge.
+CARDBUS_BRIDGE_CLASS = 0x0607
+#: The header type of each bridge class (1: PCI-to-PCI, 2: CardBus); 0 for the others.
+_HEADER_TYPES = {PCI_BRIDGE_CLASS: 1, CARDBUS_BRIDGE_CLASS: 2}
 #: Command register: memory space and bus master enabled, as a bound driver leaves it.
 COMMAND_ENABLED = 0x0006
+
+
+#: PCI Express device/port types (PCI Express Capabilities register, bits 7:4).
+PCIE_ENDPOINT = 0x0
+PCIE_ROOT_PORT = 0x4
+PCIE_UPSTREAM_PORT = 0x5
+PCIE_DOWNSTREAM_PORT = 0x6
+PCIE_RC_INTEGRATED_ENDPOINT = 0x9  # has no link
+#: Where the capabilities go: power management at 0x40, then PCI Express at 0x60.
+_PM_CAP, _EXP_CAP = 0x40, 0x60
+_STATUS_CAP_LIST = 0x10
+#: The size of a PCI Express function's configuration space (conventional PCI: 256).
+EXTENDED_CONFIG_SIZE = 4096
 
 
 def pci_config_space(
@@ -79,19 +102,36 @@ def pci_config_space(
     subsystem: tuple[int, int],
     *,
     enabled: bool,
+    pcie: PCIeLink | None = None,
+    port_type: int = PCIE_ENDPOINT,
 ) -> bytes:
-    """A function's ``config``: the 256 bytes of conventional configuration space, little
-    endian.  Header type 1 for a bridge, else 0 (with the subsystem ids at 0x2C); the
-    status register says there is no capability list, so none follows."""
-    header_type = 1 if pci_class >> 8 == PCI_BRIDGE_CLASS else 0
-    space = bytearray(256)
+    """A function's ``config``, little endian.  Header type 1 for a PCI-to-PCI
+    bridge, 2 for a CardBus bridge, else 0 (with the subsystem ids at 0x2C).  A
+    conventional PCI function (no ``pcie``) has the 256 bytes and no capability
+    list; a PCI Express one the 4096 bytes and
+    a capability list: power management at 0x40, then the PCI Express capability
+    at 0x60 of ``port_type`` whose Link Capabilities and Link Status registers
+    hold ``pcie``'s speeds, widths and port number."""
+    header_type = _HEADER_TYPES.get(pci_class >> 8, 0)
+    space = bytearray(256 if pcie is None else EXTENDED_CONFIG_SIZE)
     command = COMMAND_ENABLED if enabled else 0
-    # vendor, device, command, status (0: no capability list), revision 1, class code
-    struct.pack_into("<HHHHB", space, 0x00, vendor, device, command, 0, 1)
+    status = 0 if pcie is None else _STATUS_CAP_LIST
+    # vendor, device, command, status, revision 1, class code
+    struct.pack_into("<HHHHB", space, 0x00, vendor, device, command, status, 1)
     space[0x09:0x0C] = pci_class.to_bytes(3, "little")
     space[0x0E] = header_type
     if header_type == 0:
         struct.pack_into("<HH", space, 0x2C, *subsystem)
+    if pcie is not None:
+        space[0x34] = _PM_CAP
+        # power management, version 3, next: PCI Express
+        struct.pack_into("<BBH", space, _PM_CAP, 0x01, _EXP_CAP, 0x0003)
+        link_cap = PCIE_SPEEDS[pcie.max_speed] | pcie.max_width << 4 | pcie.port << 24
+        link_sta = PCIE_SPEEDS[pcie.current_speed] | pcie.current_width << 4
+        # PCI Express, the last capability: version 2 and the port type
+        struct.pack_into("<BBH", space, _EXP_CAP, 0x10, 0, 0x0002 | port_type << 4)
+        struct.pack_into("<I", space, _EXP_CAP + 0x0C, link_cap)
+        struct.pack_into("<H", space, _EXP_CAP + 0x12, link_sta)
     return bytes(space)
 
 
@@ -105,10 +145,13 @@ def pci_function_files(
     driver: str | None,
     numa_node: int,
     sriov_totalvfs: int | None,
+    pcie: PCIeLink | None = None,
+    port_type: int = PCIE_ENDPOINT,
 ) -> dict[str, bytes]:
     """A PCI function's ids, ``class``, ``numa_node``, ``uevent`` and binary ``config``
     space (:func:`pci_config_space`); an SR-IOV physical function also has
-    ``sriov_totalvfs`` and ``sriov_numvfs`` (0)."""
+    ``sriov_totalvfs`` and ``sriov_numvfs`` (0); a PCI Express function (``pcie``)
+    its link attributes, as the kernel prints them."""
     sub_vendor, sub_device = subsystem
     values: dict[str, str | bytes] = {
         "vendor": f"0x{vendor:04x}",
@@ -119,9 +162,17 @@ def pci_function_files(
         "numa_node": str(numa_node),
         "uevent": pci_uevent(address, vendor, device, pci_class, subsystem, driver),
         "config": pci_config_space(
-            vendor, device, pci_class, subsystem, enabled=driver is not None
+            vendor, device, pci_class, subsystem, enabled=driver is not None,
+            pcie=pcie, port_type=port_type,
         ),
-    }
+    }  # fmt: skip
+    if pcie is not None:
+        values.update(
+            max_link_speed=f"{pcie.max_speed} GT/s PCIe",
+            max_link_width=str(pcie.max_width),
+            current_link_speed=f"{pcie.current_speed} GT/s PCIe",
+            current_link_width=str(pcie.current_width),
+        )
     if sriov_totalvfs is not None:
         values.update(sriov_totalvfs=str(sriov_totalvfs), sriov_numvfs="0")
     return as_files(values)

@@ -6,6 +6,7 @@ import os
 
 from .builder import SysfsBuilder
 from .presets import DRIVERS
+from .specs import PCIeLink
 
 __all__ = ["build_benchmark_host"]
 
@@ -29,8 +30,9 @@ def build_benchmark_host(
     vports_per_port: int = 255,
     driver: str = "qla2xxx",
 ) -> SysfsBuilder:
-    """Write the benchmark host: ``cards`` cards (function ``0000:BB:00.P`` behind root
-    port ``0000:00:SS.0``) of ``ports_per_card`` Online ports each, every port with
+    """Write the benchmark host: ``cards`` PCI Express cards (function ``0000:BB:00.P``
+    behind root port ``0000:00:SS.0``, card and port each in an IOMMU group) of
+    ``ports_per_card`` Online ports each, every port with
     ``vports_per_port`` Active vHBAs, and a ``pci.ids``.  The defaults give 16 HBAs and
     4,080 vHBAs: 4,096 Scsi_Hosts.  Physical ports take hosts 0.., the vHBAs follow,
     port after port.  All WWNs are distinct: the driver's OUI for ports, libvirt-style
@@ -50,7 +52,7 @@ def build_benchmark_host(
     node_base, port_base = _BENCH_WWNS[driver]
     hosts = []
     for card in range(cards):
-        bridge = builder.add_bridge(f"0000:00:{card + 2:02x}.0")
+        bridge = builder.add_bridge(f"0000:00:{card + 2:02x}.0", iommu_group=2 * card)
         for function in range(ports_per_card):
             index = card * ports_per_card + function
             fn = builder.add_pci_function(
@@ -61,6 +63,8 @@ def build_benchmark_host(
                 driver=driver,
                 parent=bridge,
                 numa_node=card % 2,
+                pcie=PCIeLink("8.0", 8),
+                iommu_group=2 * card + 1,
             )
             serial = 0xA90000 + index
             hosts.append(

@@ -17,6 +17,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from .attributes import (
+    PCIE_DOWNSTREAM_PORT,
+    PCIE_ENDPOINT,
+    PCIE_ROOT_PORT,
     FCPortValues,
     ccw_device_files,
     fc_host_files,
@@ -32,6 +35,7 @@ from .presets import DEFAULT_FABRIC, DRIVERS, DriverPreset, fastest
 from .specs import (
     DeviceDir,
     FCHostSpec,
+    PCIeLink,
     PCIFunctionSpec,
     RemotePortSpec,
     ScsiHostSpec,
@@ -41,6 +45,9 @@ from .tree import TreeWriter
 from .values import Overrides, WWNLike, apply_overrides, kernel_wwn, parse_wwn
 
 __all__ = ["SysfsBuilder"]
+
+#: The link :meth:`SysfsBuilder.add_bridge` gives a port unless told: 8 GT/s, 16 lanes.
+ROOT_PORT_LINK = PCIeLink("8.0", 16)
 
 _PCI_ADDRESS = re.compile(r"[0-9a-f]{4}:[0-9a-f]{2}:[01][0-9a-f]\.[0-7]")
 
@@ -92,7 +99,10 @@ class SysfsBuilder:
         sriov_totalvfs: int | None = None,
         physfn: PCIFunctionSpec | str | None = None,
         vpd: bytes | None = None,
+        pcie: PCIeLink | None = None,
+        iommu_group: int | None = None,
         attrs: Overrides | None = None,
+        port_type: int = PCIE_ENDPOINT,
     ) -> PCIFunctionSpec:
         """Write the PCI function directory ``devices/pciDDDD:BB/[bridges/]<address>/``.
 
@@ -106,8 +116,14 @@ class SysfsBuilder:
         physical function (``sriov_totalvfs``, ``sriov_numvfs`` = 0); with
         ``physfn`` it is a virtual function of that PF: it gets a ``physfn``
         link, and the PF a ``virtfnN`` link and a higher ``sriov_numvfs``.
-        ``bus/pci/devices/<address>`` links to it.  ``vpd`` is the binary ``vpd``
-        file (a Vital Product Data image: :func:`~nodedev_xml.testing.vpd.vpd_image`).
+        ``pcie`` makes it a PCI Express function (of ``port_type``): a 4 KiB
+        config space with a PCI Express capability holding that link, and the
+        ``max_link_*`` / ``current_link_*`` attributes; else it is conventional
+        PCI (256 bytes, no capability list).  ``iommu_group`` puts it in that
+        group: an ``iommu_group`` link to ``kernel/iommu_groups/N``, whose
+        ``devices/<address>`` links back.  ``bus/pci/devices/<address>`` links to it.
+        ``vpd`` is the binary ``vpd`` file (a Vital Product Data image:
+        :func:`~nodedev_xml.testing.vpd.vpd_image`).
         """
         address = address.lower()
         if not _PCI_ADDRESS.fullmatch(address):
@@ -125,6 +141,8 @@ class SysfsBuilder:
             driver=driver,
             numa_node=numa_node,
             sriov_totalvfs=sriov_totalvfs,
+            pcie=pcie,
+            port_type=port_type,
         )
         if vpd is not None:
             files["vpd"] = vpd
@@ -132,7 +150,10 @@ class SysfsBuilder:
         self.tree.bus_entry("pci", address, rel)
         if driver:
             self._bind_driver(rel, address, driver)
-        fn = PCIFunctionSpec(self.sys / rel, rel, address, vendor, device, driver, sriov_totalvfs)
+        if iommu_group is not None:
+            self._join_iommu_group(rel, address, iommu_group)
+        fn = PCIFunctionSpec(self.sys / rel, rel, address, vendor, device, driver, sriov_totalvfs,
+                             pcie=pcie, iommu_group=iommu_group)  # fmt: skip
         if pf is not None:
             self._add_virtfn(pf, fn)
         self.pci[address] = fn
@@ -146,9 +167,14 @@ class SysfsBuilder:
         parent: PCIFunctionSpec | str | None = None,
         vendor: int = 0x8086,
         device: int = 0x2F08,
+        pcie: PCIeLink | None = ROOT_PORT_LINK,
+        iommu_group: int | None = None,
+        numa_node: int = -1,
     ) -> PCIFunctionSpec:
         """Write a PCI Express port (class ``0x060400``, driver ``pcieport``) for functions
-        below it; the default ids are an Intel Xeon E5 v3 root port."""
+        below it: a root port on its root bus, a downstream port below another
+        bridge.  The default ids are an Intel Xeon E5 v3 root port, the default link
+        :data:`ROOT_PORT_LINK`; ``pcie=None`` makes it a conventional PCI bridge."""
         return self.add_pci_function(
             address,
             vendor=vendor,
@@ -156,6 +182,10 @@ class SysfsBuilder:
             pci_class=0x060400,
             driver="pcieport",
             parent=parent,
+            numa_node=numa_node,
+            pcie=pcie,
+            iommu_group=iommu_group,
+            port_type=PCIE_ROOT_PORT if parent is None else PCIE_DOWNSTREAM_PORT,
         )
 
     def _pci_parent(
@@ -178,6 +208,12 @@ class SysfsBuilder:
         self.tree.ensure_dir(f"bus/pci/drivers/{driver}")
         self.tree.link(f"{rel}/driver", f"bus/pci/drivers/{driver}")
         self.tree.link(f"bus/pci/drivers/{driver}/{address}", rel)
+
+    def _join_iommu_group(self, rel: str, address: str, group: int) -> None:
+        """The function's ``iommu_group`` link and the group's link back to it."""
+        self.tree.ensure_dir(f"kernel/iommu_groups/{group}/devices")
+        self.tree.link(f"{rel}/iommu_group", f"kernel/iommu_groups/{group}")
+        self.tree.link(f"kernel/iommu_groups/{group}/devices/{address}", rel)
 
     def _add_virtfn(self, pf: PCIFunctionSpec, vf: PCIFunctionSpec) -> None:
         """Make ``vf`` the next virtual function of ``pf``: ``physfn``, ``virtfnN`` and

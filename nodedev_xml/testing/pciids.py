@@ -15,6 +15,7 @@ __all__ = ["write_pci_ids"]
 # Real names from the pci.ids database (version 2023.04.10).
 _PCI_VENDORS = {
     0x1077: "QLogic Corp.",
+    0x10B5: "PLX Technology, Inc.",
     0x10DF: "Emulex Corporation",
     0x1137: "Cisco Systems Inc",
     0x1657: "Cavium QLogic",  # nee Brocade Communications Systems, Inc.
@@ -24,12 +25,16 @@ _PCI_DEVICES = {
     (0x1077, 0x2031): "ISP8324-based 16Gb Fibre Channel to PCI Express Adapter",
     (0x1077, 0x2532): "ISP2532-based 8Gb Fibre Channel to PCI Express HBA",
     (0x1077, 0x8080): "FastLinQ QL41000 Series 10/25/40/50GbE Controller (FCoE)",
+    (0x10B5, 0x8747): "PEX 8747 48-Lane, 5-Port PCI Express Gen 3 (8.0 GT/s) Switch",
     (0x10DF, 0xE200): "LPe15000/LPe16000 Series 8Gb/16Gb Fibre Channel Adapter",
     (0x10DF, 0xE208): "LightPulse 16Gb Fibre Channel Host Adapter (Lancer-VF)",
     (0x10DF, 0xF100): "LPe12000 Series 8Gb Fibre Channel Adapter",
     (0x1137, 0x0045): "VIC FCoE HBA",
     (0x1657, 0x0013): "425/825/42B/82B 4Gbps/8Gbps PCIe dual port FC HBA",
     (0x1657, 0x0022): "BR-1860 Fabric Adapter",
+    (0x8086, 0x10C9): "82576 Gigabit Network Connection",
+    (0x8086, 0x10CA): "82576 Virtual Function",
+    (0x8086, 0x2F02): "Xeon E7 v3/Xeon E5 v3/Core i7 PCI Express Root Port 1",
     (0x8086, 0x2F04): "Xeon E7 v3/Xeon E5 v3/Core i7 PCI Express Root Port 2",
     (0x8086, 0x2F08): "Xeon E7 v3/Xeon E5 v3/Core i7 PCI Express Root Port 3",
     (0x8086, 0x8C02): "8 Series/C220 Series Chipset Family 6-port SATA Controller 1 [AHCI mode]",

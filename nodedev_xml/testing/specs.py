@@ -18,6 +18,7 @@ __all__ = [
     "DeviceDir",
     "FCHostSpec",
     "PCIFunctionSpec",
+    "PCIeLink",
     "RemotePortSpec",
     "ScsiHostSpec",
     "VportSpec",
@@ -32,6 +33,43 @@ class DeviceDir:
     rel: str = field(repr=False)
 
 
+#: The kernel's link speeds (``max_link_speed`` and ``current_link_speed`` print them
+#: as ``"8.0 GT/s PCIe"``) and their codes in Link Capabilities / Link Status.
+PCIE_SPEEDS = {"2.5": 1, "5.0": 2, "8.0": 3, "16.0": 4, "32.0": 5, "64.0": 6}
+
+
+@dataclass(frozen=True)
+class PCIeLink:
+    """A PCI Express function's link as the builder writes it: the most it can do
+    (``max_speed`` in GT/s as the kernel spells it, a key of :data:`PCIE_SPEEDS`;
+    ``max_width`` lanes; ``port``, the port number of Link Capabilities) and what it
+    runs at now (``speed``, ``width``: the maximum unless told)."""
+
+    max_speed: str = "8.0"
+    max_width: int = 8
+    speed: str | None = None
+    width: int | None = None
+    port: int = 0
+
+    def __post_init__(self) -> None:
+        for speed in (self.max_speed, self.speed):
+            if speed is not None and speed not in PCIE_SPEEDS:
+                raise ValueError(f"not a PCI Express speed: {speed!r} (one of {list(PCIE_SPEEDS)})")
+        for width in (self.max_width, self.width):
+            if width is not None and not 0 <= width <= 0x3F:
+                raise ValueError(f"not a link width: {width}")
+        if not 0 <= self.port <= 0xFF:
+            raise ValueError(f"not a port number: {self.port}")
+
+    @property
+    def current_speed(self) -> str:
+        return self.speed or self.max_speed
+
+    @property
+    def current_width(self) -> int:
+        return self.max_width if self.width is None else self.width
+
+
 @dataclass(eq=False)
 class PCIFunctionSpec(DeviceDir):
     """A PCI function directory and what was written into it."""
@@ -43,6 +81,8 @@ class PCIFunctionSpec(DeviceDir):
     sriov_totalvfs: int | None = None
     virtfns: list[str] = field(default_factory=list)
     physfn: str | None = None
+    pcie: PCIeLink | None = None
+    iommu_group: int | None = None
 
 
 @dataclass(eq=False)

@@ -25,6 +25,9 @@ from ..model import (
     Adapter,
     FCHost,
     FCRemotePort,
+    IOMMUGroup,
+    PCIELink,
+    PCIExpress,
     PCIVpd,
     PhysHBA,
     RawCapability,
@@ -467,34 +470,59 @@ def emit_pci(out: Out, cap: PCI, profile: Profile) -> None:
         for addr in vf.addresses:
             out.leaf("address", None, addr.attrs())
         out.close()
-    vpd = cap.vpd
+    if cap.bridge is not None:
+        out.cap(cap.bridge)
+        out.close()
     for raw in cap.extra:
-        if vpd is not None and raw.startswith(_AFTER_VPD):
-            emit_vpd(out, vpd, profile)
-            vpd = None
         out.raw(raw)
-    if vpd is not None:
-        emit_vpd(out, vpd, profile)
+    if cap.vpd is not None:
+        emit_vpd(out, cap.vpd, profile)
+    if cap.iommu_group is not None:
+        out.open("iommuGroup", {"number": str(cap.iommu_group.number)})
+        for addr in cap.iommu_group.addresses:
+            out.leaf("address", None, addr.attrs())
+        out.close()
+    if cap.numa_node is not None:
+        out.leaf("numa", None, {"node": str(cap.numa_node)})
+    if cap.pci_express is not None:
+        out.open("pci-express")
+        for link in cap.pci_express.links:
+            attrs = {"validity": link.validity}
+            if link.port is not None:
+                attrs["port"] = str(link.port)
+            if link.speed is not None:
+                attrs["speed"] = link.speed
+            attrs["width"] = str(link.width)
+            out.leaf("link", None, attrs)
+        out.close()
     out.close()
 
-
-#: What libvirt prints after ``vpd`` (the bridges and ``mdev_types`` come before it).
-_AFTER_VPD = ("<iommuGroup", "<numa", "<pci-express")
 
 
 def parse_pci(el: El) -> PCI:
     address = PCIAddress(
         *(req_value(el, k, parse_number_text, "a number") for k in _ADDR_KEYS)
     )  # fmt: skip
-    phys_function = None
-    virt_functions = None
+    phys_function = virt_functions = bridge = iommu_group = numa_node = pci_express = None
     vpd = None
     extra: list[str] = []
     for c in el:
         if not isinstance(c.tag, str) or c.tag in (*_ADDR_KEYS, "class", "product", "vendor"):
             continue
         kind = c.get("type") if c.tag == "capability" else None
-        if kind == "phys_function":
+        if kind in _BRIDGES:
+            bridge = kind
+        elif c.tag == "iommuGroup":
+            number = opt_attr(c, "number", parse_uint_text, "a group number")
+            if number is None:
+                raise fail(c, "<iommuGroup> lacks number; expected the IOMMU group number")
+            iommu_group = IOMMUGroup(number, tuple(parse_address(a) for a in c.iterfind("address")))
+        elif c.tag == "numa":
+            # libvirt's parser takes a missing node as -1, which it does not print
+            numa_node = opt_attr(c, "node", _parse_int_text, "a NUMA node number")
+        elif c.tag == "pci-express":
+            pci_express = PCIExpress(tuple(_parse_link(link) for link in c.iterfind("link")))
+        elif kind == "phys_function":
             addr = c.find("address")
             if addr is None:  # libvirt's parser refuses this too
                 raise fail(c, "phys_function lacks the <address> of the physical function")
@@ -520,6 +548,10 @@ def parse_pci(el: El) -> PCI:
         vendor_name=_name_of(vendor),
         phys_function=phys_function,
         virt_functions=virt_functions,
+        bridge=bridge,
+        iommu_group=iommu_group,
+        numa_node=numa_node if numa_node is None or numa_node >= 0 else None,
+        pci_express=pci_express,
         extra=tuple(extra),
         vpd=vpd,
     )
@@ -597,6 +629,40 @@ def _vpd_text(el: El) -> str:
     """VPD text never has blanks around it (the scan strips them, as libvirt does);
     an empty element is an empty value."""
     return (el.text or "").strip()
+
+
+_BRIDGES = ("pci-bridge", "cardbus-bridge")
+_LINK_VALIDITY = ("cap", "sta")
+_LINK_SPEED = re.compile(r"[0-9]+(.[0-9]+)?")  # the grammar's pattern, its dot unescaped
+
+
+def _parse_link(el: El) -> PCIELink:
+    validity = el.get("validity")
+    if validity not in _LINK_VALIDITY:
+        raise fail(el, f"<link> has validity={validity!r}; expected 'cap' or 'sta'")
+    width = opt_attr(el, "width", parse_uint_text, "a number of lanes")
+    if width is None:
+        raise fail(el, "<link> lacks width; expected the number of lanes")
+    return PCIELink(
+        validity=validity,
+        width=width,
+        speed=opt_attr(el, "speed", _parse_speed_text, "a speed in GT/s like 2.5 or 8"),
+        port=opt_attr(el, "port", parse_uint_text, "a port number"),
+    )
+
+
+def _parse_speed_text(text: str) -> str:
+    if not _LINK_SPEED.fullmatch(text):
+        raise ValueError(text)
+    return text
+
+
+def _parse_int_text(text: str) -> int:
+    """A decimal int, sign allowed (libvirt's ``numa node`` is an int)."""
+    digits = text[1:] if text[:1] in ("-", "+") else text
+    if not digits.isdigit():
+        raise ValueError(text)
+    return int(text)
 
 
 # -- anything else, verbatim -------------------------------------------------

@@ -1,14 +1,24 @@
-"""PCI functions the hosts sit under: ids, SR-IOV functions, bound driver."""
+"""PCI functions: ids, SR-IOV functions, bridge, IOMMU group, NUMA node, PCI Express
+link, bound driver."""
 
 from __future__ import annotations
 
 import errno
 import re
 
-from ...model import PCI, Device, NameEntry, Parent, PCIVpd, VirtFunctions
+from ...model import (
+    PCI,
+    Device,
+    IOMMUGroup,
+    NameEntry,
+    Parent,
+    PCIExpress,
+    PCIVpd,
+    VirtFunctions,
+)
 from ...pciaddr import PCIAddress
 from ...vocabulary import COMPUTER
-from .. import values
+from .. import pciconfig, values
 from ..discovery import Topology
 from ..pciids import PCIIds
 from ..policy import ReadPolicy
@@ -25,7 +35,7 @@ _LEFT_OUT = "; device left out"
 
 
 class PCIBuilder:
-    """Builds the PCI function devices discovery found above the physical hosts."""
+    """Builds the PCI function devices discovery found on the PCI bus."""
 
     def __init__(self, session: ReadSession, topology: Topology) -> None:
         self.session = session
@@ -99,6 +109,7 @@ class PCIBuilder:
         if phys_fn is None and (vfs or max_vfs):
             virt_functions = VirtFunctions(max_count=max_vfs or None, addresses=tuple(vfs))
         driver = self._driver(scope, dev)
+        bridge, pci_express = self._config(scope, dev)
         cap = PCI(
             address=addr,
             class_code=class_code,
@@ -108,10 +119,60 @@ class PCIBuilder:
             vendor_name=vendor_name,
             phys_function=phys_fn,
             virt_functions=virt_functions,
+            bridge=bridge,
+            iommu_group=self._iommu_group(scope, dev, addr),
+            numa_node=scope.attr(dev, "numa_node", values.numa_node, may_lack=True),
+            pci_express=pci_express,
             vpd=self._vpd(scope, dev),
         )
         return Device(name=scope.name, path=self.src.devpath(dev), parent=Parent(self._parent(dev)),
                       driver=driver, capabilities=(cap,))  # fmt: skip
+
+    def _config(self, scope: DeviceScope, dev: str) -> tuple[str | None, PCIExpress | None]:
+        """The bridge kind and the PCI Express link, from the config space."""
+        config = scope.raw(dev, "config")
+        if config is None:
+            return None, None
+        try:
+            bridge = pciconfig.bridge(config)
+        except ValueError as e:
+            scope.warn("config", str(e))
+            bridge = None
+        return bridge, pciconfig.pci_express(config)
+
+    def _iommu_group(self, scope: DeviceScope, dev: str, addr: PCIAddress) -> IOMMUGroup | None:
+        """The function's IOMMU group and its members, by address; the function
+        alone when the group's ``devices`` cannot be listed (as libvirt does)."""
+        try:
+            group = self.src.iommu_group(dev)
+        except FileNotFoundError:
+            return None  # no IOMMU, or not in a group
+        except ValueError as e:
+            scope.warn("iommu_group", str(e))
+            return None
+        except OSError as e:
+            if e.errno != errno.EINVAL:
+                scope.failed_with(e)
+            scope.warn("iommu_group", f"not a link ({errname(e)})")
+            return None
+        try:
+            number = values.uint(group)
+        except ValueError as e:
+            scope.warn("iommu_group", f"{group[:40]!r}: {e}")
+            return None
+        try:
+            entries = self.src.iommu_group_members(group)
+        except OSError:
+            return IOMMUGroup(number, (addr,))
+        members: set[PCIAddress] = set()
+        for entry in entries:
+            member = PCIAddress.match(entry)
+            if member is None or str(member) != entry:
+                why = f"group {number} lists {entry[:40]!r}: expected PCI addresses"
+                scope.warn("iommu_group", why)
+                continue
+            members.add(member)
+        return IOMMUGroup(number, tuple(sorted(members)) or (addr,))
 
     def _driver(self, scope: DeviceScope, dev: str) -> str | None:
         """The bound driver's name: the last name of the ``driver`` link, which is
