@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from .attributes import (
+    SCSI_DRIVERS,
     FCPortValues,
     ccw_device_files,
     fc_host_files,
@@ -38,7 +39,7 @@ from .specs import (
     VportSpec,
 )
 from .tree import TreeWriter
-from .values import Overrides, WWNLike, apply_overrides, kernel_wwn, parse_wwn
+from .values import WRITE_ONLY, Overrides, WWNLike, apply_overrides, kernel_wwn, parse_wwn
 
 __all__ = ["SysfsBuilder"]
 
@@ -552,15 +553,65 @@ class SysfsBuilder:
                 trel, "fc_transport", target, fc_transport_files(node, port, port_id)
             )
             self.tree.bus_entry("scsi", target, trel)
-            if lun:
-                self._write_lun(trel, f"{host.number}:0:{target_id}:0")
-        return RemotePortSpec(name, self.sys / rel, node, port, port_id, roles, target)
+        spec = RemotePortSpec(name, self.sys / rel, node, port, port_id, roles, target)
+        if lun:
+            self.add_lun(spec, 0)
+        return spec
 
-    def _write_lun(self, target_rel: str, name: str) -> None:
-        """The SCSI device ``H:C:T:L`` below its target, and its ``bus/scsi`` entry."""
+    def add_lun(
+        self,
+        rport: RemotePortSpec,
+        lun: int,
+        *,
+        type: int = 0,
+        vendor: str = "3PARdata",
+        model: str = "VV",
+        rev: str = "3310",
+        files: Overrides | None = None,
+    ) -> Path:
+        """Write the SCSI device (LUN) ``H:0:T:<lun>/`` below the remote port's
+        target: its attributes (``type``, the inquiry strings, ``state``...), the
+        ``driver`` link of its type's upper-level driver (``sd``, ``st``, ``sr``,
+        ``ch``, ``ses``; none for other types), ``scsi_device/H:0:T:L/`` and its
+        ``bus/scsi`` entry.  No block device, no ``scsi_generic``: those are
+        node devices of their own to libvirt.  Returns its directory."""
+        if rport.target is None:
+            raise ValueError(f"{rport.name} has no target: it is no FCP Target")
+        target_rel = f"{rport.path.relative_to(self.sys)}/{rport.target}"
+        address = rport.target.removeprefix("target")
+        files = apply_overrides(
+            scsi_device_files(type, vendor, model, rev, SCSI_DRIVERS.get(type)), files
+        )
+        return self._write_lun(target_rel, f"{address}:{lun}", files)
+
+    def add_ata_disk(
+        self, host: ScsiHostSpec, *, model: str = "Samsung SSD 870", rev: str = "2B6Q"
+    ) -> Path:
+        """Write a SATA disk on a libata host: ``hostN/targetN:0:0/N:0:0:0/`` (vendor
+        ``ATA``, disk type 0, bound to ``sd``).  Returns the device's directory."""
+        target = f"target{host.number}:0:0"
+        trel = f"{host.rel}/{target}"
+        self.tree.device(trel, {"uevent": b"DEVTYPE=scsi_target\n"}, subsystem="bus/scsi")
+        self.tree.bus_entry("scsi", target, trel)
+        files = scsi_device_files(0, "ATA", model, rev, "sd")
+        return self._write_lun(trel, f"{host.number}:0:0:0", files)
+
+    def _write_lun(self, target_rel: str, name: str, files: Mapping[str, bytes]) -> Path:
+        """The SCSI device ``H:C:T:L`` below its target, its ``driver`` link (from
+        ``DRIVER=`` in its uevent), its ``scsi_device`` class device and its
+        ``bus/scsi`` entry."""
         rel = f"{target_rel}/{name}"
-        self.tree.device(rel, scsi_device_files(), subsystem="bus/scsi")
+        self.tree.device(rel, files, subsystem="bus/scsi")
+        for line in files.get("uevent", b"").decode().splitlines():
+            if line.startswith("DRIVER="):
+                driver = f"bus/scsi/drivers/{line.removeprefix('DRIVER=')}"
+                if not self.tree.path(driver).is_dir():
+                    self.tree.ensure_dir(driver)
+                    self.tree.write_attrs(driver, {"bind": WRITE_ONLY, "unbind": WRITE_ONLY})
+                self.tree.link(f"{rel}/driver", driver)
+        self.tree.class_device(rel, "scsi_device", name, {})
         self.tree.bus_entry("scsi", name, rel)
+        return self.sys / rel
 
     # -- SATA ----------------------------------------------------------------------------------
 
