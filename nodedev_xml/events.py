@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from .model import Device, Inventory, ScanWarning, Vport, Vports
+from .model import Device, Inventory, RawCapability, ScanWarning, Vport, Vports
 from .vocabulary import LIST_CAPS
 
 if TYPE_CHECKING:
@@ -155,7 +155,8 @@ def device_changes(old: Device, new: Device) -> list[Change]:
 
 
 def _cap_key(cap: object) -> str:
-    return str(getattr(cap, "type", type(cap).__name__.lower()))
+    # A RawCapability's type names it; a LUN's type is one of its fields.
+    return cap.type if isinstance(cap, RawCapability) else type(cap).__name__.lower()
 
 
 #: Nested capabilities whose fields are told bare: ``port_state``, not ``fc_host.port_state``.
