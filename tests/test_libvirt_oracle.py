@@ -78,8 +78,10 @@ def _single_children(root: Path) -> None:
 
 def _lun_types(root: Path) -> None:
     """A LUN of every peripheral type number 0 to 31 (libvirt has words for ten of
-    them) and LUN numbers past 255 on one target; a LUN its host holds itself,
-    without a target; a SATA disk."""
+    them) and LUN numbers past 255 on one target, one with a disk (``block/sdb``:
+    libvirt makes a ``storage`` device of a disk only from udev's ``ID_TYPE``,
+    which a fake root has not); a LUN its host holds itself, without a target; a
+    SATA disk."""
     b = SysfsBuilder(root, first_host=2)
     fn = b.add_pci_function("0000:00:05.0", vendor=0x1077, device=0x2532, driver="qla2xxx")
     hba = b.add_fc_host(fn, "qla2xxx", node_name=0x2000001B34000000, port_name=0x2100001B34000000)
@@ -89,6 +91,7 @@ def _lun_types(root: Path) -> None:
         b.add_lun(rport, lun, type=lun)
     for lun in (255, 256, 16384, 1073758208):
         b.add_lun(rport, lun)
+    b.add_lun(rport, 32, block="sdb")
     sata = b.add_pci_function("0000:00:1f.2", vendor=0x8086, device=0x8C02, pci_class=0x010601,
                               driver="ahci")  # fmt: skip
     b.add_ata_disk(b.add_ata_host(sata))

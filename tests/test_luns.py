@@ -222,3 +222,41 @@ def test_luns_appearing_changing_and_going_are_events(array: Array) -> None:
     assert events[0].changes == (Change("type", "disk", "cdrom"),)
     assert [(e.kind, e.name) for e in diff(during, before)] == [("removed", "scsi_5_0_0_2")]
 
+
+
+def test_the_block_device_of_a_lun(array: Array) -> None:
+    """Enriched: the disk's node and size; the libvirt profile has neither."""
+    array.b.add_lun(array.disks, 2, block="sdc", sectors=4294967296 * 2)
+    inv = array.scan()
+    assert inv.warnings == ()
+    lun = inv["scsi_5_0_0_2"].scsi
+    assert lun is not None and (lun.block, lun.size) == ("/dev/sdc", 4 * 2**40)
+    assert "<block>/dev/sdc</block>" in nx.to_xml(inv["scsi_5_0_0_2"], "enriched")
+    assert "block" not in nx.to_xml(inv["scsi_5_0_0_2"], "libvirt")
+    names = list_names(str(array.root), frozenset({"scsi"}), all_devices=True)[0]
+    assert [e[0] for e in names] == list(inv)  # a disk is no node device here
+    check_all(inv)
+
+
+@pytest.mark.parametrize(("content", "warning"), [
+    (b"lots\n", "scsi_5_0_0_2: block/sdc/size: 'lots': expected a number of 512-byte sectors"),
+    (b"-1\n", "scsi_5_0_0_2: block/sdc/size: '-1': expected a number of 512-byte sectors"),
+])  # fmt: skip
+def test_a_bad_disk_size(array: Array, content: bytes, warning: str) -> None:
+    disk = array.b.add_lun(array.disks, 2, block="sdc") / "block" / "sdc"
+    replace_file(disk / "size", content)
+    inv = array.scan()
+    lun = inv["scsi_5_0_0_2"].scsi
+    assert lun is not None and (lun.block, lun.size) == ("/dev/sdc", None)
+    assert lines(inv) == [warning]
+    check_all(inv)
+
+
+def test_a_disk_that_vanishes_while_read(array: Array) -> None:
+    disk = array.b.add_lun(array.disks, 2, block="sdc") / "block" / "sdc"
+    fs = HostileAccess().before(disk / "size", lambda: shutil.rmtree(disk))
+    inv = array.scan(fs)
+    lun = inv["scsi_5_0_0_2"].scsi
+    assert lun is not None and (lun.block, lun.size) == (None, None)
+    assert inv.warnings == ()
+    check_all(inv)

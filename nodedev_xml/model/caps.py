@@ -130,7 +130,8 @@ class ScsiDevice:
 
     ``type`` is libvirt's word for the peripheral type (``disk``, ``tape``, ...),
     ``None`` for a type libvirt has no word for.  The last fields are the
-    enrichment (the device's inquiry data); the ``libvirt`` profile leaves them out.
+    enrichment (the device's inquiry data, and its block device: its node under
+    ``/dev`` and its size in bytes); the ``libvirt`` profile leaves them out.
     """
 
     host: int
@@ -141,6 +142,8 @@ class ScsiDevice:
     vendor: str | None = None
     model: str | None = None
     revision: str | None = None
+    block: str | None = None
+    size: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

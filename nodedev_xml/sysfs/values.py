@@ -16,6 +16,7 @@ _PORT_ID = re.compile(r"0x[0-9a-fA-F]{1,6}")
 _SPEED = re.compile(r"[0-9]{1,4} Gbit")
 _HEX_ID = re.compile(r"0x[0-9a-fA-F]{1,4}")
 _CLASS = re.compile(r"0x[0-9a-fA-F]{1,6}")
+_SECTORS = re.compile(r"0|[1-9][0-9]{0,15}")  # at most 2^53 sectors: bytes fit 64 bits
 _SCSI_TYPE = re.compile(r"-?(0|[1-9][0-9]{0,9})")
 UINT32_MAX = 0xFFFFFFFF
 
@@ -50,6 +51,13 @@ def uint(text: str) -> int:
     """A ``%u`` value that fits libvirt's unsignedInt."""
     if not _UINT.fullmatch(text) or int(text) > UINT32_MAX:
         raise ValueError("expected an unsigned decimal number")
+    return int(text)
+
+
+def sectors(text: str) -> int:
+    """A block device's ``size``: a count of 512-byte sectors (``%llu``)."""
+    if not _SECTORS.fullmatch(text):
+        raise ValueError("expected a number of 512-byte sectors")
     return int(text)
 
 

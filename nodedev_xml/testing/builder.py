@@ -73,6 +73,7 @@ class SysfsBuilder:
         self._fabric_ports = 0
         self._instances: dict[str, int] = {}
         self._ccw_devices: set[str] = set()
+        self._disks: set[str] = set()
         self.hosts: dict[int, ScsiHostSpec] = {}
         self.pci: dict[str, PCIFunctionSpec] = {}
         self.pci_ids: set[tuple[int, int]] = set()
@@ -567,14 +568,20 @@ class SysfsBuilder:
         vendor: str = "3PARdata",
         model: str = "VV",
         rev: str = "3310",
+        block: str | None = None,
+        sectors: int = 209715200,
         files: Overrides | None = None,
     ) -> Path:
         """Write the SCSI device (LUN) ``H:0:T:<lun>/`` below the remote port's
         target: its attributes (``type``, the inquiry strings, ``state``...), the
         ``driver`` link of its type's upper-level driver (``sd``, ``st``, ``sr``,
         ``ch``, ``ses``; none for other types), ``scsi_device/H:0:T:L/`` and its
-        ``bus/scsi`` entry.  No block device, no ``scsi_generic``: those are
-        node devices of their own to libvirt.  Returns its directory."""
+        ``bus/scsi`` entry.  With ``block`` (``sdc``), also its disk
+        ``block/sdc/`` of ``sectors`` 512-byte sectors (default 100 GiB) and its
+        ``class/block`` entry.  No block device by default, and never a
+        ``scsi_generic`` one: on a live host libvirt lists those as node devices
+        of their own (``storage``, ``scsi_generic``), which nodedev-xml does not
+        model.  Returns the LUN's directory."""
         if rport.target is None:
             raise ValueError(f"{rport.name} has no target: it is no FCP Target")
         target_rel = f"{rport.path.relative_to(self.sys)}/{rport.target}"
@@ -582,7 +589,25 @@ class SysfsBuilder:
         files = apply_overrides(
             scsi_device_files(type, vendor, model, rev, SCSI_DRIVERS.get(type)), files
         )
-        return self._write_lun(target_rel, f"{address}:{lun}", files)
+        path = self._write_lun(target_rel, f"{address}:{lun}", files)
+        if block is not None:
+            self._write_disk(f"{target_rel}/{address}:{lun}", block, sectors)
+        return path
+
+    def _write_disk(self, lun_rel: str, name: str, sectors: int) -> None:
+        """The disk ``<lun>/block/<name>/`` and its ``class/block`` entry."""
+        major, minor = 8, 16 * (len(self._disks) % 16)
+        self._disks.add(name)
+        self.tree.mkdir(f"{lun_rel}/block")
+        rel = f"{lun_rel}/block/{name}"
+        uevent = f"MAJOR={major}\nMINOR={minor}\nDEVNAME={name}\nDEVTYPE=disk\n"
+        files = {"uevent": uevent.encode(), "dev": f"{major}:{minor}\n".encode(),
+                 "size": f"{sectors}\n".encode(), "removable": b"0\n", "ro": b"0\n",
+                 "queue/logical_block_size": b"512\n"}  # fmt: skip
+        self.tree.device(rel, files, subsystem="class/block")
+        self.tree.link(f"{rel}/device", lun_rel)
+        self.tree.ensure_dir("class/block")
+        self.tree.link(f"class/block/{name}", rel)
 
     def add_ata_disk(
         self, host: ScsiHostSpec, *, model: str = "Samsung SSD 870", rev: str = "2B6Q"

@@ -441,12 +441,15 @@ def parse_scsi_target(el: El) -> ScsiTarget:
 
 _SCSI_ADDRESS = ("host", "bus", "target", "lun")
 #: ``scsi``'s children after its address, in document order: libvirt's ``type``,
-#: then the device's inquiry data, which only the ``enriched`` profile prints.
+#: then the device's inquiry data and block device, which only the ``enriched``
+#: profile prints.
 SCSI_FIELDS: tuple[Field[Any], ...] = (
     Field("type"),
     Field("vendor", profile="enriched"),
     Field("model", profile="enriched"),
     Field("revision", profile="enriched"),
+    Field("block", profile="enriched"),
+    Field("size", str, parse_uint_text, "a size in bytes", "enriched"),
 )
 #: The ``scsi`` children only the ``enriched`` profile prints, in document order.
 ENRICHED_SCSI_FIELDS = tuple(f.tag for f in SCSI_FIELDS if f.profile == "enriched")
