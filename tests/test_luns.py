@@ -260,3 +260,20 @@ def test_a_disk_that_vanishes_while_read(array: Array) -> None:
     assert lun is not None and (lun.block, lun.size) == (None, None)
     assert inv.warnings == ()
     check_all(inv)
+
+
+def test_the_readme_shows_what_the_command_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's LUN example is the command's output on the bundled root."""
+    from conftest import FIXTURES, REPO
+
+    from nodedev_xml.cli.main import main
+
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("### Which LUNs does this vHBA see", 1)[1]
+    block = section.split("```console\n", 1)[1].split("```", 1)[0]
+    commands = block.split("$ nodedev-xml --root fixtures/sysfs/luns ")[1:]
+    assert [c.splitlines()[0] for c in commands] == ["list --tree", "dumpxml scsi_4_0_1_0"]
+    for command in commands:
+        line, _, shown = command.partition("\n")
+        assert main(["--root", str(FIXTURES / "luns"), *line.split()]) == 0
+        assert capsys.readouterr().out == shown
