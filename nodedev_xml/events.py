@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from .model import Device, Inventory, ScanWarning, Vport, Vports
+from .model import Device, Inventory, RawCapability, ScanWarning, Vport, Vports
 from .sysfs.access import FileAccess
 from .vocabulary import LIST_CAPS
 
@@ -160,7 +160,8 @@ def device_changes(old: Device, new: Device) -> list[Change]:
 
 
 def _cap_key(cap: object) -> str:
-    return str(getattr(cap, "type", type(cap).__name__.lower()))
+    # A RawCapability's type names it; a LUN's type is one of its fields.
+    return cap.type if isinstance(cap, RawCapability) else type(cap).__name__.lower()
 
 
 #: Nested capabilities whose fields are told bare: ``port_state``, not ``fc_host.port_state``.
@@ -311,16 +312,16 @@ def rescan(
     backend: str = "sysfs",
     fs: FileAccess | None = None,
 ) -> Inventory:
-    """``base`` with the HBAs ``hbas`` (host numbers), their vHBAs and their targets
-    read again and nothing else read: the inventory a full scan gives when nothing
-    else changed.  The PCI functions are ``base``'s.  vHBAs and targets of those
-    HBAs that are gone leave; new ones take their places in the scan's order.  When
-    one of the HBAs came or went, the PCI functions a scan lists (those above an
-    HBA) may change too: then the whole root is scanned, through ``backend``
+    """``base`` with the HBAs ``hbas`` (host numbers), their vHBAs, their targets
+    and their LUNs read again and nothing else read: the inventory a full scan
+    gives when nothing else changed.  The PCI functions are ``base``'s.  vHBAs,
+    targets and LUNs of those HBAs that are gone leave; new ones take their places
+    in the scan's order.  When one of the HBAs came or went (a card's function
+    bound or unbound), the whole root is scanned, through ``backend``
     (``base``'s)."""
     from .sysfs.pipeline import scan_families
 
-    pci = {n: d for n, d in base.items() if d.scsi_host is None and d.scsi_target is None}
+    pci = {n: d for n, d in base.items() if _host_of(d) is None}
     # Through the class directories even for the udev backend: the same devices,
     # without libudev's enumeration of every host (seconds on a large host); what
     # udev adds (hardware-database names) sits on the PCI functions, kept from base.
@@ -331,15 +332,16 @@ def rescan(
 
         return scan(base.root, fs=fs, backend=backend)
 
-    def of_family(d: Device) -> bool:
-        host = d.scsi_host
-        if host is not None:
-            return host.host in hbas or d.parent_name in hba_names
-        return d.scsi_target is not None and d.parent_name in family
+    # The hosts of the family: the HBAs and their vHBAs, then and now.
+    hosts = set(hbas)
+    for d in (*base.values(), *devices):
+        if d.scsi_host is not None and d.parent_name in hba_names:
+            hosts.add(d.scsi_host.host)
 
-    family = {d.name for d in devices} | {
-        n for n, d in base.items() if d.scsi_host is not None and of_family(d)
-    }
+    def of_family(d: Device) -> bool:
+        return _host_of(d) in hosts
+
+    family = {d.name for d in devices} | {n for n, d in base.items() if of_family(d)}
     kept = [d for d in base.values() if not of_family(d)]
     order = {name: i for i, name in enumerate(base)}
     merged = sorted([*kept, *devices], key=lambda d: _scan_order(d, order))
@@ -351,14 +353,27 @@ def rescan(
     return Inventory(merged, root=base.root, warnings=[*old_warnings, *new_warnings])
 
 
+def _host_of(d: Device) -> int | None:
+    """The Scsi_Host number a host, target or LUN belongs to; ``None`` for others."""
+    host, target, lun = d.scsi_host, d.scsi_target, d.scsi
+    if host is not None:
+        return host.host
+    if target is not None:
+        return int(re.findall(r"[0-9]+", target.target)[0])
+    return lun.host if lun is not None else None
+
+
 def _scan_order(d: Device, order: dict[str, int]) -> tuple[int, ...]:
     """Where a scan puts ``d``: the other devices as before, then the hosts (HBAs,
-    then vHBAs, by number), then the targets by host, channel and target."""
-    host, target = d.scsi_host, d.scsi_target
+    then vHBAs, by number), then the targets by host, channel and target, then the
+    LUNs by host, bus, target and LUN."""
+    host, target, lun = d.scsi_host, d.scsi_target, d.scsi
     if host is not None and host.host is not None:
         return (1, host.phys_hba is not None, host.host)
     if target is not None:
         return (2, *(int(n) for n in re.findall(r"[0-9]+", target.target)))
+    if lun is not None:
+        return (3, lun.host, lun.bus, lun.target, lun.lun)
     return (0, order.get(d.name, len(order)))
 
 

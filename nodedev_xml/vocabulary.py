@@ -77,8 +77,11 @@ def schema_file(profile: Profile, language: SchemaLanguage, kind: DocumentKind =
 # -- capability names ----------------------------------------------------------
 
 #: The capability names ``list --cap`` takes, in the order the command shows them;
-#: ``fc_host`` and ``vports`` are libvirt's pseudo-capabilities of a ``scsi_host``.
-LIST_CAPS: Final[tuple[str, ...]] = ("fc_host", "vports", "scsi_host", "scsi_target", "pci")
+#: ``fc_host`` and ``vports`` are libvirt's pseudo-capabilities of a ``scsi_host``;
+#: ``scsi`` is a SCSI device (a LUN).
+LIST_CAPS: Final[tuple[str, ...]] = (
+    "fc_host", "vports", "scsi_host", "scsi_target", "scsi", "pci",
+)  # fmt: skip
 ALL_CAPS: Final[frozenset[str]] = frozenset(LIST_CAPS)
 
 # -- the enrichment ----------------------------------------------------------
@@ -106,6 +109,20 @@ def scsi_host_name(host: int) -> str:
 def scsi_target_name(host: int, channel: int, target: int) -> str:
     """``scsi_target5_0_1`` for the SCSI target ``target5:0:1``."""
     return f"scsi_target{host}_{channel}_{target}"
+
+
+def scsi_name(host: int, bus: int, target: int, lun: int) -> str:
+    """``scsi_5_0_1_2`` for the SCSI device (LUN) ``5:0:1:2``."""
+    return f"scsi_{host}_{bus}_{target}_{lun}"
+
+
+#: libvirt's word for each SCSI peripheral device type (the ``type`` attribute of
+#: a SCSI device, SPC's peripheral device type); libvirt prints no ``<type>`` for
+#: the others (printer, communications, ...).
+SCSI_TYPES: Final[dict[int, str]] = {
+    0: "disk", 1: "tape", 3: "processor", 4: "worm", 5: "cdrom", 6: "scanner",
+    7: "mod", 8: "changer", 12: "raid", 13: "enclosure",
+}  # fmt: skip
 
 
 def pci_name(domain: int, bus: int, slot: int, function: int) -> str:

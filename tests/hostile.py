@@ -49,7 +49,7 @@ SENTINEL_WWN = 0x5_00A0B8_4F1C9E01
 #: What a warning's ``device`` may be: a node device, a vport, or a sysfs entry.
 DEVICE_NAME = re.compile(
     r"scsi_host[0-9]+|pci_[0-9a-f]{4,8}_[0-9a-f]{2}_[0-9a-f]{2}_[0-7]|vport-[0-9]+:[0-9]+-[0-9]+"
-    r"|scsi_target[0-9]+_[0-9]+_[0-9]+|/sys/(class/[a-z_]+|bus/scsi/devices)(/\S.*)?"
+    r"|scsi_target[0-9]+_[0-9]+_[0-9]+|scsi_[0-9]+_[0-9]+_[0-9]+_[0-9]+|/sys/(class/[a-z_]+|bus/scsi/devices)(/\S.*)?"
 )
 
 

@@ -16,6 +16,11 @@ def check_inventory(inv: Inventory) -> None:
         assert parent is not None, f"{dev.name} has no parent"
         left_out = {w.device for w in inv.warnings}
         assert parent in (COMPUTER, *inv, *left_out), f"{dev.name}: parent {parent} not scanned"
+        lun = dev.scsi
+        if lun is not None:  # under the target of its address, or under its host
+            assert dev.name == f"scsi_{lun.host}_{lun.bus}_{lun.target}_{lun.lun}", dev.name
+            assert parent in (f"scsi_target{lun.host}_{lun.bus}_{lun.target}",
+                              f"scsi_host{lun.host}"), f"{dev.name}: parent {parent}"  # fmt: skip
         cap = dev.scsi_host
         if cap is None:
             continue

@@ -299,6 +299,25 @@ def scsi_target_caps(draw: st.DrawFn) -> etree._Element:
     return cap
 
 
+@st.composite
+def scsi_caps(draw: st.DrawFn, profile: Profile = "enriched") -> etree._Element:
+    """A LUN; in the enriched profile with its inquiry data and disk, any of them."""
+    cap = _cap("scsi")
+    for tag in ("host", "bus", "target", "lun"):
+        _sub(cap, tag, draw(small_numbers))
+    if _maybe(draw):
+        _sub(cap, "type", draw(st.sampled_from(["disk", "tape", "enclosure"])))
+    if profile == "enriched":
+        for tag in ("vendor", "model", "revision"):
+            if _maybe(draw):
+                _sub(cap, tag, draw(texts))
+        if _maybe(draw):
+            _sub(cap, "block", draw(st.sampled_from(["/dev/sdc", "/dev/sr0"])))
+        if _maybe(draw):
+            _sub(cap, "size", draw(numbers))
+    return cap
+
+
 # --- the rest of libvirt's vocabulary, simpler
 
 
@@ -437,6 +456,7 @@ def devices(draw: st.DrawFn, profile: Profile = "enriched") -> etree._Element:
         pci_caps(),
         pci_caps(),
         scsi_target_caps(),
+        scsi_caps(profile),
         other_caps(),
     )
     for cap in draw(st.lists(capability, min_size=1, max_size=2)):

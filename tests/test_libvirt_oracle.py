@@ -9,10 +9,9 @@ each kind, IOMMU groups, NUMA nodes, PCI Express links).  The builder writes
 each PCI function's ``config`` space, without which libvirt makes no PCI
 device and hangs the hosts under ``computer``.
 
-What we do not model is left out of libvirt's view before comparing: the SCSI
-devices (LUNs, ``scsi_H_B_T_L``).  A root that has one is compared by names and
-parents; the drawing is compared byte for byte on the others.  SCSI host and
-target documents are compared in the ``libvirt`` profile after the corrections
+The names, the parents and the drawing (byte for byte) are compared on every
+root, LUNs (``scsi_H_B_T_L``) included.  SCSI host, target and LUN documents
+are compared in the ``libvirt`` profile after the corrections
 documented in the README (WWNs padded to 16 digits; no ``fabric_wwn`` for an
 unknown fabric, ``ffffffffffffffff`` or ``0``).  PCI documents are compared
 whole, ours named from the same system pci.ids libvirt reads, with one
@@ -23,7 +22,6 @@ in address order.
 from __future__ import annotations
 
 import functools
-import re
 from pathlib import Path
 
 import pytest
@@ -38,12 +36,11 @@ from nodedev_xml.model import Inventory
 from nodedev_xml.sysfs.pciids import PCIIds
 from nodedev_xml.sysfs.pipeline import scan_devices
 from nodedev_xml.testing import SysfsBuilder
+from nodedev_xml.testing.attributes import scsi_device_files
 
 pytestmark = pytest.mark.skipif(unavailable() is not None, reason=str(unavailable()))
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "sysfs"
-#: libvirt's SCSI devices (``scsi_5_0_0_0``, a LUN): a kind we do not model.
-UNMODELLED = re.compile(r"scsi_\d+_\d+_\d+_\d+")
 UNKNOWN_FABRICS = {"ffffffffffffffff", "0"}
 
 
@@ -86,8 +83,33 @@ def _single_children(root: Path) -> None:
     b.write_pci_ids()
 
 
+def _lun_types(root: Path) -> None:
+    """A LUN of every peripheral type number 0 to 31 (libvirt has words for ten of
+    them) and LUN numbers past 255 on one target, one with a disk (``block/sdb``:
+    libvirt makes a ``storage`` device of a disk only from udev's ``ID_TYPE``,
+    which a fake root has not); a LUN its host holds itself, without a target; a
+    SATA disk."""
+    b = SysfsBuilder(root, first_host=2)
+    fn = b.add_pci_function("0000:00:05.0", vendor=0x1077, device=0x2532, driver="qla2xxx")
+    hba = b.add_fc_host(fn, "qla2xxx", node_name=0x2000001B34000000, port_name=0x2100001B34000000)
+    rport = b.add_rport(hba, node_name=0x2FF70002AC000000, port_name=0x20110002AC000000,
+                        port_id=0x010400)  # fmt: skip
+    for lun in range(32):
+        b.add_lun(rport, lun, type=lun)
+    for lun in (255, 256, 16384, 1073758208):
+        b.add_lun(rport, lun)
+    b.add_lun(rport, 32, block="sdb")
+    sata = b.add_pci_function("0000:00:1f.2", vendor=0x8086, device=0x8C02, pci_class=0x010601,
+                              driver="ahci")  # fmt: skip
+    b.add_ata_disk(b.add_ata_host(sata))
+    ata = b.add_ata_host(sata)
+    b.tree.device(f"{ata.rel}/{ata.number}:0:1:0", scsi_device_files(5), subsystem="bus/scsi")
+    b.tree.bus_entry("scsi", f"{ata.number}:0:1:0", f"{ata.rel}/{ata.number}:0:1:0")
+    b.write_pci_ids()
+
+
 BUILT = {"hosts-across-1000": _hosts_across_1000, "deep-vhba-tree": _deep_vhba_tree,
-         "single-children": _single_children,
+         "single-children": _single_children, "lun-types": _lun_types,
          "pci-odd-numbering": pci_odd_numbering}  # fmt: skip
 ROOTS = sorted(p.name for p in FIXTURES.iterdir()) + sorted(BUILT)
 
@@ -125,13 +147,11 @@ def test_list_and_tree_are_libvirts(
 ) -> None:
     root = _root(name, built_dir)
     view = _libvirt(root)
-    modelled = [n for n in view.names if not UNMODELLED.fullmatch(n)]
-    assert _ours(capsys, root).splitlines() == modelled
+    assert _ours(capsys, root).splitlines() == view.names
     inv = nx.scan(root=str(root))
-    parents = {n: _parent(view.documents[n]) for n in modelled if n != "computer"}
+    parents = {n: _parent(view.documents[n]) for n in view.names if n != "computer"}
     assert parents == {n: d.parent_name or "computer" for n, d in inv.items()}
-    if modelled == view.names:
-        assert _ours(capsys, root, "--tree") == view.tree
+    assert _ours(capsys, root, "--tree") == view.tree
 
 
 @pytest.mark.parametrize("name", ROOTS)
@@ -141,7 +161,8 @@ def test_cap_lists_are_libvirts(
     """``--cap`` lists never hold ``computer``; they are libvirt's devices of that kind."""
     root = _root(name, built_dir)
     view = _libvirt(root)
-    for cap, element in (("scsi_host", "scsi_host"), ("pci", "pci")):
+    for cap, element in (("scsi_host", "scsi_host"), ("scsi_target", "scsi_target"),
+                         ("scsi", "scsi"), ("pci", "pci")):  # fmt: skip
         xpath = f"capability[@type='{element}']"
         theirs = [n for n, doc in view.documents.items()
                   if etree.fromstring(doc.encode()).find(xpath) is not None]  # fmt: skip
@@ -167,7 +188,7 @@ def test_scsi_documents_are_libvirts(name: str, built_dir: Path) -> None:
     root = _root(name, built_dir)
     view = _libvirt(root)
     inv = nx.scan(root=str(root))
-    scsi = [n for n in inv if n.startswith(("scsi_host", "scsi_target"))]
+    scsi = [n for n in inv if n.startswith("scsi_")]
     if not scsi:
         assert not any(n.startswith("scsi_") for n in view.names)
         pytest.skip("no SCSI host on this root")

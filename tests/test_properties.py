@@ -44,6 +44,7 @@ class PortSpec:
     fabric: int | None
     drop: tuple[str, ...]
     vports: list[VportSpec]
+    luns: list[int]  # the peripheral types of the LUNs of one target the port sees
 
 
 @dataclass
@@ -64,6 +65,7 @@ port_specs = st.builds(
     st.one_of(st.none(), st.sampled_from([0, (1 << 64) - 1]), wwns),
     st.lists(st.sampled_from(OPTIONAL_FC), max_size=2, unique=True).map(tuple),
     st.lists(vport_specs, max_size=4),
+    st.lists(st.integers(min_value=0, max_value=31), max_size=3),
 )
 speeds = st.sampled_from(sorted(PCIE_SPEEDS))
 links = st.builds(PCIeLink, speeds, st.integers(0, 32), st.one_of(st.none(), speeds),
@@ -102,6 +104,12 @@ def build(root: str, first_host: int, cards: list[CardSpec], ahci: bool) -> None
                 fabric_name=port.fabric,
                 fc_host={attr: None for attr in port.drop},
             )
+            if port.luns:
+                rport = b.add_rport(hba, node_name=0x2FF70002AC000000 + fn,
+                                    port_name=0x21010002AC000000 + fn,
+                                    port_id=0x010400)  # fmt: skip
+                for lun, peripheral_type in enumerate(port.luns):
+                    b.add_lun(rport, lun, type=peripheral_type)
             if not hba.vport_capable:
                 continue
             for v in port.vports:
@@ -110,7 +118,7 @@ def build(root: str, first_host: int, cards: list[CardSpec], ahci: bool) -> None
     if ahci:
         sata = b.add_pci_function("0000:00:1f.2", vendor=0x8086, device=0x8C02, pci_class=0x010601,
                                   driver="ahci")  # fmt: skip
-        b.add_ata_host(sata)
+        b.add_ata_disk(b.add_ata_host(sata))
     b.write_pci_ids()
 
 
@@ -167,3 +175,5 @@ def test_any_host_scans_into_valid_agreeing_documents(
         if (cap := d.scsi_host) is not None and cap.vports is not None
     )
     assert listed == given_vports
+    given_luns = sum(len(p.luns) for c in cards for p in c.ports) + ahci
+    assert sum(d.scsi is not None for d in inv.values()) == given_luns

@@ -229,6 +229,7 @@ def test_enrichment_is_marked_and_lives_in_the_overridden_defines() -> None:
             "enriched.fcHostPortFacts",
             "enriched.scsiHostCapability",
             "enriched.adapter",
+            "enriched.scsiInquiry",
         }
         <= enrichment
     )

@@ -29,6 +29,8 @@ WRITE_ONLY = {
     "scan",
     "host_reset",
     "reset_statistics",
+    "bind",
+    "unbind",
 }
 SCENARIO_HOSTS = {
     "qla2xxx": ["host5", "host6", "host7", "host8"],
@@ -37,6 +39,7 @@ SCENARIO_HOSTS = {
     "fnic": ["host0"],
     "zfcp": ["host1"],
     "ahci": ["host0", "host1"],
+    "luns": ["host3", "host4"],
     "initializing": ["host2", "host3"],
     "short-wwn": ["host0", "host1"],
     "sriov": ["host0", "host1", "host2", "host3"],

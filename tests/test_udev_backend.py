@@ -175,3 +175,26 @@ def test_a_partial_rescan_through_udev_is_the_full_scan(tmp_path: Path) -> None:
     hba_path, new, again, base, reads = run_in_udev_view(root, RESCAN)
     assert new == again != base
     assert reads and all(p.startswith(f"{hba_path}/") for p in reads)
+
+
+@needs_udev
+def test_a_luns_disk_through_udev(tmp_path: Path) -> None:
+    """The disk under a LUN is found in udev's ``block`` subsystem as in
+    ``class/block``: the same enriched LUN from both backends."""
+    from nodedev_xml.testing import SysfsBuilder
+
+    built = tmp_path / "built"
+    b = SysfsBuilder(built, first_host=5)
+    fn = b.add_pci_function("0000:04:00.0", vendor=0x1077, device=0x2532, driver="qla2xxx")
+    hba = b.add_fc_host(fn, "qla2xxx", node_name=0x2000001B32A9DA4E, port_name=0x2100001B32A9DA4E)
+    rport = b.add_rport(hba, node_name=0x2FF70002AC0123F0, port_name=0x21010002AC0123F0,
+                        port_id=0x010400)  # fmt: skip
+    b.add_lun(rport, 0, block="sdc")
+    b.write_pci_ids()
+    root = udev_ready_copy(built, tmp_path / "root")
+    by_sysfs = nx.scan(str(root))
+    lun = by_sysfs["scsi_5_0_0_0"].scsi
+    assert lun is not None and lun.block == "/dev/sdc"
+    devices, warnings = run_in_udev_view(root, SCAN)
+    assert devices == list(by_sysfs.values())
+    assert warnings == []

@@ -1,10 +1,11 @@
 """The live watch's partial scan: :func:`nodedev_xml.events.rescan` reads only the HBA a
-uevent names, with its vHBAs and targets, and splices them into the last inventory;
+uevent names, with its vHBAs, targets and LUNs, and splices them into the last inventory;
 the result is the full scan's.  Reads are recorded through a real ``FileAccess``."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,26 @@ def test_the_hbas_a_uevent_names() -> None:
     assert hbas_named([f"{pci}/host5/rport-5:0-1/target5:0:1", f"{pci}/host6"]) == {5, 6}
     assert hbas_named([f"{pci}/host5", pci]) is None  # a PCI function: the full scan
     assert hbas_named([f"{pci}/host05"]) is None  # not the kernel's spelling
+
+
+def test_luns_that_come_and_go_are_spliced_as_the_full_scan_orders_them(
+    tmp_path: Path,
+) -> None:
+    """A LUN is read again with its host: one that went leaves (with its target when
+    the target went too), a new one takes its place after the targets."""
+    h = Host(tmp_path / "root")
+    rport = h.b.add_rport(h.hba, node_name=0x2000000000000C00, port_name=0x2100000000000C00,
+                          port_id=0x010400)  # fmt: skip
+    other = h.b.add_rport(h.probe, node_name=0x2000000000000D00, port_name=0x2100000000000D00,
+                          port_id=0x010500)  # fmt: skip
+    first = h.b.add_lun(rport, 0)
+    h.b.add_lun(other, 0, type=1)
+    base = full(h)
+    assert "scsi_5_0_0_0" in base and "scsi_6_0_0_0" in base
+    shutil.rmtree(first)
+    os.unlink(h.root / "sys" / "bus" / "scsi" / "devices" / "5:0:0:0")
+    h.b.add_lun(rport, 7, type=13)
+    new = rescan(base, frozenset({5}))
+    assert "scsi_5_0_0_0" not in new and "scsi_5_0_0_7" in new
+    assert new["scsi_6_0_0_0"] == base["scsi_6_0_0_0"]
+    assert same(new, full(h))

@@ -125,6 +125,28 @@ class ScsiTarget:
 
 
 @dataclass(frozen=True, slots=True)
+class ScsiDevice:
+    """``<capability type='scsi'>``: a SCSI device (a LUN), ``H:B:T:L``.
+
+    ``type`` is libvirt's word for the peripheral type (``disk``, ``tape``, ...),
+    ``None`` for a type libvirt has no word for.  The last fields are the
+    enrichment (the device's inquiry data, and its block device: its node under
+    ``/dev`` and its size in bytes); the ``libvirt`` profile leaves them out.
+    """
+
+    host: int
+    bus: int
+    target: int
+    lun: int
+    type: str | None = None
+    vendor: str | None = None
+    model: str | None = None
+    revision: str | None = None
+    block: str | None = None
+    size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class VirtFunctions:
     """``<capability type='virt_functions'>`` of an SR-IOV physical function."""
 
@@ -239,4 +261,4 @@ class RawCapability:
     xml: str
 
 
-Capability = ScsiHost | ScsiTarget | PCI | RawCapability
+Capability = ScsiHost | ScsiTarget | ScsiDevice | PCI | RawCapability

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..wwn import WWN
-from .caps import PCI, Capability, ScsiHost, ScsiTarget
+from .caps import PCI, Capability, ScsiDevice, ScsiHost, ScsiTarget
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +53,10 @@ class Device:
     def scsi_target(self) -> ScsiTarget | None:
         return next((c for c in self.capabilities if isinstance(c, ScsiTarget)), None)
 
+    @property
+    def scsi(self) -> ScsiDevice | None:
+        return next((c for c in self.capabilities if isinstance(c, ScsiDevice)), None)
+
     def cap_names(self) -> frozenset[str]:
         """The capability names libvirt lists this device under (``virsh nodedev-list --cap``),
         including the pseudo-capabilities ``fc_host`` and ``vports``."""
@@ -66,6 +70,8 @@ class Device:
                     names.add("vports")
             elif isinstance(cap, ScsiTarget):
                 names.add("scsi_target")
+            elif isinstance(cap, ScsiDevice):
+                names.add("scsi")
             elif isinstance(cap, PCI):
                 names.add("pci")
             else:

@@ -1,4 +1,4 @@
-"""Discovery: which hosts, vports, vHBAs, PCI functions and targets exist, and where.
+"""Discovery: which hosts, vports, vHBAs, PCI functions, targets and LUNs exist, and where.
 
 Discovery lists the classes and the SCSI bus of a :class:`~.source.Source`, keeps
 only what is spelled and laid out as the kernel spells and lays it out, and links
@@ -13,8 +13,9 @@ no path is made of a name the kernel would not write.
 
 Two things are read here, not only listed: a vport's names and state, as it is
 found (a vport deleted while it is read takes its vHBA out of the topology with
-one warning for both), and the SCSI targets, which :func:`targets` finds only
-once the hosts are read (a host that vanished takes its targets with it).
+one warning for both), and the SCSI targets and devices (LUNs), which
+:func:`targets` and :func:`luns` find only once the hosts are read (a host that
+vanished takes its targets and LUNs with it).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ HOST = re.compile(rf"host{KERNEL_NUMBER}")
 VPORT = re.compile(rf"vport-{KERNEL_NUMBER}:{KERNEL_NUMBER}-{KERNEL_NUMBER}")
 RPORT = re.compile(rf"rport-{KERNEL_NUMBER}:{KERNEL_NUMBER}-{KERNEL_NUMBER}")
 TARGET = re.compile(rf"target{KERNEL_NUMBER}:{KERNEL_NUMBER}:{KERNEL_NUMBER}")
+# A SCSI device H:C:T:L; the LUN is 64 bits wide (%llu).
+LUN = re.compile(rf"{KERNEL_NUMBER}:{KERNEL_NUMBER}:{KERNEL_NUMBER}:(0|[1-9][0-9]{{0,19}})")
 
 
 @dataclass(slots=True)
@@ -74,6 +77,7 @@ class Topology:
     vports: dict[str, VportInfo]  # by the vport's device
     by_parent: dict[int, list[VportInfo]]  # each HBA's vports, by number
     pci: dict[str, str]  # every PCI function of the PCI bus, by node-device name
+    scsi_entries: list[str] | None = None  # bus/scsi's entries, once listed (scsi_bus)
 
 
 @dataclass(slots=True)
@@ -87,6 +91,19 @@ class TargetInfo:
     dev: str
     rport: str  # the name of the directory above it (rport-H:C-R when it is one)
     rport_dev: str | None  # its fc_remote_ports class device, when laid out as the kernel does
+
+
+@dataclass(slots=True)
+class LunInfo:
+    """One SCSI device (LUN) of a host in the scan, under its target or its host."""
+
+    entry: str  # H:C:T:L
+    host: int
+    channel: int
+    target: int
+    lun: int
+    dev: str
+    above: str  # its parent directory: targetH:C:T, or (a device the host holds itself) hostH
 
 
 def discover(session: ReadSession, policy: ReadPolicy) -> Topology:
@@ -254,12 +271,21 @@ def host_order(hosts: dict[int, HostInfo]) -> list[HostInfo]:
     return sorted(hosts.values(), key=lambda h: (h.parent_host is not None, h.number))
 
 
-def targets(session: ReadSession, hosts: dict[int, HostInfo]) -> Iterator[TargetInfo]:
-    """The SCSI targets of ``hosts`` on the scsi bus, by number; each found as it
-    is needed (the builder reads one before the next is looked up)."""
+def scsi_bus(session: ReadSession, topology: Topology) -> list[str]:
+    """The entries of ``/sys/bus/scsi/devices`` (targets and LUNs), listed once a scan."""
+    if topology.scsi_entries is None:
+        topology.scsi_entries = session.source.bus_entries("scsi", session.warn)
+    return topology.scsi_entries
+
+
+def targets(
+    session: ReadSession, hosts: dict[int, HostInfo], entries: list[str]
+) -> Iterator[TargetInfo]:
+    """The SCSI targets of ``hosts`` among the scsi bus's ``entries``, by number;
+    each found as it is needed (the builder reads one before the next is looked up)."""
     src = session.source
     rports = dict(src.class_devices("fc_remote_ports", session.warn))
-    for entry in sorted(src.bus_entries("scsi", session.warn), key=_target_key):
+    for entry in sorted(entries, key=_target_key):
         m = TARGET.fullmatch(entry)
         if m is None or int(m[1]) not in hosts:
             continue
@@ -283,3 +309,34 @@ def targets(session: ReadSession, hosts: dict[int, HostInfo]) -> Iterator[Target
 def _target_key(name: str) -> tuple[int, ...]:
     m = TARGET.fullmatch(name)
     return (int(m[1]), int(m[2]), int(m[3])) if m else (-1,)
+
+
+def luns(
+    session: ReadSession, hosts: dict[int, HostInfo], entries: list[str]
+) -> Iterator[LunInfo]:
+    """The SCSI devices of ``hosts`` among the scsi bus's ``entries``, by number,
+    each under the target its name says (``H:C:T:L`` in ``targetH:C:T``) or under
+    its host."""
+    src = session.source
+    for entry in sorted(entries, key=_lun_key):
+        m = LUN.fullmatch(entry)
+        if m is None or int(m[1]) not in hosts:
+            continue
+        where = f"/sys/bus/scsi/devices/{entry}"
+        dev = src.bus_device("scsi", entry, session.warn)
+        if dev is None:
+            continue
+        if src.name(dev) != entry:
+            session.warn(where, None, "link does not point to its SCSI device's directory")
+            continue
+        above = src.parent(dev)
+        target = f"target{m[1]}:{m[2]}:{m[3]}"
+        if above != hosts[int(m[1])].dev and src.name(above) != target:
+            session.warn(where, None, f"not under {target} or host{m[1]}")
+            continue
+        yield LunInfo(entry, int(m[1]), int(m[2]), int(m[3]), int(m[4]), dev, above)
+
+
+def _lun_key(name: str) -> tuple[int, ...]:
+    m = LUN.fullmatch(name)
+    return (int(m[1]), int(m[2]), int(m[3]), int(m[4])) if m else (-1,)

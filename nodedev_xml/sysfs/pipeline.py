@@ -1,6 +1,6 @@
 """The scan: a source's devices through discovery and the builders, into models.
 
-    source ──▶ discovery ──▶ builders (pci, hosts, targets) ──▶ Device models
+    source ──▶ discovery ──▶ builders (pci, hosts, targets, luns) ──▶ Device models
                  (topology)      read through one ReadSession, under a ReadPolicy
 
 :func:`scan_devices` reads everything (:data:`~.policy.FULL`); :func:`list_names`
@@ -48,8 +48,9 @@ __all__ = [
 
 def read_devices(session: ReadSession, pci_ids: PCIIds | None = None) -> list[Device]:
     """Every device of ``session``'s source: PCI functions, then hosts (HBAs,
-    then vHBAs), then targets.  ``pci_ids`` names vendors and products (by
-    default the pci.ids under the source's root)."""
+    then vHBAs), then targets, then LUNs.  ``pci_ids`` names vendors and products
+    (by default the pci.ids under the source's root)."""
+    from .builders.luns import lun_devices
     from .builders.pci import PCIBuilder
     from .builders.targets import target_devices
     from .pciids import PCIIds
@@ -58,23 +59,27 @@ def read_devices(session: ReadSession, pci_ids: PCIIds | None = None) -> list[De
     ids = pci_ids if pci_ids is not None else PCIIds.for_root(session.source.root)
     pci = PCIBuilder(session, topology).devices(ids)
     hosts = HostBuilder(session, topology, FULL).devices(pci)
-    return [*pci.values(), *hosts, *target_devices(session, topology, FULL)]
+    targets = target_devices(session, topology, FULL)
+    luns = lun_devices(session, topology, FULL, targets)
+    return [*pci.values(), *hosts, *targets, *luns]
 
 
 def read_families(
     session: ReadSession, hbas: frozenset[int], pci: dict[str, Device]
 ) -> list[Device]:
-    """The HBAs ``hbas`` (Scsi_Host numbers), their vHBAs and their targets, as
-    :func:`read_devices` builds them, in its order; no other device is read.  The
-    PCI functions are not read again: ``pci`` (by name) are the ones an earlier
-    scan built, for the HBAs' parents and adapters.  An HBA that is gone is
-    simply not there."""
+    """The HBAs ``hbas`` (Scsi_Host numbers), their vHBAs, their targets and their
+    LUNs, as :func:`read_devices` builds them, in its order; no other device is
+    read.  The PCI functions are not read again: ``pci`` (by name) are the ones an
+    earlier scan built, for the HBAs' parents and adapters.  An HBA that is gone
+    is simply not there."""
+    from .builders.luns import lun_devices
     from .builders.targets import target_devices
 
     policy = families(hbas)
     topology = discover(session, policy)
     hosts = HostBuilder(session, topology, policy).devices(pci)
-    return [*hosts, *target_devices(session, topology, policy)]
+    targets = target_devices(session, topology, policy)
+    return [*hosts, *targets, *lun_devices(session, topology, policy, targets)]
 
 
 def read_names(session: ReadSession, policy: ReadPolicy) -> list[NameEntry]:
@@ -87,11 +92,16 @@ def read_names(session: ReadSession, policy: ReadPolicy) -> list[NameEntry]:
 
         out.extend(PCIBuilder(session, topology).names(policy))
     out.extend(HostBuilder(session, topology, policy).names())
-    if policy.reads_kind("scsi_target"):
+    if policy.reads_kind("scsi_target") or policy.reads_kind("scsi"):
         from .builders.targets import target_devices
 
         targets = target_devices(session, topology, policy)
         out.extend((d.name, d.parent_name, d.cap_names() & policy.caps) for d in targets)
+        if policy.reads_kind("scsi"):  # a LUN's parent is a target: they are read first
+            from .builders.luns import lun_devices
+
+            luns = lun_devices(session, topology, policy, targets)
+            out.extend((d.name, d.parent_name, d.cap_names() & policy.caps) for d in luns)
     if not policy.every_device:
         out = [e for e in out if e[2]]
     return out
@@ -133,7 +143,8 @@ def list_names(
     ``all_devices`` every device all the same (the tree needs their ancestors).
     The attributes read: ``vports`` and ``scsi_host`` need none (``vport_create``
     is looked for, as libvirt does); ``fc_host`` reads ``node_name`` and
-    ``port_name``; ``pci`` (and ``all_devices`` or ``caps=None``) the PCI ids.  A
+    ``port_name``; ``scsi`` each LUN's ``type`` (libvirt leaves out a LUN whose
+    type is no number); ``pci`` (and ``all_devices`` or ``caps=None``) the PCI ids.  A
     device whose directory cannot be reached is read as the full scan reads it, so
     that it is left out with the same warning.  Other warnings the full scan gives
     for attributes read here are given too; those for attributes not read are not."""

@@ -39,7 +39,7 @@ FULL = ReadPolicy(details=True, caps=ALL_CAPS, every_device=True)
 
 
 def families(hbas: frozenset[int]) -> ReadPolicy:
-    """Every attribute of the HBAs ``hbas``, their vHBAs and targets; nothing else."""
+    """Every attribute of the HBAs ``hbas``, their vHBAs, targets and LUNs; nothing else."""
     return ReadPolicy(details=True, caps=ALL_CAPS, every_device=True, hbas=hbas)
 
 

@@ -171,8 +171,11 @@ def list_udev(
     return read_names(session, membership(caps, all_devices)), session.warnings
 
 
-#: The subsystems whose uevents can change what a scan finds.
-WATCHED_SUBSYSTEMS = ("scsi_host", "fc_host", "fc_vports", "fc_remote_ports", "scsi", "pci")
+#: The subsystems whose uevents can change what a scan finds (``block``: a LUN's
+#: disk appearing or changing size).
+WATCHED_SUBSYSTEMS = (
+    "scsi_host", "fc_host", "fc_vports", "fc_remote_ports", "scsi", "block", "pci",
+)  # fmt: skip
 #: The attributes that change without a uevent of their own: polled at the interval.
 POLLED_STATES = (("fc_host", "port_state"), ("fc_vports", "vport_state"))
 

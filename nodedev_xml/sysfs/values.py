@@ -17,7 +17,9 @@ _PORT_ID = re.compile(r"0x[0-9a-fA-F]{1,6}")
 _SPEED = re.compile(r"[0-9]{1,4} Gbit")
 _HEX_ID = re.compile(r"0x[0-9a-fA-F]{1,4}")
 _CLASS = re.compile(r"0x[0-9a-fA-F]{1,6}")
-_UINT32_MAX = 0xFFFFFFFF
+_SECTORS = re.compile(r"0|[1-9][0-9]{0,15}")  # at most 2^53 sectors: bytes fit 64 bits
+_SCSI_TYPE = re.compile(r"-?(0|[1-9][0-9]{0,9})")
+UINT32_MAX = 0xFFFFFFFF
 
 # Value sets the FC transport class prints (drivers/scsi/scsi_transport_fc.c).
 PORT_STATES = frozenset(
@@ -48,7 +50,7 @@ def wwn(text: str) -> WWN:
 
 def uint(text: str) -> int:
     """A ``%u`` value that fits libvirt's unsignedInt."""
-    if not _UINT.fullmatch(text) or int(text) > _UINT32_MAX:
+    if not _UINT.fullmatch(text) or int(text) > UINT32_MAX:
         raise ValueError("expected an unsigned decimal number")
     return int(text)
 
@@ -59,6 +61,20 @@ def numa_node(text: str) -> int | None:
         return None
     if not _INT.fullmatch(text):
         raise ValueError("expected a NUMA node number or -1")
+    return int(text)
+
+
+def sectors(text: str) -> int:
+    """A block device's ``size``: a count of 512-byte sectors (``%llu``)."""
+    if not _SECTORS.fullmatch(text):
+        raise ValueError("expected a number of 512-byte sectors")
+    return int(text)
+
+
+def scsi_type(text: str) -> int:
+    """A SCSI device's peripheral type, as the kernel prints it (``%d``)."""
+    if not _SCSI_TYPE.fullmatch(text):
+        raise ValueError("expected a SCSI device type number")
     return int(text)
 
 

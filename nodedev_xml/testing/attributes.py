@@ -329,15 +329,32 @@ def fc_transport_files(node_name: int, port_name: int, port_id: int) -> dict[str
     )
 
 
-def scsi_device_files() -> dict[str, bytes]:
-    """A LUN (a 3PAR virtual volume, disk type 0)."""
+#: The upper-level driver the kernel binds to a SCSI device of each peripheral type.
+SCSI_DRIVERS = {0: "sd", 1: "st", 5: "sr", 8: "ch", 13: "ses"}
+
+
+def scsi_device_files(
+    type: int = 0,
+    vendor: str = "3PARdata",
+    model: str = "VV",
+    rev: str = "3310",
+    driver: str | None = "sd",
+) -> dict[str, bytes]:
+    """A SCSI device (a LUN; by default a 3PAR virtual volume, disk type 0): its
+    inquiry strings space-padded to their field widths (8, 16, 4), as the kernel
+    prints them."""
+    uevent = "DEVTYPE=scsi_device\n" + (f"DRIVER={driver}\n" if driver else "")
     return as_files(
         {
-            "uevent": "DEVTYPE=scsi_device",
-            "type": "0",
-            "vendor": "3PARdata",
-            "model": "VV              ",
-            "rev": "3310",
+            "uevent": uevent + f"MODALIAS=scsi:t-0x{type:02x}",
+            "type": str(type),
+            "scsi_level": "6",
+            "vendor": f"{vendor:<8.8}",
+            "model": f"{model:<16.16}",
+            "rev": f"{rev:<4.4}",
             "state": "running",
+            "device_blocked": "0",
+            "queue_depth": "64",
+            "timeout": "30",
         }
     )

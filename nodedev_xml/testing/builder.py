@@ -20,6 +20,7 @@ from .attributes import (
     PCIE_DOWNSTREAM_PORT,
     PCIE_ENDPOINT,
     PCIE_ROOT_PORT,
+    SCSI_DRIVERS,
     FCPortValues,
     ccw_device_files,
     fc_host_files,
@@ -42,7 +43,7 @@ from .specs import (
     VportSpec,
 )
 from .tree import TreeWriter
-from .values import Overrides, WWNLike, apply_overrides, kernel_wwn, parse_wwn
+from .values import WRITE_ONLY, Overrides, WWNLike, apply_overrides, kernel_wwn, parse_wwn
 
 __all__ = ["SysfsBuilder"]
 
@@ -79,6 +80,7 @@ class SysfsBuilder:
         self._fabric_ports = 0
         self._instances: dict[str, int] = {}
         self._ccw_devices: set[str] = set()
+        self._disks: set[str] = set()
         self.hosts: dict[int, ScsiHostSpec] = {}
         self.pci: dict[str, PCIFunctionSpec] = {}
         self.pci_ids: set[tuple[int, int]] = set()
@@ -592,15 +594,89 @@ class SysfsBuilder:
                 trel, "fc_transport", target, fc_transport_files(node, port, port_id)
             )
             self.tree.bus_entry("scsi", target, trel)
-            if lun:
-                self._write_lun(trel, f"{host.number}:0:{target_id}:0")
-        return RemotePortSpec(name, self.sys / rel, node, port, port_id, roles, target)
+        spec = RemotePortSpec(name, self.sys / rel, node, port, port_id, roles, target)
+        if lun:
+            self.add_lun(spec, 0)
+        return spec
 
-    def _write_lun(self, target_rel: str, name: str) -> None:
-        """The SCSI device ``H:C:T:L`` below its target, and its ``bus/scsi`` entry."""
+    def add_lun(
+        self,
+        rport: RemotePortSpec,
+        lun: int,
+        *,
+        type: int = 0,
+        vendor: str = "3PARdata",
+        model: str = "VV",
+        rev: str = "3310",
+        block: str | None = None,
+        sectors: int = 209715200,
+        files: Overrides | None = None,
+    ) -> Path:
+        """Write the SCSI device (LUN) ``H:0:T:<lun>/`` below the remote port's
+        target: its attributes (``type``, the inquiry strings, ``state``...), the
+        ``driver`` link of its type's upper-level driver (``sd``, ``st``, ``sr``,
+        ``ch``, ``ses``; none for other types), ``scsi_device/H:0:T:L/`` and its
+        ``bus/scsi`` entry.  With ``block`` (``sdc``), also its disk
+        ``block/sdc/`` of ``sectors`` 512-byte sectors (default 100 GiB) and its
+        ``class/block`` entry.  No block device by default, and never a
+        ``scsi_generic`` one: on a live host libvirt lists those as node devices
+        of their own (``storage``, ``scsi_generic``), which nodedev-xml does not
+        model.  Returns the LUN's directory."""
+        if rport.target is None:
+            raise ValueError(f"{rport.name} has no target: it is no FCP Target")
+        target_rel = f"{rport.path.relative_to(self.sys)}/{rport.target}"
+        address = rport.target.removeprefix("target")
+        files = apply_overrides(
+            scsi_device_files(type, vendor, model, rev, SCSI_DRIVERS.get(type)), files
+        )
+        path = self._write_lun(target_rel, f"{address}:{lun}", files)
+        if block is not None:
+            self._write_disk(f"{target_rel}/{address}:{lun}", block, sectors)
+        return path
+
+    def _write_disk(self, lun_rel: str, name: str, sectors: int) -> None:
+        """The disk ``<lun>/block/<name>/`` and its ``class/block`` entry."""
+        major, minor = 8, 16 * (len(self._disks) % 16)
+        self._disks.add(name)
+        self.tree.mkdir(f"{lun_rel}/block")
+        rel = f"{lun_rel}/block/{name}"
+        uevent = f"MAJOR={major}\nMINOR={minor}\nDEVNAME={name}\nDEVTYPE=disk\n"
+        files = {"uevent": uevent.encode(), "dev": f"{major}:{minor}\n".encode(),
+                 "size": f"{sectors}\n".encode(), "removable": b"0\n", "ro": b"0\n",
+                 "queue/logical_block_size": b"512\n"}  # fmt: skip
+        self.tree.device(rel, files, subsystem="class/block")
+        self.tree.link(f"{rel}/device", lun_rel)
+        self.tree.ensure_dir("class/block")
+        self.tree.link(f"class/block/{name}", rel)
+
+    def add_ata_disk(
+        self, host: ScsiHostSpec, *, model: str = "Samsung SSD 870", rev: str = "2B6Q"
+    ) -> Path:
+        """Write a SATA disk on a libata host: ``hostN/targetN:0:0/N:0:0:0/`` (vendor
+        ``ATA``, disk type 0, bound to ``sd``).  Returns the device's directory."""
+        target = f"target{host.number}:0:0"
+        trel = f"{host.rel}/{target}"
+        self.tree.device(trel, {"uevent": b"DEVTYPE=scsi_target\n"}, subsystem="bus/scsi")
+        self.tree.bus_entry("scsi", target, trel)
+        files = scsi_device_files(0, "ATA", model, rev, "sd")
+        return self._write_lun(trel, f"{host.number}:0:0:0", files)
+
+    def _write_lun(self, target_rel: str, name: str, files: Mapping[str, bytes]) -> Path:
+        """The SCSI device ``H:C:T:L`` below its target, its ``driver`` link (from
+        ``DRIVER=`` in its uevent), its ``scsi_device`` class device and its
+        ``bus/scsi`` entry."""
         rel = f"{target_rel}/{name}"
-        self.tree.device(rel, scsi_device_files(), subsystem="bus/scsi")
+        self.tree.device(rel, files, subsystem="bus/scsi")
+        for line in files.get("uevent", b"").decode().splitlines():
+            if line.startswith("DRIVER="):
+                driver = f"bus/scsi/drivers/{line.removeprefix('DRIVER=')}"
+                if not self.tree.path(driver).is_dir():
+                    self.tree.ensure_dir(driver)
+                    self.tree.write_attrs(driver, {"bind": WRITE_ONLY, "unbind": WRITE_ONLY})
+                self.tree.link(f"{rel}/driver", driver)
+        self.tree.class_device(rel, "scsi_device", name, {})
         self.tree.bus_entry("scsi", name, rel)
+        return self.sys / rel
 
     # -- SATA ----------------------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ from ..model import (
     PCIVpd,
     PhysHBA,
     RawCapability,
+    ScsiDevice,
     ScsiHost,
     ScsiTarget,
     VirtFunctions,
@@ -441,6 +442,42 @@ def parse_scsi_target(el: El) -> ScsiTarget:
             raise fail(c, "fc_remote_port lacks <rport>")
         rport = FCRemotePort(rport=name, wwpn=req_value(c, "wwpn", WWN.parse_strict, WWN_WHAT))
     return ScsiTarget(target=target, fc_remote_port=rport)
+
+
+# -- scsi (a LUN) ------------------------------------------------------------
+
+_SCSI_ADDRESS = ("host", "bus", "target", "lun")
+#: ``scsi``'s children after its address, in document order: libvirt's ``type``,
+#: then the device's inquiry data and block device, which only the ``enriched``
+#: profile prints.
+SCSI_FIELDS: tuple[Field[Any], ...] = (
+    Field("type"),
+    Field("vendor", profile="enriched"),
+    Field("model", profile="enriched"),
+    Field("revision", profile="enriched"),
+    Field("block", profile="enriched"),
+    Field("size", str, parse_uint_text, "a size in bytes", "enriched"),
+)
+#: The ``scsi`` children only the ``enriched`` profile prints, in document order.
+ENRICHED_SCSI_FIELDS = tuple(f.tag for f in SCSI_FIELDS if f.profile == "enriched")
+_SCSI_PRINTED: dict[str, tuple[Field[Any], ...]] = {
+    p: tuple(f for f in SCSI_FIELDS if f.profile in (None, p)) for p in PROFILES
+}
+
+
+def emit_scsi(out: Out, cap: ScsiDevice, profile: Profile) -> None:
+    out.cap("scsi")
+    for tag in _SCSI_ADDRESS:
+        out.leaf(tag, str(getattr(cap, tag)))
+    for field in _SCSI_PRINTED[profile]:
+        field.emit(out, cap)
+    out.close()
+
+
+def parse_scsi(el: El) -> ScsiDevice:
+    host, bus, target, lun = (req_value(el, tag, parse_uint_text, "a number")
+                              for tag in _SCSI_ADDRESS)  # fmt: skip
+    return ScsiDevice(host, bus, target, lun, **{f.tag: f.parse(el) for f in SCSI_FIELDS})
 
 
 # -- pci ---------------------------------------------------------------------

@@ -20,6 +20,7 @@ from ..model import (
     Device,
     Parent,
     RawCapability,
+    ScsiDevice,
     ScsiHost,
     ScsiTarget,
 )
@@ -95,6 +96,8 @@ def _emit_cap(out: Out, cap: Capability, profile: Profile) -> None:
         codec.emit_scsi_host(out, cap, profile)
     elif isinstance(cap, ScsiTarget):
         codec.emit_scsi_target(out, cap, profile)
+    elif isinstance(cap, ScsiDevice):
+        codec.emit_scsi(out, cap, profile)
     elif isinstance(cap, PCI):
         codec.emit_pci(out, cap, profile)
     else:
@@ -163,6 +166,8 @@ def _parse_cap(el: El) -> Capability:
         return codec.parse_scsi_host(el)
     if kind == "scsi_target":
         return codec.parse_scsi_target(el)
+    if kind == "scsi":
+        return codec.parse_scsi(el)
     if kind == "pci":
         return codec.parse_pci(el)
     return RawCapability(type=kind, xml=codec._raw(el))

@@ -2,8 +2,8 @@
 
 A document whose device is found among the scanned ones (by name, or by its
 fc_host WWNN/WWPN: host numbers change across reboots, port names do not) and
-that has a ``scsi_host`` capability, the enrichment's home, comes out as the
-scan prints that device now: stale enrichment (another port state, another
+that has a ``scsi_host`` or ``scsi`` capability, the enrichment's homes, comes out
+as the scan prints that device now: stale enrichment (another port state, another
 vports list) is replaced, not kept, and a renumbered host gets its current
 name, path and parent.  Any other document keeps its own tree, with only
 libvirt's WWN quirks mended; with nothing to mend it comes back byte for byte.
@@ -76,7 +76,7 @@ def enrich_tree(
     ``mended``: :func:`mend_wwns` changed the tree), and the match."""
     match = find_device(root, devices)
     found = match.device
-    if found is not None and found.scsi_host is not None:
+    if found is not None and (found.scsi_host is not None or found.scsi is not None):
         return to_xml(found, "enriched"), match
     return (serialize(root) if mended else text), match
 
@@ -156,6 +156,10 @@ def strip_tree(root: El) -> bool:
         for fc in scsi.iterfind("capability[@type='fc_host']"):
             doomed += [c for tag in codec.ENRICHED_FC_HOST_FIELDS for c in fc.iterfind(tag)]
         for el in doomed:
+            _remove(el)
+            removed = True
+    for lun in root.iterfind("capability[@type='scsi']"):
+        for el in [c for tag in codec.ENRICHED_SCSI_FIELDS for c in lun.iterfind(tag)]:
             _remove(el)
             removed = True
     return removed

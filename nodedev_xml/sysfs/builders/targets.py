@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...model import Device, FCRemotePort, Parent, ScsiTarget
 from ...vocabulary import scsi_host_name, scsi_target_name
 from .. import values
-from ..discovery import Topology, targets
+from ..discovery import Topology, scsi_bus, targets
 from ..policy import ReadPolicy
 from ..session import ReadSession
 
@@ -17,7 +17,7 @@ def target_devices(session: ReadSession, topology: Topology, policy: ReadPolicy)
     verdict as the full scan's)."""
     src = session.source
     out: list[Device] = []
-    for t in targets(session, topology.hosts):
+    for t in targets(session, topology.hosts, scsi_bus(session, topology)):
         name = scsi_target_name(t.host, t.channel, t.target)
         fc_rport = None
         rport_dev = t.rport_dev
