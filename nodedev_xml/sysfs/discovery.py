@@ -285,17 +285,7 @@ def targets(
     each found as it is needed (the builder reads one before the next is looked up)."""
     src = session.source
     rports = dict(src.class_devices("fc_remote_ports", session.warn))
-    for entry in sorted(entries, key=_target_key):
-        m = TARGET.fullmatch(entry)
-        if m is None or int(m[1]) not in hosts:
-            continue
-        where = f"/sys/bus/scsi/devices/{entry}"
-        dev = src.bus_device("scsi", entry, session.warn)
-        if dev is None:
-            continue
-        if src.name(dev) != entry:
-            session.warn(where, None, "link does not point to its target's directory")
-            continue
+    for entry, m, dev in _scsi_bus_devices(session, hosts, entries, TARGET, "target"):
         above = src.parent(dev)
         rport = src.name(above)
         rport_dev = rports.get(rport) if RPORT.fullmatch(rport) else None
@@ -306,9 +296,34 @@ def targets(
         yield TargetInfo(entry, int(m[1]), int(m[2]), int(m[3]), dev, rport, rport_dev)
 
 
-def _target_key(name: str) -> tuple[int, ...]:
-    m = TARGET.fullmatch(name)
-    return (int(m[1]), int(m[2]), int(m[3])) if m else (-1,)
+def _scsi_bus_devices(
+    session: ReadSession,
+    hosts: dict[int, HostInfo],
+    entries: list[str],
+    pattern: re.Pattern[str],
+    kind: str,
+) -> Iterator[tuple[str, re.Match[str], str]]:
+    """The entries of the scsi bus named as ``pattern`` says (host number first)
+    for one of ``hosts``, in number order, with their devices: each link must
+    land on a directory of the entry's own name."""
+    src = session.source
+
+    def key(entry: str) -> tuple[int, ...]:
+        m = pattern.fullmatch(entry)
+        return tuple(int(n) for n in m.groups()) if m else (-1,)
+
+    for entry in sorted(entries, key=key):
+        m = pattern.fullmatch(entry)
+        if m is None or int(m[1]) not in hosts:
+            continue
+        dev = src.bus_device("scsi", entry, session.warn)
+        if dev is None:
+            continue
+        if src.name(dev) != entry:
+            where = f"/sys/bus/scsi/devices/{entry}"
+            session.warn(where, None, f"link does not point to its {kind}'s directory")
+            continue
+        yield entry, m, dev
 
 
 def luns(
@@ -318,25 +333,11 @@ def luns(
     each under the target its name says (``H:C:T:L`` in ``targetH:C:T``) or under
     its host."""
     src = session.source
-    for entry in sorted(entries, key=_lun_key):
-        m = LUN.fullmatch(entry)
-        if m is None or int(m[1]) not in hosts:
-            continue
-        where = f"/sys/bus/scsi/devices/{entry}"
-        dev = src.bus_device("scsi", entry, session.warn)
-        if dev is None:
-            continue
-        if src.name(dev) != entry:
-            session.warn(where, None, "link does not point to its SCSI device's directory")
-            continue
+    for entry, m, dev in _scsi_bus_devices(session, hosts, entries, LUN, "SCSI device"):
         above = src.parent(dev)
         target = f"target{m[1]}:{m[2]}:{m[3]}"
         if above != hosts[int(m[1])].dev and src.name(above) != target:
+            where = f"/sys/bus/scsi/devices/{entry}"
             session.warn(where, None, f"not under {target} or host{m[1]}")
             continue
         yield LunInfo(entry, int(m[1]), int(m[2]), int(m[3]), int(m[4]), dev, above)
-
-
-def _lun_key(name: str) -> tuple[int, ...]:
-    m = LUN.fullmatch(name)
-    return (int(m[1]), int(m[2]), int(m[3]), int(m[4])) if m else (-1,)

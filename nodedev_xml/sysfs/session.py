@@ -11,12 +11,16 @@ warning for the attribute).
 from __future__ import annotations
 
 import errno
+import re
 from collections.abc import Callable, Collection
 from dataclasses import replace
 from typing import TypeVar
 
 from ..model.warnings import ScanWarning
 from .source import Source, errname
+
+#: A driver's name (the ``driver`` link's basename): printable ASCII, no blank.
+_DRIVER = re.compile(r"[!-~]{1,64}")
 
 T = TypeVar("T")
 
@@ -113,6 +117,24 @@ class DeviceScope:
                 self.failed = e.errno or errno.EIO
             self.warn(attr, f"unreadable ({errname(e)})")
             return None
+
+    def driver(self, dev: str) -> str | None:
+        """The name of the driver bound to ``dev``: the last name of its ``driver``
+        link, which is never followed (where it points does not matter, its last
+        name does); ``None`` when none is bound or the name is no driver's."""
+        try:
+            target = self.session.source.link(dev, "driver")
+        except FileNotFoundError:
+            return None  # no driver bound
+        except OSError as e:
+            self.failed_with(e)
+            self.warn("driver", f"not a link ({errname(e)})")
+            return None
+        driver = target.rpartition("/")[2]
+        if not _DRIVER.fullmatch(driver) or driver in (".", ".."):
+            self.warn("driver", f"{driver[:40]!r}: expected a driver name")
+            return None
+        return driver
 
     def failed_with(self, e: OSError) -> None:
         """A read other than :meth:`attr`'s failed with ``e`` (say, a link's)."""

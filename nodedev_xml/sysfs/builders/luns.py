@@ -10,10 +10,7 @@ from .. import values
 from ..discovery import LunInfo, Topology, luns, scsi_bus
 from ..policy import ReadPolicy
 from ..session import DeviceScope, ReadSession
-from ..source import errname
 
-#: A driver's name (the ``driver`` link's basename): printable ASCII, no blank.
-_DRIVER = re.compile(r"[!-~]{1,64}")
 #: A SCSI block device's kernel name (``sdc``, ``sdaa``, ``sr0``).
 _BLOCK = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 
@@ -83,7 +80,7 @@ def _lun(
         vendor = scope.attr(u.dev, "vendor", values.text_value)
         model = scope.attr(u.dev, "model", values.text_value)
         revision = scope.attr(u.dev, "rev", values.text_value)
-        driver = _driver(scope, u.dev)
+        driver = scope.driver(u.dev)
         if block is not None:
             node, size = _block(scope, *block)
     why = scope.lost(u.dev)
@@ -122,20 +119,3 @@ def _block(scope: DeviceScope, name: str, dev: str) -> tuple[str | None, int | N
     scope.absorb(part)
     return f"/dev/{name}", sectors * 512 if sectors is not None else None
 
-
-def _driver(scope: DeviceScope, dev: str) -> str | None:
-    """The bound driver's name (``sd``, ``st``, ``ses``...): the last name of the
-    ``driver`` link, which is never followed."""
-    try:
-        target = scope.session.source.link(dev, "driver")
-    except FileNotFoundError:
-        return None  # no driver bound
-    except OSError as e:
-        scope.failed_with(e)
-        scope.warn("driver", f"not a link ({errname(e)})")
-        return None
-    driver = target.rpartition("/")[2]
-    if not _DRIVER.fullmatch(driver) or driver in (".", ".."):
-        scope.warn("driver", f"{driver[:40]!r}: expected a driver name")
-        return None
-    return driver

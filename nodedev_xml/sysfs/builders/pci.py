@@ -4,7 +4,6 @@ link, bound driver."""
 from __future__ import annotations
 
 import errno
-import re
 
 from ...model import (
     PCI,
@@ -26,8 +25,6 @@ from ..session import DeviceScope, ReadSession
 from ..source import errname
 from ..vpd import MAX_VPD_BYTES, read_vpd
 
-#: A driver's name (the ``driver`` link's basename): printable ASCII, no blank.
-_DRIVER = re.compile(r"[!-~]{1,64}")
 _VIRTFN_LIMIT = 4096
 #: libvirt requires both ids: a function without them is no node device.
 _IDS = ("vendor", "device")
@@ -108,7 +105,7 @@ class PCIBuilder:
         virt_functions = None
         if phys_fn is None and (vfs or max_vfs):
             virt_functions = VirtFunctions(max_count=max_vfs or None, addresses=tuple(vfs))
-        driver = self._driver(scope, dev)
+        driver = scope.driver(dev)
         bridge, pci_express = self._config(scope, dev)
         cap = PCI(
             address=addr,
@@ -173,23 +170,6 @@ class PCIBuilder:
                 continue
             members.add(member)
         return IOMMUGroup(number, tuple(sorted(members)) or (addr,))
-
-    def _driver(self, scope: DeviceScope, dev: str) -> str | None:
-        """The bound driver's name: the last name of the ``driver`` link, which is
-        never followed (where it points does not matter, its last name does)."""
-        try:
-            target = self.src.link(dev, "driver")
-        except FileNotFoundError:
-            return None  # no driver bound
-        except OSError as e:
-            scope.failed_with(e)
-            scope.warn("driver", f"not a link ({errname(e)})")
-            return None
-        driver = target.rpartition("/")[2]
-        if not _DRIVER.fullmatch(driver) or driver in (".", ".."):
-            scope.warn("driver", f"{driver[:40]!r}: expected a driver name")
-            return None
-        return driver
 
     def _vpd(self, scope: DeviceScope, dev: str) -> PCIVpd | None:
         """The Vital Product Data of a function that has a ``vpd`` file (see ``sysfs/vpd.py``)."""
