@@ -13,7 +13,8 @@ The names, the parents and the drawing (byte for byte) are compared on every
 root, LUNs (``scsi_H_B_T_L``) included.  SCSI host, target and LUN documents
 are compared in the ``libvirt`` profile after the corrections
 documented in the README (WWNs padded to 16 digits; no ``fabric_wwn`` for an
-unknown fabric, ``ffffffffffffffff`` or ``0``).  PCI documents are compared
+unknown fabric, ``ffffffffffffffff`` or ``0``; a LUN number from 2**31 up as the
+number it is, where libvirt prints it as a negative 32-bit integer).  PCI documents are compared
 whole, ours named from the same system pci.ids libvirt reads, with one
 normalisation: libvirt lists an IOMMU group's members in directory order, we
 in address order.
@@ -87,8 +88,8 @@ def _lun_types(root: Path) -> None:
     """A LUN of every peripheral type number 0 to 31 (libvirt has words for ten of
     them) and LUN numbers past 255 on one target, one with a disk (``block/sdb``:
     libvirt makes a ``storage`` device of a disk only from udev's ``ID_TYPE``,
-    which a fake root has not); a LUN its host holds itself, without a target; a
-    SATA disk."""
+    which a fake root has not), and past 2**31 (libvirt prints those negative); a
+    LUN its host holds itself, without a target; a SATA disk."""
     b = SysfsBuilder(root, first_host=2)
     fn = b.add_pci_function("0000:00:05.0", vendor=0x1077, device=0x2532, driver="qla2xxx")
     hba = b.add_fc_host(fn, "qla2xxx", node_name=0x2000001B34000000, port_name=0x2100001B34000000)
@@ -96,7 +97,7 @@ def _lun_types(root: Path) -> None:
                         port_id=0x010400)  # fmt: skip
     for lun in range(32):
         b.add_lun(rport, lun, type=lun)
-    for lun in (255, 256, 16384, 1073758208):
+    for lun in (255, 256, 16384, 1073758208, 2**31, 2**32 - 1):
         b.add_lun(rport, lun)
     b.add_lun(rport, 32, block="sdb")
     sata = b.add_pci_function("0000:00:1f.2", vendor=0x8086, device=0x8C02, pci_class=0x010601,
@@ -180,6 +181,9 @@ def _corrected(document: str) -> bytes:
                 fc.remove(el)
             elif el.tag in ("wwnn", "wwpn", "fabric_wwn") and el.text:
                 el.text = el.text.zfill(16)
+    for lun in doc.iterfind("capability[@type='scsi']/lun"):
+        if lun.text and lun.text.startswith("-"):
+            lun.text = str(int(lun.text) + 2**32)
     return canonical(doc)
 
 
