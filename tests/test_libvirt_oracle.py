@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 from oracle import LibvirtView, run_libvirtd, unavailable
-from pci_trees import pci_odd_numbering
+from pci_trees import fcoe_over_net, pci_odd_numbering
 from xmlcompare import canonical
 
 import nodedev_xml as nx
@@ -268,3 +268,44 @@ def test_pci_documents_are_libvirts(name: str, built_dir: Path) -> None:
     if not any(n.startswith("pci_") for n in _libvirt(root).names):
         pytest.skip("no PCI function on this root")
     _assert_pci_documents_are_libvirts(root)
+
+
+def _without_interfaces(view: LibvirtView) -> dict[str, bytes]:
+    """libvirt's documents but its network interfaces (``net_*``, which nodedev-xml
+    does not model: README), each device below one re-parented to the interface's
+    parent; SCSI documents corrected, PCI ones as :func:`_libvirts_pci` has them."""
+    docs = {n: etree.fromstring(d.encode()) for n, d in view.documents.items()}
+    interfaces = {n: d.findtext("parent") for n, d in docs.items()
+                  if d.find("capability[@type='net']") is not None}  # fmt: skip
+    out = {}
+    for n, doc in docs.items():
+        if n in interfaces:
+            continue
+        parent = doc.find("parent")
+        if parent is not None and parent.text in interfaces:
+            parent.text = interfaces[parent.text]
+        text = etree.tostring(doc).decode()
+        out[n] = _libvirts_pci(text) if n.startswith("pci_") else _corrected(text)
+    return out
+
+
+def test_fcoe_hosts_below_an_interface(built_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An FCoE host below a network interface (bnx2fc's and the software initiator's
+    ``net/ethN/ctlr_M/hostH``, a VLAN's under ``devices/virtual``) is libvirt's, but
+    for its parent: the interface's own parent, the nearest device nodedev-xml
+    models."""
+    root = built_dir / "fcoe-over-net"
+    fcoe_over_net(root)
+    view = _libvirt(root)
+    assert sorted(n for n in view.names if n.startswith("net_")) == [
+        "net_eth2_00_10_18_aa_bb_cc", "net_eth2_100_00_10_18_aa_bb_cc"]  # fmt: skip
+    theirs = _without_interfaces(view)
+    devices, _ = scan_devices(str(root), pci_ids=PCIIds(SYSTEM_PCI_IDS))
+    inv = Inventory(devices, root=str(root))
+    assert _ours(capsys, root).splitlines() == [n for n in view.names if n in theirs]
+    assert {n: canonical(nx.to_xml(d, profile="libvirt")) for n, d in inv.items()} == {
+        n: doc for n, doc in theirs.items() if n != "computer"}  # fmt: skip
+    assert inv["scsi_host5"].parent_name == "pci_0000_05_00_2"
+    assert inv["scsi_host6"].parent_name == "computer"
+    drawn = [line.split("+- ")[-1] for line in _ours(capsys, root, "--tree").split("\n")[1:]]
+    assert sorted(n for n in drawn if n.strip(" |")) == sorted(inv)
