@@ -58,7 +58,8 @@ def fcoe_over_net(root: Path) -> None:
     parents."""
     b = SysfsBuilder(root, first_host=5)
     nic = b.add_pci_function("0000:05:00.2", vendor=0x14E4, device=0x16A1, pci_class=0x020000,
-                             driver="bnx2x", pcie=PCIeLink("8.0", 8), parent="0000:00:03.0")  # fmt: skip
+                             driver="bnx2x", pcie=PCIeLink("8.0", 8),
+                             parent="0000:00:03.0")  # fmt: skip
     hosts = []
     for n, (where, iface) in enumerate(((f"{nic.rel}/net", "eth2"),
                                         ("devices/virtual/net", "eth2.100"))):  # fmt: skip
@@ -66,7 +67,7 @@ def fcoe_over_net(root: Path) -> None:
         net = f"{where}/{iface}"
         files = {"uevent": f"INTERFACE={iface}\nIFINDEX={4 + n}\n", "ifindex": f"{4 + n}\n",
                  "address": "00:10:18:aa:bb:cc\n", "operstate": "up\n", "type": "1\n",
-                 "mtu": "1500\n", "speed": "10000\n", "carrier": "1\n", "flags": "0x1003\n"}
+                 "mtu": "1500\n", "speed": "10000\n", "carrier": "1\n"}  # fmt: skip
         b.tree.device(net, {k: v.encode() for k, v in files.items()}, subsystem="class/net")
         b.tree.ensure_dir("class/net")
         b.tree.link(f"class/net/{iface}", net)
