@@ -9,15 +9,14 @@ each kind, IOMMU groups, NUMA nodes, PCI Express links).  The builder writes
 each PCI function's ``config`` space, without which libvirt makes no PCI
 device and hangs the hosts under ``computer``.
 
-The names, the parents and the drawing (byte for byte) are compared on every
-root, LUNs (``scsi_H_B_T_L``) included.  SCSI host, target and LUN documents
-are compared in the ``libvirt`` profile after the corrections
-documented in the README (WWNs padded to 16 digits; no ``fabric_wwn`` for an
-unknown fabric, ``ffffffffffffffff`` or ``0``; a LUN number from 2**31 up as the
-number it is, where libvirt prints it as a negative 32-bit integer).  PCI documents are compared
-whole, ours named from the same system pci.ids libvirt reads, with one
-normalisation: libvirt lists an IOMMU group's members in directory order, we
-in address order.
+The names, the parents and the drawing (byte for byte) are compared on every root, LUNs
+(``scsi_H_B_T_L``) included. SCSI host, target and LUN documents are compared in the
+``libvirt`` profile after the corrections documented in the README (WWNs padded to 16
+lower-case digits; no ``fabric_wwn`` for an unknown fabric, ``ffffffffffffffff`` or
+``0``; a LUN number from 2**31 up as the number it is, where libvirt prints it as a
+negative 32-bit integer). PCI documents are compared whole, ours named from the same
+system pci.ids libvirt reads, with one normalisation: libvirt lists an IOMMU group's
+members in directory order, we in address order.
 """
 
 from __future__ import annotations
@@ -46,14 +45,18 @@ UNKNOWN_FABRICS = {"ffffffffffffffff", "0"}
 
 
 def _hosts_across_1000(root: Path) -> None:
-    """Hosts 998 to 1002 on two cards: string order puts scsi_host1000 before scsi_host998."""
+    """Hosts 998 to 1003 on three cards: string order puts scsi_host1000 before
+    scsi_host998.  A vHBA's WWPN in upper case; the last port has no ``port_name``
+    (to libvirt no fc_host then, and not vport-capable for all its ``vport_create``)."""
     b = SysfsBuilder(root, first_host=998)
-    for n, address in enumerate(("0000:05:00.0", "0000:05:00.1", "0000:06:00.0")):
+    for n, address in enumerate(("0000:05:00.0", "0000:05:00.1", "0000:06:00.0", "0000:06:00.1")):
         fn = b.add_pci_function(address, vendor=0x1077, device=0x2532, driver="qla2xxx")
         hba = b.add_fc_host(fn, "qla2xxx", node_name=0x2000001B32000000 + n,
-                            port_name=0x2100001B32000000 + n)  # fmt: skip
+                            port_name=0x2100001B32000000 + n,
+                            fc_host={"port_name": None} if n == 3 else None)  # fmt: skip
         if n == 0:
-            b.add_vport(hba, node_name=0x2001001B32000000, port_name=0x2101001B32000000)
+            b.add_vport(hba, node_name=0x2001001B32000000, port_name=0x2101001B32000000,
+                        fc_host={"port_name": "0x2101001B32000000"})  # fmt: skip
             b.add_vport(hba, node_name=0x2002001B32000000, port_name=0x2102001B32000000)
     b.write_pci_ids()
 
@@ -159,12 +162,16 @@ def test_list_and_tree_are_libvirts(
 def test_cap_lists_are_libvirts(
     name: str, built_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """``--cap`` lists never hold ``computer``; they are libvirt's devices of that kind."""
+    """``--cap`` lists never hold ``computer``; they are libvirt's devices of that kind
+    (``fc_host`` and ``vports``: the hosts whose ``scsi_host`` holds an ``fc_host`` or
+    ``vport_ops`` capability, as libvirt lists them)."""
     root = _root(name, built_dir)
     view = _libvirt(root)
-    for cap, element in (("scsi_host", "scsi_host"), ("scsi_target", "scsi_target"),
-                         ("scsi", "scsi"), ("pci", "pci")):  # fmt: skip
-        xpath = f"capability[@type='{element}']"
+    for cap, xpath in (("scsi_host", "capability[@type='scsi_host']"),
+                       ("scsi_target", "capability[@type='scsi_target']"),
+                       ("scsi", "capability[@type='scsi']"), ("pci", "capability[@type='pci']"),
+                       ("fc_host", "capability/capability[@type='fc_host']"),
+                       ("vports", "capability/capability[@type='vport_ops']")):  # fmt: skip
         theirs = [n for n, doc in view.documents.items()
                   if etree.fromstring(doc.encode()).find(xpath) is not None]  # fmt: skip
         assert _ours(capsys, root, "--cap", cap).splitlines() == theirs
@@ -180,7 +187,7 @@ def _corrected(document: str) -> bytes:
             if el.tag == "fabric_wwn" and el.text in UNKNOWN_FABRICS:
                 fc.remove(el)
             elif el.tag in ("wwnn", "wwpn", "fabric_wwn") and el.text:
-                el.text = el.text.zfill(16)
+                el.text = el.text.zfill(16).lower()
     for lun in doc.iterfind("capability[@type='scsi']/lun"):
         if lun.text and lun.text.startswith("-"):
             lun.text = str(int(lun.text) + 2**32)
