@@ -52,12 +52,14 @@ class ValidationError(NodedevXmlError):
 class DeviceNotFoundError(NodedevXmlError, KeyError):
     """No node device of that name in the inventory."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, hint: str | None = None) -> None:
         super().__init__(name)
         self.name = name
+        self.hint = hint  # the node-device name meant, when ``name`` is a sysfs name
 
     def __str__(self) -> str:
-        return f"no node device named {self.name!r}"
+        also = f" (did you mean {self.hint}?)" if self.hint else ""
+        return f"no node device named {self.name!r}{also}"
 
 
 class SysfsError(NodedevXmlError):

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nodedev_xml.testing import PCIE_RC_INTEGRATED_ENDPOINT, PCIeLink, SysfsBuilder
+from nodedev_xml.testing import (
+    PCIE_RC_INTEGRATED_ENDPOINT,
+    DeviceDir,
+    PCIeLink,
+    SysfsBuilder,
+)
 
 
 def pci_odd_numbering(root: Path) -> None:
@@ -42,4 +47,37 @@ def pci_odd_numbering(root: Path) -> None:
                        driver="yenta_cardbus")  # fmt: skip
     b.add_pci_function("ffff:00:00.0", vendor=0x8086, device=0x10C9, pci_class=0x020000,
                        pcie=PCIeLink("2.5", 1), numa_node=0, iommu_group=0)  # fmt: skip
+    b.write_pci_ids()
+
+
+def fcoe_over_net(root: Path) -> None:
+    """FCoE as bnx2fc and the software initiator lay it out: the SCSI host hangs below
+    the interface's FCoE controller, ``<nic>/net/eth2/ctlr_0/host5``, and below a
+    VLAN's virtual interface, ``devices/virtual/net/eth2.100/ctlr_1/host6``; a LUN
+    behind the first.  libvirt lists the interfaces (``net_eth2_<mac>``) as the hosts'
+    parents."""
+    b = SysfsBuilder(root, first_host=5)
+    nic = b.add_pci_function("0000:05:00.2", vendor=0x14E4, device=0x16A1, pci_class=0x020000,
+                             driver="bnx2x", pcie=PCIeLink("8.0", 8),
+                             parent="0000:00:03.0")  # fmt: skip
+    hosts = []
+    for n, (where, iface) in enumerate(((f"{nic.rel}/net", "eth2"),
+                                        ("devices/virtual/net", "eth2.100"))):  # fmt: skip
+        b.tree.ensure_dir(where)
+        net = f"{where}/{iface}"
+        files = {"uevent": f"INTERFACE={iface}\nIFINDEX={4 + n}\n", "ifindex": f"{4 + n}\n",
+                 "address": "00:10:18:aa:bb:cc\n", "operstate": "up\n", "type": "1\n",
+                 "mtu": "1500\n", "speed": "10000\n", "carrier": "1\n"}  # fmt: skip
+        b.tree.device(net, {k: v.encode() for k, v in files.items()}, subsystem="class/net")
+        b.tree.ensure_dir("class/net")
+        b.tree.link(f"class/net/{iface}", net)
+        ctlr = f"{net}/ctlr_{n}"
+        b.tree.device(ctlr, {"uevent": b""}, subsystem="bus/fcoe")
+        b.tree.bus_entry("fcoe", f"ctlr_{n}", ctlr)
+        hosts.append(b.add_fc_host(DeviceDir(b.sys / ctlr, ctlr), "qedf",
+                                   node_name=0x1000001018AABB00 + n,
+                                   port_name=0x2000001018AABB00 + n))  # fmt: skip
+    rport = b.add_rport(hosts[0], node_name=0x2FF70002AC000010, port_name=0x20110002AC000010,
+                        port_id=0x010700)  # fmt: skip
+    b.add_lun(rport, 0)
     b.write_pci_ids()

@@ -113,6 +113,42 @@ def test_unknown_device_is_a_negative_answer(capsys: pytest.CaptureFixture[str])
     assert err == "nodedev-xml: error: no node device named 'scsi_host99'\n"
 
 
+LUNS = str(FIXTURES / "luns")
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("0000:04:00.0", "pci_0000_04_00_0"), ("04:00.0", "pci_0000_04_00_0"),
+     ("target4:0:1", "scsi_target4_0_1"), ("4:0:1:0", "scsi_4_0_1_0"),
+     ("[4:0:1:0]", "scsi_4_0_1_0")],
+)  # fmt: skip
+def test_sysfs_names_are_answered_with_the_node_device_name(
+    typed: str, meant: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What lspci, lsscsi and /sys call a device is not a node-device name: the error
+    says which name is meant."""
+    code, out, err = run(capsys, "--root", LUNS, "dumpxml", typed)
+    assert code == 2 and out == ""
+    assert err == (f"nodedev-xml: error: {typed!r} is not a node-device name (letters, digits"
+                   f" and _ only); did you mean {meant}? (see 'nodedev-xml --help')\n")  # fmt: skip
+    assert run(capsys, "--root", LUNS, "dumpxml", meant)[0] == 0
+
+
+def test_a_host_by_its_sysfs_name(capsys: pytest.CaptureFixture[str]) -> None:
+    """``host4`` is a name libvirt could have; not found, it is answered with
+    ``scsi_host4`` when that exists, and without a guess when it does not."""
+    code, _, err = run(capsys, "--root", LUNS, "dumpxml", "host4")
+    assert code == 1
+    assert err == "nodedev-xml: error: no node device named 'host4' (did you mean scsi_host4?)\n"
+    _, _, err = run(capsys, "--root", LUNS, "dumpxml", "host9")
+    assert err == "nodedev-xml: error: no node device named 'host9'\n"
+
+
+def test_cap_scsi_on_a_root_without_luns(capsys: pytest.CaptureFixture[str]) -> None:
+    """Like ``virsh nodedev-list --cap scsi``: nothing, and success."""
+    assert run(capsys, "--root", str(FIXTURES / "sriov"), "list", "--cap", "scsi") == (0, "", "")
+
+
 @pytest.mark.parametrize(
     "args",
     [

@@ -9,14 +9,14 @@ each kind, IOMMU groups, NUMA nodes, PCI Express links).  The builder writes
 each PCI function's ``config`` space, without which libvirt makes no PCI
 device and hangs the hosts under ``computer``.
 
-The names, the parents and the drawing (byte for byte) are compared on every
-root, LUNs (``scsi_H_B_T_L``) included.  SCSI host, target and LUN documents
-are compared in the ``libvirt`` profile after the corrections
-documented in the README (WWNs padded to 16 digits; no ``fabric_wwn`` for an
-unknown fabric, ``ffffffffffffffff`` or ``0``).  PCI documents are compared
-whole, ours named from the same system pci.ids libvirt reads, with one
-normalisation: libvirt lists an IOMMU group's members in directory order, we
-in address order.
+The names, the parents and the drawing (byte for byte) are compared on every root, LUNs
+(``scsi_H_B_T_L``) included. SCSI host, target and LUN documents are compared in the
+``libvirt`` profile after the corrections documented in the README (WWNs padded to 16
+lower-case digits; no ``fabric_wwn`` for an unknown fabric, ``ffffffffffffffff`` or
+``0``; a LUN number from 2**31 up as the number it is, where libvirt prints it as a
+negative 32-bit integer). PCI documents are compared whole, ours named from the same
+system pci.ids libvirt reads, with one normalisation: libvirt lists an IOMMU group's
+members in directory order, we in address order.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 from oracle import LibvirtView, run_libvirtd, unavailable
-from pci_trees import pci_odd_numbering
+from pci_trees import fcoe_over_net, pci_odd_numbering
 from xmlcompare import canonical
 
 import nodedev_xml as nx
@@ -45,14 +45,18 @@ UNKNOWN_FABRICS = {"ffffffffffffffff", "0"}
 
 
 def _hosts_across_1000(root: Path) -> None:
-    """Hosts 998 to 1002 on two cards: string order puts scsi_host1000 before scsi_host998."""
+    """Hosts 998 to 1003 on three cards: string order puts scsi_host1000 before
+    scsi_host998.  A vHBA's WWPN in upper case; the last port has no ``port_name``
+    (to libvirt no fc_host then, and not vport-capable for all its ``vport_create``)."""
     b = SysfsBuilder(root, first_host=998)
-    for n, address in enumerate(("0000:05:00.0", "0000:05:00.1", "0000:06:00.0")):
+    for n, address in enumerate(("0000:05:00.0", "0000:05:00.1", "0000:06:00.0", "0000:06:00.1")):
         fn = b.add_pci_function(address, vendor=0x1077, device=0x2532, driver="qla2xxx")
         hba = b.add_fc_host(fn, "qla2xxx", node_name=0x2000001B32000000 + n,
-                            port_name=0x2100001B32000000 + n)  # fmt: skip
+                            port_name=0x2100001B32000000 + n,
+                            fc_host={"port_name": None} if n == 3 else None)  # fmt: skip
         if n == 0:
-            b.add_vport(hba, node_name=0x2001001B32000000, port_name=0x2101001B32000000)
+            b.add_vport(hba, node_name=0x2001001B32000000, port_name=0x2101001B32000000,
+                        fc_host={"port_name": "0x2101001B32000000"})  # fmt: skip
             b.add_vport(hba, node_name=0x2002001B32000000, port_name=0x2102001B32000000)
     b.write_pci_ids()
 
@@ -87,8 +91,8 @@ def _lun_types(root: Path) -> None:
     """A LUN of every peripheral type number 0 to 31 (libvirt has words for ten of
     them) and LUN numbers past 255 on one target, one with a disk (``block/sdb``:
     libvirt makes a ``storage`` device of a disk only from udev's ``ID_TYPE``,
-    which a fake root has not); a LUN its host holds itself, without a target; a
-    SATA disk."""
+    which a fake root has not), and past 2**31 (libvirt prints those negative); a
+    LUN its host holds itself, without a target; a SATA disk."""
     b = SysfsBuilder(root, first_host=2)
     fn = b.add_pci_function("0000:00:05.0", vendor=0x1077, device=0x2532, driver="qla2xxx")
     hba = b.add_fc_host(fn, "qla2xxx", node_name=0x2000001B34000000, port_name=0x2100001B34000000)
@@ -96,7 +100,7 @@ def _lun_types(root: Path) -> None:
                         port_id=0x010400)  # fmt: skip
     for lun in range(32):
         b.add_lun(rport, lun, type=lun)
-    for lun in (255, 256, 16384, 1073758208):
+    for lun in (255, 256, 16384, 1073758208, 2**31, 2**32 - 1):
         b.add_lun(rport, lun)
     b.add_lun(rport, 32, block="sdb")
     sata = b.add_pci_function("0000:00:1f.2", vendor=0x8086, device=0x8C02, pci_class=0x010601,
@@ -158,12 +162,16 @@ def test_list_and_tree_are_libvirts(
 def test_cap_lists_are_libvirts(
     name: str, built_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """``--cap`` lists never hold ``computer``; they are libvirt's devices of that kind."""
+    """``--cap`` lists never hold ``computer``; they are libvirt's devices of that kind
+    (``fc_host`` and ``vports``: the hosts whose ``scsi_host`` holds an ``fc_host`` or
+    ``vport_ops`` capability, as libvirt lists them)."""
     root = _root(name, built_dir)
     view = _libvirt(root)
-    for cap, element in (("scsi_host", "scsi_host"), ("scsi_target", "scsi_target"),
-                         ("scsi", "scsi"), ("pci", "pci")):  # fmt: skip
-        xpath = f"capability[@type='{element}']"
+    for cap, xpath in (("scsi_host", "capability[@type='scsi_host']"),
+                       ("scsi_target", "capability[@type='scsi_target']"),
+                       ("scsi", "capability[@type='scsi']"), ("pci", "capability[@type='pci']"),
+                       ("fc_host", "capability/capability[@type='fc_host']"),
+                       ("vports", "capability/capability[@type='vport_ops']")):  # fmt: skip
         theirs = [n for n, doc in view.documents.items()
                   if etree.fromstring(doc.encode()).find(xpath) is not None]  # fmt: skip
         assert _ours(capsys, root, "--cap", cap).splitlines() == theirs
@@ -179,7 +187,10 @@ def _corrected(document: str) -> bytes:
             if el.tag == "fabric_wwn" and el.text in UNKNOWN_FABRICS:
                 fc.remove(el)
             elif el.tag in ("wwnn", "wwpn", "fabric_wwn") and el.text:
-                el.text = el.text.zfill(16)
+                el.text = el.text.zfill(16).lower()
+    for lun in doc.iterfind("capability[@type='scsi']/lun"):
+        if lun.text and lun.text.startswith("-"):
+            lun.text = str(int(lun.text) + 2**32)
     return canonical(doc)
 
 
@@ -264,3 +275,44 @@ def test_pci_documents_are_libvirts(name: str, built_dir: Path) -> None:
     if not any(n.startswith("pci_") for n in _libvirt(root).names):
         pytest.skip("no PCI function on this root")
     _assert_pci_documents_are_libvirts(root)
+
+
+def _without_interfaces(view: LibvirtView) -> dict[str, bytes]:
+    """libvirt's documents but its network interfaces (``net_*``, which nodedev-xml
+    does not model: README), each device below one re-parented to the interface's
+    parent; SCSI documents corrected, PCI ones as :func:`_libvirts_pci` has them."""
+    docs = {n: etree.fromstring(d.encode()) for n, d in view.documents.items()}
+    interfaces = {n: d.findtext("parent") for n, d in docs.items()
+                  if d.find("capability[@type='net']") is not None}  # fmt: skip
+    out = {}
+    for n, doc in docs.items():
+        if n in interfaces:
+            continue
+        parent = doc.find("parent")
+        if parent is not None and parent.text in interfaces:
+            parent.text = interfaces[parent.text]
+        text = etree.tostring(doc).decode()
+        out[n] = _libvirts_pci(text) if n.startswith("pci_") else _corrected(text)
+    return out
+
+
+def test_fcoe_hosts_below_an_interface(built_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An FCoE host below a network interface (bnx2fc's and the software initiator's
+    ``net/ethN/ctlr_M/hostH``, a VLAN's under ``devices/virtual``) is libvirt's, but
+    for its parent: the interface's own parent, the nearest device nodedev-xml
+    models."""
+    root = built_dir / "fcoe-over-net"
+    fcoe_over_net(root)
+    view = _libvirt(root)
+    assert sorted(n for n in view.names if n.startswith("net_")) == [
+        "net_eth2_00_10_18_aa_bb_cc", "net_eth2_100_00_10_18_aa_bb_cc"]  # fmt: skip
+    theirs = _without_interfaces(view)
+    devices, _ = scan_devices(str(root), pci_ids=PCIIds(SYSTEM_PCI_IDS))
+    inv = Inventory(devices, root=str(root))
+    assert _ours(capsys, root).splitlines() == [n for n in view.names if n in theirs]
+    assert {n: canonical(nx.to_xml(d, profile="libvirt")) for n, d in inv.items()} == {
+        n: doc for n, doc in theirs.items() if n != "computer"}  # fmt: skip
+    assert inv["scsi_host5"].parent_name == "pci_0000_05_00_2"
+    assert inv["scsi_host6"].parent_name == "computer"
+    drawn = [line.split("+- ")[-1] for line in _ours(capsys, root, "--tree").split("\n")[1:]]
+    assert sorted(n for n in drawn if n.strip(" |")) == sorted(inv)

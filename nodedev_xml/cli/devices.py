@@ -9,6 +9,7 @@ import re
 import sys
 from typing import Any
 
+from ..errors import DeviceNotFoundError
 from ..model import Device, NameEntry, RawCapability
 from ..vocabulary import COMPUTER, DEFAULT_PROFILE, LIST_CAPS, PROFILES
 from .common import EXIT_OK, UsageError, load, wanted_caps, warn
@@ -16,20 +17,45 @@ from .common import EXIT_OK, UsageError, load, wanted_caps, warn
 #: What libvirt's node-device names are made of (it replaces everything else by _).
 NAME = re.compile(r"[A-Za-z0-9_]{1,255}")
 
+#: sysfs's names of devices (as ``lspci``, ``lsscsi`` and ``/sys`` show them) and the
+#: node-device names libvirt gives them.
+SYSFS_NAMES = (
+    (re.compile(r"([0-9a-f]{4}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])", re.I), "pci_{}_{}_{}_{}"),
+    (re.compile(r"([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])", re.I), "pci_0000_{}_{}_{}"),
+    (re.compile(r"host(\d+)"), "scsi_host{}"),
+    (re.compile(r"target(\d+):(\d+):(\d+)"), "scsi_target{}_{}_{}"),
+    (re.compile(r"\[?(\d+):(\d+):(\d+):(\d+)\]?"), "scsi_{}_{}_{}_{}"),
+)
+
+
+def node_device_name(sysfs_name: str) -> str | None:
+    """The node-device name of the device sysfs calls ``sysfs_name`` (``0000:04:00.0``,
+    ``host5``, ``target5:0:1``, ``5:0:1:2``), or ``None``."""
+    for pattern, form in SYSFS_NAMES:
+        m = pattern.fullmatch(sysfs_name)
+        if m:
+            return form.format(*(g.lower() for g in m.groups()))
+    return None
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser("list", help="device names, one a line (like virsh nodedev-list)")
     p.add_argument("--cap", action="append", metavar="CAP",
                    help=f"only devices with this capability: {', '.join(LIST_CAPS)} "
-                        "(repeat or comma-separate for several)")  # fmt: skip
+                        "(vports: the vport-capable HBAs; scsi: the LUNs; "
+                        "repeat or comma-separate for several)")  # fmt: skip
     p.add_argument("--tree", action="store_true", help="show the device hierarchy")
     p.add_argument("--json", action="store_true", help="JSON: name, parent and capabilities")
     p.set_defaults(handler=cmd_list)
 
     p = sub.add_parser("dumpxml", help="device XML (like virsh nodedev-dumpxml)")
-    p.add_argument("names", nargs="*", metavar="NAME")
+    p.add_argument("names", nargs="*", metavar="NAME",
+                   help="a device as 'list' names it: scsi_host5, pci_0000_04_00_0, "
+                        "scsi_target5_0_1, scsi_5_0_1_2 (a LUN), computer")  # fmt: skip
     p.add_argument("--all", action="store_true", help="every device")
-    p.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE)
+    p.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE,
+                   help="enriched (the default): libvirt's document and more; "
+                        "libvirt: what libvirt prints")  # fmt: skip
     p.add_argument("--json", action="store_true",
                    help="typed JSON through the schema: an array, one object a device")  # fmt: skip
     p.add_argument("--output-dir", metavar="DIR", default=None,
@@ -162,13 +188,19 @@ def cmd_dumpxml(args: argparse.Namespace) -> int:
         raise UsageError("give device names or --all (not both)")
     for n in args.names:
         if not NAME.fullmatch(n):
-            raise UsageError(f"{n!r} is not a node-device name (letters, digits and _ only)")
+            meant = node_device_name(n)
+            also = f"; did you mean {meant}?" if meant else ""
+            raise UsageError(f"{n!r} is not a node-device name (letters, digits and _ only){also}")
     if args.output_dir is not None and (args.json or not args.output_dir):
         raise UsageError("--output-dir takes a directory and writes XML (not with --json)")
     inv = load(args)
     if args.all:
         devices = list(inv.values())
     else:
+        for n in args.names:
+            if n != COMPUTER and n not in inv:
+                meant = node_device_name(n)
+                raise DeviceNotFoundError(n, meant if meant in inv else None)
         devices = [computer_device(args.root) if n == COMPUTER else inv[n] for n in args.names]
     if args.all and not devices and not args.quiet:
         warn(f"nothing found under {args.root}: no SCSI host, FC host or PCI function in sys/")

@@ -19,7 +19,10 @@ from ..errors import DeviceNotFoundError, NodedevXmlError
 from ..vocabulary import BACKENDS
 from .common import EXIT_NO, EXIT_OK, EXIT_USAGE, PROG, UsageError, fail
 
-DESCRIPTION = "Fibre Channel HBAs and NPIV vHBAs as libvirt node-device XML."
+DESCRIPTION = (
+    "Fibre Channel HBAs and NPIV vHBAs, their PCI functions, SCSI targets and LUNs"
+    " as libvirt node-device XML."
+)
 
 Handler = Callable[[argparse.Namespace], int]
 

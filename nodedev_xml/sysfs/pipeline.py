@@ -141,13 +141,15 @@ def list_names(
     With ``caps`` ``None``: every device with all its capability names.  Else the
     devices with at least one of ``caps``, their names limited to ``caps``; with
     ``all_devices`` every device all the same (the tree needs their ancestors).
-    The attributes read: ``vports`` and ``scsi_host`` need none (``vport_create``
-    is looked for, as libvirt does); ``fc_host`` reads ``node_name`` and
-    ``port_name``; ``scsi`` each LUN's ``type`` (libvirt leaves out a LUN whose
-    type is no number); ``pci`` (and ``all_devices`` or ``caps=None``) the PCI ids.  A
-    device whose directory cannot be reached is read as the full scan reads it, so
-    that it is left out with the same warning.  Other warnings the full scan gives
-    for attributes read here are given too; those for attributes not read are not."""
+    The attributes read: ``scsi_host`` needs none; ``vports`` looks for
+    ``vport_create``, as libvirt does, and reads a host's ``node_name`` and
+    ``port_name`` when it has one (libvirt gives a port without its names no vport
+    operations); ``fc_host`` reads ``node_name`` and ``port_name``; ``scsi`` each LUN's
+    ``type`` (libvirt leaves out a LUN whose type is no number); ``pci`` (and
+    ``all_devices`` or ``caps=None``) the PCI ids. A device whose directory cannot be
+    reached is read as the full scan reads it, so that it is left out with the same
+    warning. Other warnings the full scan gives for attributes read here are given too;
+    those for attributes not read are not."""
     session = ReadSession(SysfsSource(root, fs))
     entries = read_names(session, membership(caps, all_devices))
     return entries, session.warnings

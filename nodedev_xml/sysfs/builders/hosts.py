@@ -94,7 +94,8 @@ class HostBuilder:
             fc, usable = self._fc_host(scope, fc_dev)
             if not usable:
                 fc_dev = None
-        capable = self._vport_capable(fc_dev, sh_dev)
+        # An fc_host without its names is no fc_host and no vport-capable port to libvirt.
+        capable = (h.fc_dev is None or fc is not None) and self._vport_capable(fc_dev, sh_dev)
         vport_ops = None
         vports_cap = None
         mine = self.topology.by_parent.get(h.number, [])
@@ -268,11 +269,13 @@ class HostBuilder:
     # -- names only ----------------------------------------------------------
 
     def names(self) -> list[NameEntry]:
-        """The hosts :meth:`devices` keeps, as names: the fc_host's two names are read
-        when ``fc_host`` is to be decided, and a ``vport_create`` looked for; a host
+        """The hosts :meth:`devices` keeps, as names: a ``vport_create`` is looked for, and
+        the fc_host's two names read when ``fc_host`` is to be decided or the host has
+        one (an fc_host without its names is not vport-capable to libvirt); a host
         that cannot be reached is read in full, for the same verdict and warnings."""
         decided = self.policy.caps
         need_fc = "fc_host" in decided
+        need_vports = "vports" in decided
         reachable, by_parent = self.src.reachable, self.topology.by_parent
         entries: list[tuple[NameEntry, int | None]] = []
         for h in host_order(self.hosts):
@@ -285,13 +288,14 @@ class HostBuilder:
                 continue
             fc_dev = h.fc_dev
             cap_names = {"scsi_host"}
-            if fc_dev is not None and need_fc:
-                wwnn, wwpn, usable = self._fc_names(self.session.device(name), fc_dev)
-                if not usable:
-                    fc_dev = None
-                elif wwnn is not None and wwpn is not None:
+            capable = need_vports and self._vport_capable(fc_dev, h.sh_dev)
+            if fc_dev is not None and (need_fc or capable):
+                wwnn, wwpn, _ = self._fc_names(self.session.device(name), fc_dev)
+                if wwnn is not None and wwpn is not None:
                     cap_names.add("fc_host")
-            if by_parent.get(h.number) or self._vport_capable(fc_dev, h.sh_dev):
+                else:
+                    capable = False
+            if by_parent.get(h.number) or capable:
                 cap_names.add("vports")
             if h.parent_host is not None:
                 parent = scsi_host_name(h.parent_host)
