@@ -757,6 +757,15 @@ class BackgroundEmulator:
         """The lines ``write PATH 'DATA' -> ok|ERRNO`` logged so far."""
         return [line for line in self._log().splitlines() if line.startswith("write ")]
 
+    def wait_writes(self, count: int, timeout: float = 5.0) -> list[str]:
+        """:meth:`writes` once there are ``count`` of them (or at ``timeout``): a write
+        into a FIFO returns when the data is in the pipe, before the emulator has
+        read and answered it, so a writer that is done may be ahead of the log."""
+        deadline = time.monotonic() + timeout
+        while len(writes := self.writes()) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return writes
+
     def __enter__(self) -> BackgroundEmulator:
         self.start()
         return self
