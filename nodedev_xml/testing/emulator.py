@@ -331,12 +331,19 @@ class KernelEmulator:
     # -- writing the tree ------------------------------------------------------------------------
 
     def _file(self, rel: str, value: str | bytes, *, mode: int = 0o644) -> None:
+        """Write attribute ``rel`` whole: into a file beside it, then renamed over
+        it, so that a reader sees the old value or the new one, as from the kernel,
+        never the empty file a truncating write shows for a moment."""
         data = value if isinstance(value, bytes) else f"{value}\n".encode()
-        fd = os.open(self._abs(rel), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, mode)
+        path = self._abs(rel)
+        head, _, name = path.rpartition("/")
+        scratch = f"{head}/.{name}.new"
+        fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, mode)
         try:
             os.write(fd, data)
         finally:
             os.close(fd)
+        os.replace(scratch, path)
 
     def _link(self, rel: str, target: str) -> None:
         os.symlink(_relative(rel.rpartition("/")[0], target), self._abs(rel))
