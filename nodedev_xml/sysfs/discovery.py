@@ -3,7 +3,7 @@
 Discovery lists the classes and the SCSI bus of a :class:`~.source.Source`, keeps
 only what is spelled and laid out as the kernel spells and lays it out, and links
 it into a :class:`Topology`: each Scsi_Host with its ``fc_host``, each vHBA with
-its vport and HBA, and every function of the PCI bus.  The
+its vport and HBA; :func:`pci_functions` lists every function of the PCI bus.  The
 builders (:mod:`.builders`) turn what it found into models.
 
 Every name is matched against the kernel's own spelling (``hostN``,
@@ -76,7 +76,6 @@ class Topology:
     hosts: dict[int, HostInfo]
     vports: dict[str, VportInfo]  # by the vport's device
     by_parent: dict[int, list[VportInfo]]  # each HBA's vports, by number
-    pci: dict[str, str]  # every PCI function of the PCI bus, by node-device name
     scsi_entries: list[str] | None = None  # bus/scsi's entries, once listed (scsi_bus)
 
 
@@ -107,7 +106,8 @@ class LunInfo:
 
 
 def discover(session: ReadSession, policy: ReadPolicy) -> Topology:
-    """The hosts, vports and PCI functions of ``session``'s source, linked up."""
+    """The hosts and vports of ``session``'s source, linked up (the PCI functions
+    are listed by :func:`pci_functions`, for the scans that build them)."""
     session.source.require()
     hosts = _hosts(session)
     if policy.hbas is not None:
@@ -116,7 +116,7 @@ def discover(session: ReadSession, policy: ReadPolicy) -> Topology:
                  or (h.parent_host is not None and h.parent_host in hbas)}  # fmt: skip
     vports = _vports(session, hosts, policy)
     _link_fc_hosts(session, hosts)
-    return Topology(hosts, vports, _group_by_parent(vports), _pci_functions(session))
+    return Topology(hosts, vports, _group_by_parent(vports))
 
 
 def _hosts(session: ReadSession) -> dict[int, HostInfo]:
@@ -244,7 +244,7 @@ def _group_by_parent(vports: dict[str, VportInfo]) -> dict[int, list[VportInfo]]
     return by_parent
 
 
-def _pci_functions(session: ReadSession) -> dict[str, str]:
+def pci_functions(session: ReadSession) -> dict[str, str]:
     """Every PCI function of the PCI bus (``/sys/bus/pci/devices``), by name: each
     entry spelled as the kernel spells an address, its link inside ``sys/devices``
     and landing on the function's own directory."""

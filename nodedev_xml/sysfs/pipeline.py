@@ -57,7 +57,7 @@ def read_devices(session: ReadSession, pci_ids: PCIIds | None = None) -> list[De
 
     topology = discover(session, FULL)
     ids = pci_ids if pci_ids is not None else PCIIds.for_root(session.source.root)
-    pci = PCIBuilder(session, topology).devices(ids)
+    pci = PCIBuilder(session).devices(ids)
     hosts = HostBuilder(session, topology, FULL).devices(pci)
     targets = target_devices(session, topology, FULL)
     luns = lun_devices(session, topology, FULL, targets)
@@ -90,7 +90,7 @@ def read_names(session: ReadSession, policy: ReadPolicy) -> list[NameEntry]:
     if policy.reads_kind("pci"):
         from .builders.pci import PCIBuilder
 
-        out.extend(PCIBuilder(session, topology).names(policy))
+        out.extend(PCIBuilder(session).names(policy))
     out.extend(HostBuilder(session, topology, policy).names())
     if policy.reads_kind("scsi_target") or policy.reads_kind("scsi"):
         from .builders.targets import target_devices

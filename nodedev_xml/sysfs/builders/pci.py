@@ -18,7 +18,7 @@ from ...model import (
 from ...pciaddr import PCIAddress
 from ...vocabulary import COMPUTER
 from .. import pciconfig, values
-from ..discovery import Topology
+from ..discovery import pci_functions
 from ..pciids import PCIIds
 from ..policy import ReadPolicy
 from ..session import DeviceScope, ReadSession
@@ -32,12 +32,12 @@ _LEFT_OUT = "; device left out"
 
 
 class PCIBuilder:
-    """Builds the PCI function devices discovery found on the PCI bus."""
+    """Builds the PCI function devices of the PCI bus (listed as it is made)."""
 
-    def __init__(self, session: ReadSession, topology: Topology) -> None:
+    def __init__(self, session: ReadSession) -> None:
         self.session = session
         self.src = session.source
-        self.found = topology.pci
+        self.found = pci_functions(session)
 
     def devices(self, ids: PCIIds | None) -> dict[str, Device]:
         """Every function with both its ids, by name; ``ids`` names vendor and product."""
