@@ -2,72 +2,22 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .errors import ValidationError
-from .model import Device, Inventory, NameEntry, ScanWarning
-from .sysfs.access import FileAccess
-from .sysfs.pipeline import scan_devices
-from .vocabulary import BACKENDS
+from .model import Device
+
+# The scan is sysfs/scan.py's, served from here as the front door.
+from .sysfs.scan import list_names as list_names
+from .sysfs.scan import scan as scan
+from .vocabulary import default_root as default_root
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
 
     from .xml.enrich import Match
-
-
-def default_root() -> str:
-    """``NODEDEV_XML_ROOT`` when set, else the live host ``/``."""
-    return os.environ.get("NODEDEV_XML_ROOT") or "/"
-
-
-def scan(
-    root: str | None = None, *, fs: FileAccess | None = None, backend: str = "sysfs"
-) -> Inventory:
-    """Scan the sysfs under ``root`` (a directory holding ``sys/``; ``/`` is the
-    live host) into an :class:`Inventory`.  Problems with single devices or
-    attributes become ``inventory.warnings``; raises :class:`SysfsError` only
-    when ``root`` holds no sysfs at all.  ``backend="udev"`` lists the devices
-    through libudev (the live host only; it adds udev's hardware-database names)
-    and raises :class:`SysfsError` when libudev or pyudev is missing or fails."""
-    root = root if root is not None else default_root()
-    if _backend(backend) == "udev":
-        from .sysfs.udev import scan_udev
-
-        devices, warnings = scan_udev(root, fs=fs)
-    else:
-        devices, warnings = scan_devices(root, fs=fs)
-    return Inventory(devices, root=root, warnings=warnings)
-
-
-def list_names(
-    root: str | None = None,
-    caps: frozenset[str] | None = None,
-    *,
-    all_devices: bool = False,
-    fs: FileAccess | None = None,
-    backend: str = "sysfs",
-) -> tuple[list[NameEntry], list[ScanWarning]]:
-    """What :func:`scan` finds, as ``(name, parent, capability names)``, reading only
-    the attributes that decide which devices have ``caps``; and the warnings.  See
-    :func:`nodedev_xml.sysfs.pipeline.list_names`."""
-    from .sysfs.pipeline import list_names as names
-
-    root = root if root is not None else default_root()
-    if _backend(backend) == "udev":
-        from .sysfs.udev import list_udev
-
-        return list_udev(root, caps, all_devices=all_devices, fs=fs)
-    return names(root, caps, all_devices=all_devices, fs=fs)
-
-
-def _backend(backend: str) -> str:
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
-    return backend
 
 
 def documents(xml: str | bytes, *, source: str = "<string>") -> list[tuple[bytes, int]]:

@@ -328,7 +328,7 @@ def rescan(
     devices, warnings = scan_families(base.root, hbas, pci, fs=fs)
     hba_names = {f"scsi_host{n}" for n in hbas}
     if {n for n in hba_names if n in base} != hba_names & {d.name for d in devices}:
-        from .api import scan
+        from .sysfs.scan import scan
 
         return scan(base.root, fs=fs, backend=backend)
 
@@ -396,7 +396,8 @@ def watch(
     sysfs (at the start or later)."""
     if not interval > 0:
         raise ValueError(f"the interval must be a positive number of seconds, not {interval}")
-    from .api import default_root, scan
+    from .sysfs.scan import scan
+    from .vocabulary import default_root
 
     where = root if root is not None else default_root()
     if backend == "udev":

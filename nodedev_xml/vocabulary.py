@@ -8,6 +8,7 @@ nothing of the package, so that any layer may use it (``docs/design.md``).
 
 from __future__ import annotations
 
+import os
 from typing import Final, Literal
 
 # -- profiles ----------------------------------------------------------------
@@ -24,6 +25,26 @@ def check_profile(profile: str) -> Profile:
         return profile
     expected = " or ".join(repr(p) for p in PROFILES)
     raise ValueError(f"unknown profile {profile!r}: expected {expected}")
+
+
+# -- where things are -----------------------------------------------------------
+
+#: The variable naming the default root (a directory holding ``sys/``).
+ROOT_ENV: Final = "NODEDEV_XML_ROOT"
+#: The variable naming the default state directory (the vHBA definitions).
+STATE_DIR_ENV: Final = "NODEDEV_XML_STATE_DIR"
+#: The state directory when ``$NODEDEV_XML_STATE_DIR`` is not set.
+STATE_DIR: Final = "/var/lib/nodedev-xml"
+
+
+def default_root() -> str:
+    """``$NODEDEV_XML_ROOT`` when set (and not empty), else the live host ``/``."""
+    return os.environ.get(ROOT_ENV) or "/"
+
+
+def default_state_dir() -> str:
+    """``$NODEDEV_XML_STATE_DIR`` when set (and not empty), else :data:`STATE_DIR`."""
+    return os.environ.get(STATE_DIR_ENV) or STATE_DIR
 
 
 # -- backends ----------------------------------------------------------------

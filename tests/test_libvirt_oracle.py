@@ -32,9 +32,8 @@ from xmlcompare import canonical
 
 import nodedev_xml as nx
 from nodedev_xml.cli.main import main
-from nodedev_xml.model import Inventory
 from nodedev_xml.sysfs.pciids import PCIIds
-from nodedev_xml.sysfs.pipeline import scan_devices
+from nodedev_xml.sysfs.scan import scan
 from nodedev_xml.testing import SysfsBuilder
 from nodedev_xml.testing.attributes import scsi_device_files
 
@@ -241,8 +240,7 @@ SYSTEM_PCI_IDS = "/usr/share/misc/pci.ids"
 def _pci_documents(root: Path) -> dict[str, bytes]:
     """Our ``libvirt``-profile PCI documents of ``root``, canonical, named from the
     system's pci.ids as libvirt names them."""
-    devices, _ = scan_devices(str(root), pci_ids=PCIIds(SYSTEM_PCI_IDS))
-    inv = Inventory(devices, root=str(root))
+    inv = scan(str(root), pci_ids=PCIIds(SYSTEM_PCI_IDS))
     return {n: canonical(nx.to_xml(d, profile="libvirt")) for n, d in inv.items() if d.pci}
 
 
@@ -307,8 +305,7 @@ def test_fcoe_hosts_below_an_interface(built_dir: Path, capsys: pytest.CaptureFi
     assert sorted(n for n in view.names if n.startswith("net_")) == [
         "net_eth2_00_10_18_aa_bb_cc", "net_eth2_100_00_10_18_aa_bb_cc"]  # fmt: skip
     theirs = _without_interfaces(view)
-    devices, _ = scan_devices(str(root), pci_ids=PCIIds(SYSTEM_PCI_IDS))
-    inv = Inventory(devices, root=str(root))
+    inv = scan(str(root), pci_ids=PCIIds(SYSTEM_PCI_IDS))
     assert _ours(capsys, root).splitlines() == [n for n in view.names if n in theirs]
     assert {n: canonical(nx.to_xml(d, profile="libvirt")) for n, d in inv.items()} == {
         n: doc for n, doc in theirs.items() if n != "computer"}  # fmt: skip

@@ -17,7 +17,7 @@ from nodedev_xml.cli import main
 from nodedev_xml.cli.devices import TreeNode, draw_tree
 from nodedev_xml.model import Inventory
 from nodedev_xml.sysfs.access import CountingFileAccess
-from nodedev_xml.sysfs.pipeline import list_names
+from nodedev_xml.sysfs.scan import list_names
 from nodedev_xml.vocabulary import ALL_CAPS, COMPUTER
 
 CAPS = sorted(ALL_CAPS)

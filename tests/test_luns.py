@@ -20,7 +20,7 @@ from invariants import check_inventory
 import nodedev_xml as nx
 from nodedev_xml.events import Change, diff
 from nodedev_xml.model import ScsiDevice
-from nodedev_xml.sysfs.pipeline import list_names
+from nodedev_xml.sysfs.scan import list_names
 from nodedev_xml.testing import SysfsBuilder
 from nodedev_xml.xml.enrich import enrich_document, strip_document
 

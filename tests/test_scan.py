@@ -9,7 +9,7 @@ from conftest import FIXTURES, scenarios
 
 import nodedev_xml as nx
 from nodedev_xml.sysfs.access import MAX_ATTR_BYTES, CountingFileAccess
-from nodedev_xml.sysfs.pipeline import read_devices, read_names, scan_devices
+from nodedev_xml.sysfs.pipeline import read_devices, read_names
 from nodedev_xml.sysfs.policy import membership
 from nodedev_xml.sysfs.session import ReadSession
 from nodedev_xml.sysfs.source import SysfsSource, Warn
@@ -209,7 +209,8 @@ def test_builders_read_only_through_the_source(scenario: str) -> None:
     """The same devices, warnings and names-only listing through a source whose
     handles are no paths: nothing past the Source interface assumes a file path."""
     root = str(FIXTURES / scenario)
-    devices, warnings = scan_devices(root)
+    inv = nx.scan(root)
+    devices, warnings = list(inv.values()), list(inv.warnings)
     session = ReadSession(OpaqueSource(SysfsSource(root)))
     assert read_devices(session) == devices
     assert session.warnings == warnings

@@ -16,7 +16,7 @@ from typing import Any
 
 from .._version import __version__
 from ..errors import DeviceNotFoundError, NodedevXmlError
-from ..vocabulary import BACKENDS
+from ..vocabulary import BACKENDS, default_root, default_state_dir
 from .common import EXIT_NO, EXIT_OK, EXIT_USAGE, PROG, UsageError, fail
 
 DESCRIPTION = (
@@ -97,9 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.root == "":
             raise UsageError("--root is empty: expected a directory holding sys/ (/ for this host)")
         if args.root is None:
-            args.root = os.environ.get("NODEDEV_XML_ROOT") or "/"
+            args.root = default_root()
         if args.state_dir is None:
-            args.state_dir = os.environ.get("NODEDEV_XML_STATE_DIR") or "/var/lib/nodedev-xml"
+            args.state_dir = default_state_dir()
         if args.verbose:
             logging.basicConfig(level=logging.INFO, format=f"{PROG}: %(message)s")
         handler: Handler = args.handler

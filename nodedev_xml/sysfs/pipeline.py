@@ -3,9 +3,10 @@
     source ──▶ discovery ──▶ builders (pci, hosts, targets, luns) ──▶ Device models
                  (topology)      read through one ReadSession, under a ReadPolicy
 
-:func:`scan_devices` reads everything (:data:`~.policy.FULL`); :func:`list_names`
+:func:`read_devices` reads everything (:data:`~.policy.FULL`); :func:`read_names`
 runs the same discovery and builders under :func:`~.policy.membership`, reading
-only what decides which devices are listed.
+only what decides which devices are listed.  :mod:`.scan` is the entry point
+that opens a session on a root and runs them.
 
 The scan is linear: each class directory is listed once, each class entry's
 link read once, each needed attribute read once; nothing is looked up by
@@ -26,7 +27,7 @@ from ..model import Device, NameEntry, ScanWarning
 from .access import FileAccess
 from .builders.hosts import HostBuilder
 from .discovery import discover
-from .policy import FULL, ReadPolicy, families, membership
+from .policy import FULL, ReadPolicy, families
 from .session import ReadSession
 from .source import SysfsSource
 
@@ -37,11 +38,9 @@ if TYPE_CHECKING:
 # vports`` (a process of its own, timed start-up included) needs neither.
 
 __all__ = [
-    "list_names",
     "read_devices",
     "read_families",
     "read_names",
-    "scan_devices",
     "scan_families",
 ]
 
@@ -107,15 +106,6 @@ def read_names(session: ReadSession, policy: ReadPolicy) -> list[NameEntry]:
     return out
 
 
-def scan_devices(
-    root: str = "/", *, fs: FileAccess | None = None, pci_ids: PCIIds | None = None
-) -> tuple[list[Device], list[ScanWarning]]:
-    """Scan ``root`` (a directory holding ``sys/``); return the devices and the warnings."""
-    session = ReadSession(SysfsSource(root, fs))
-    devices = read_devices(session, pci_ids)
-    return devices, session.warnings
-
-
 def scan_families(
     root: str,
     hbas: frozenset[int],
@@ -126,30 +116,3 @@ def scan_families(
     """:func:`read_families` of ``root``; the devices and the warnings."""
     session = ReadSession(SysfsSource(root, fs))
     return read_families(session, hbas, pci), session.warnings
-
-
-def list_names(
-    root: str = "/",
-    caps: frozenset[str] | None = None,
-    *,
-    all_devices: bool = False,
-    fs: FileAccess | None = None,
-) -> tuple[list[NameEntry], list[ScanWarning]]:
-    """The devices :func:`scan_devices` finds, as ``(name, parent, capability names)``
-    in the same order, reading only what decides membership; and the warnings.
-
-    With ``caps`` ``None``: every device with all its capability names.  Else the
-    devices with at least one of ``caps``, their names limited to ``caps``; with
-    ``all_devices`` every device all the same (the tree needs their ancestors).
-    The attributes read: ``scsi_host`` needs none; ``vports`` looks for
-    ``vport_create``, as libvirt does, and reads a host's ``node_name`` and
-    ``port_name`` when it has one (libvirt gives a port without its names no vport
-    operations); ``fc_host`` reads ``node_name`` and ``port_name``; ``scsi`` each LUN's
-    ``type`` (libvirt leaves out a LUN whose type is no number); ``pci`` (and
-    ``all_devices`` or ``caps=None``) the PCI ids. A device whose directory cannot be
-    reached is read as the full scan reads it, so that it is left out with the same
-    warning. Other warnings the full scan gives for attributes read here are given too;
-    those for attributes not read are not."""
-    session = ReadSession(SysfsSource(root, fs))
-    entries = read_names(session, membership(caps, all_devices))
-    return entries, session.warnings

@@ -21,7 +21,6 @@ import os
 from typing import Any
 
 from ..errors import SysfsError
-from ..model import Device, NameEntry, ScanWarning
 from .access import FileAccess
 from .pciids import PCIIds, find_pci_ids
 from .session import ReadSession
@@ -31,9 +30,8 @@ __all__ = [
     "HwdbNames",
     "LiveSignals",
     "UdevSource",
-    "list_udev",
     "open_monitor",
-    "scan_udev",
+    "udev_session",
 ]
 
 
@@ -131,21 +129,10 @@ class HwdbNames(PCIIds):
         return self._products.get((vendor_id, product_id)) or super().product(vendor_id, product_id)
 
 
-def scan_udev(
-    root: str = "/", *, fs: FileAccess | None = None
-) -> tuple[list[Device], list[ScanWarning]]:
-    """Scan the live host through udev; return the devices and the warnings.  Raises
-    :class:`SysfsError` for a ``root`` other than ``/`` (libudev reads only the live
-    ``/sys``), without pyudev or libudev, or when udev cannot list devices."""
-    from .pipeline import read_devices
-
-    session = _session(root, fs)
-    assert isinstance(session.source, UdevSource)
-    devices = read_devices(session, session.source.hwdb_names())
-    return devices, session.warnings
-
-
-def _session(root: str, fs: FileAccess | None) -> ReadSession:
+def udev_session(root: str, fs: FileAccess | None = None) -> ReadSession:
+    """A read session through libudev.  Raises :class:`SysfsError` for a ``root``
+    other than ``/`` (libudev reads only the live ``/sys``), without pyudev or
+    libudev, or when udev cannot list devices."""
     if os.path.abspath(root) != "/":
         raise SysfsError(
             f"{root}: the udev backend reads only the live host (/sys); "
@@ -154,21 +141,6 @@ def _session(root: str, fs: FileAccess | None) -> ReadSession:
     source = UdevSource(fs)
     source.require()
     return ReadSession(source)
-
-
-def list_udev(
-    root: str = "/",
-    caps: frozenset[str] | None = None,
-    *,
-    all_devices: bool = False,
-    fs: FileAccess | None = None,
-) -> tuple[list[NameEntry], list[ScanWarning]]:
-    """:func:`~.pipeline.list_names` through udev.  Raises as :func:`scan_udev`."""
-    from .pipeline import read_names
-    from .policy import membership
-
-    session = _session(root, fs)
-    return read_names(session, membership(caps, all_devices)), session.warnings
 
 
 #: The subsystems whose uevents can change what a scan finds (``block``: a LUN's

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Final, Literal
 from ..errors import DefinitionError, NodedevXmlError
 from ..model import Device, Parent
 from ..model.request import CreateRequest
-from ..vocabulary import DEFAULT_PROFILE, schema_file
+from ..vocabulary import DEFAULT_PROFILE, default_state_dir, schema_file
 from ..wwn import WWN
 
 if TYPE_CHECKING:
@@ -50,8 +50,6 @@ if TYPE_CHECKING:
     from ..sysfs.writer import Writer
 
 __all__ = [
-    "DEFAULT_STATE_DIR",
-    "STATE_DIR_ENV",
     "AutostartOutcome",
     "Definition",
     "DefinitionDraft",
@@ -61,7 +59,6 @@ __all__ = [
     "LoadedDefinitions",
     "StartResult",
     "check_name",
-    "default_state_dir",
     "definition_state",
     "definition_xml",
     "find_parent_device",
@@ -74,9 +71,6 @@ __all__ = [
     "stop_definition",
 ]
 
-#: Where definitions live unless ``--state-dir`` or :data:`STATE_DIR_ENV` say otherwise.
-DEFAULT_STATE_DIR: Final = "/var/lib/nodedev-xml"
-STATE_DIR_ENV: Final = "NODEDEV_XML_STATE_DIR"
 #: The sub-directory of the state directory that holds one ``NAME.xml`` per definition.
 DEFINITIONS_DIR: Final = "vhba"
 LOCK_FILE: Final = "definitions.lock"
@@ -86,11 +80,6 @@ _NAME_RULE: Final = "a letter or digit, then up to 63 letters, digits, '_', '.' 
 _SUFFIX: Final = ".xml"
 _TEMP_MARK: Final = ".tmp-"
 _MAX_FILE: Final = 64 * 1024  # a definition is a few hundred bytes
-
-
-def default_state_dir() -> str:
-    """``NODEDEV_XML_STATE_DIR`` when set, else ``/var/lib/nodedev-xml``."""
-    return os.environ.get(STATE_DIR_ENV) or DEFAULT_STATE_DIR
 
 
 def check_name(name: str) -> str:
@@ -676,12 +665,9 @@ class StartResult:
 
 def scan_host(root: str | None) -> Inventory:
     """The inventory of ``root`` (``NODEDEV_XML_ROOT`` or ``/`` when ``None``)."""
-    from ..model import Inventory
-    from ..sysfs.pipeline import scan_devices
+    from ..sysfs.scan import scan
 
-    root = root or os.environ.get("NODEDEV_XML_ROOT") or "/"
-    devices, warnings = scan_devices(root)
-    return Inventory(devices, root=root, warnings=warnings)
+    return scan(root or None)
 
 
 def start_definition(

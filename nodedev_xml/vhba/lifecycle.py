@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from ..errors import VHBAError
 from ..model import CreateRequest, Device, Inventory
-from ..sysfs.pipeline import scan_devices
+from ..sysfs.scan import scan
 from ..sysfs.writer import SysfsWriter, Writer
-from ..vocabulary import BACKENDS, scsi_host_name
+from ..vocabulary import BACKENDS, default_root, scsi_host_name
 from ..wwn import WWN
 from . import wait
 from .kernel import write_vport
@@ -37,19 +37,14 @@ class CreatedVHBA:
 
 
 def _root(root: str | None) -> str:
-    return os.path.abspath(root if root is not None else os.environ.get("NODEDEV_XML_ROOT") or "/")
+    return os.path.abspath(root if root is not None else default_root())
 
 
 def _scan(root: str, backend: str) -> Inventory:
-    if backend == "udev":
-        from ..sysfs.udev import scan_udev
-
-        devices, warnings = scan_udev(root)
-    else:
-        devices, warnings = scan_devices(root)
-    for w in warnings:
+    inv = scan(root, backend=backend)
+    for w in inv.warnings:
         log.debug("scan: %s", w)
-    return Inventory(devices, root=root, warnings=warnings)
+    return inv
 
 
 @contextlib.contextmanager
