@@ -37,8 +37,8 @@ if TYPE_CHECKING:
     from .pciaddr import PCIAddress
     from .validation import validate
     from .vhba import CreatedVHBA, create_vhba, delete_vhba
-    from .vhba.definitions import DefinitionStore
     from .vhba.pools import export_pool, migrate_pool
+    from .vhba.store import DefinitionStore
     from .wwn import WWN
     from .xml.create import vhba_create_xml
     from .xml.document import from_xml, to_xml
@@ -61,7 +61,7 @@ _LAZY = {
     "CreatedVHBA": "nodedev_xml.vhba",
     "create_vhba": "nodedev_xml.vhba",
     "delete_vhba": "nodedev_xml.vhba",
-    "DefinitionStore": "nodedev_xml.vhba.definitions",
+    "DefinitionStore": "nodedev_xml.vhba.store",
     "migrate_pool": "nodedev_xml.vhba.pools",
     "export_pool": "nodedev_xml.vhba.pools",
 }

@@ -330,7 +330,7 @@ def test_schemas_ship_in_the_package() -> None:
 
 def test_the_registry_names_each_grammar_and_shares_one_compiled_copy() -> None:
     from nodedev_xml import schemas
-    from nodedev_xml.vocabulary import SCHEMA_LANGUAGES
+    from nodedev_xml.vocabulary import SCHEMA_LANGUAGES, SCHEMA_STEMS
 
     for profile in PROFILES:
         for language in SCHEMA_LANGUAGES:
@@ -340,6 +340,19 @@ def test_the_registry_names_each_grammar_and_shares_one_compiled_copy() -> None:
         assert compiled_relaxng(profile) is schemas.compiled_relaxng(profile)
         assert compiled_xsd(profile) is schemas.compiled_xsd(profile)
     assert schema_path("nodedev.rng").parent == schemas.SCHEMA_DIR
+    # the vHBA definition's grammar is served too: one file, one copy, one lock
+    enriched = schemas.relaxng_with_lock("enriched", "definition")
+    assert schemas.relaxng_with_lock("libvirt", "definition") is enriched
+    assert schemas.compiled_xsd("enriched", "definition") is schemas.compiled_xsd(
+        "libvirt", "definition"
+    )
+    shipped = {p.name for p in schemas.SCHEMA_DIR.iterdir() if p.suffix in {".rng", ".xsd"}}
+    served = {
+        schemas.grammar_path(profile, language, kind).name
+        for (kind, profile) in SCHEMA_STEMS
+        for language in SCHEMA_LANGUAGES
+    }
+    assert served == shipped  # every grammar the package ships is the registry's
     with pytest.raises(ValueError, match="no libvirt grammar for create documents"):
         schemas.grammar_path("libvirt", "rng", "create")
 

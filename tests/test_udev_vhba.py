@@ -160,8 +160,9 @@ def test_a_vhba_that_never_comes_is_rolled_back_at_the_deadline() -> None:
 
 
 START_STOP = SETUP + r"""
-from nodedev_xml.vhba.definitions import (DefinitionDraft, DefinitionStore, start_definition,
-                                          stop_definition)
+from nodedev_xml.model.definition import DefinitionDraft
+from nodedev_xml.vhba.persistent import start_definition, stop_definition
+from nodedev_xml.vhba.store import DefinitionStore
 store = DefinitionStore(tempfile.mkdtemp())
 store.define(DefinitionDraft("web1", Parent(name="scsi_host8")))
 emu, stop, thread = served(host_delay=0.3)

@@ -14,22 +14,15 @@ from lxml import etree
 
 from nodedev_xml.errors import DefinitionError, XMLInputError
 from nodedev_xml.model import Parent
+from nodedev_xml.model.definition import Definition, DefinitionDraft, check_name
+from nodedev_xml.sysfs.scan import scan
 from nodedev_xml.testing import SysfsBuilder
 from nodedev_xml.validation import schema_path
-from nodedev_xml.vhba.definitions import (
-    SAVE_STEPS,
-    Definition,
-    DefinitionDraft,
-    DefinitionFiles,
-    DefinitionStore,
-    check_name,
-    definition_state,
-    definition_xml,
-    parse_definition,
-    scan_host,
-)
+from nodedev_xml.vhba.state import definition_state
+from nodedev_xml.vhba.store import SAVE_STEPS, DefinitionFiles, DefinitionStore
 from nodedev_xml.vocabulary import DOCUMENT_KINDS, PROFILES, schema_file
 from nodedev_xml.wwn import WWN
+from nodedev_xml.xml.definition import definition_xml, parse_definition
 
 HBA_WWNN = WWN(0x2000001B32A9DA4E)
 HBA_WWPN = WWN(0x2100001B32A9DA4E)
@@ -109,6 +102,19 @@ def test_a_definition_round_trips_and_validates(parent: Parent | None, autostart
     draft = parse_definition(text)
     assert draft == DefinitionDraft("web1", parent, wwnn, wwpn, autostart)
     _assert_both_grammars(text, True)
+
+
+def test_the_definition_grammar_is_the_registrys() -> None:
+    """The document is checked with the registry's compiled grammar (and its lock),
+    never a copy of its own: a grammar compiled twice could drift or race."""
+    from nodedev_xml import schemas
+    from nodedev_xml.xml import definition
+
+    grammar, _lock = schemas.relaxng_with_lock("enriched", "definition")
+    assert definition.relaxng_with_lock is schemas.relaxng_with_lock
+    with pytest.raises(DefinitionError, match=r"grammar vhba-definition\.rng"):
+        parse_definition("<vhba name='a'><bogus/></vhba>")
+    assert grammar.error_log  # the registry's copy did the refusing
 
 
 def _assert_both_grammars(text: str, valid: bool) -> None:
@@ -480,7 +486,7 @@ def _host(root: Path) -> SysfsBuilder:
 
 def test_states_running_stopped_parent_missing(tmp_path: Path) -> None:
     _host(tmp_path / "root")
-    inv = scan_host(str(tmp_path / "root"))
+    inv = scan(str(tmp_path / "root"))
     nine, one = _pair(9), _pair(1)
     cases = {
         "running": (Definition("r", *nine, Parent(name="scsi_host5")), "running as scsi_host6"),
@@ -517,7 +523,7 @@ def test_no_vport_capable_host_means_parent_missing(tmp_path: Path) -> None:
             "npiv_vports_inuse": None,
         },
     )
-    inv = scan_host(str(tmp_path))
+    inv = scan(str(tmp_path))
     assert definition_state(Definition("a", *_pair(1)), inv).state == "parent missing"
 
 
@@ -539,8 +545,8 @@ def test_random_names_never_escape(tmp_path: Path) -> None:
 
 
 def test_a_create_document_with_a_name_is_a_draft() -> None:
-    from nodedev_xml.vhba.definitions import read_draft
     from nodedev_xml.xml.create import vhba_create_xml
+    from nodedev_xml.xml.definition import read_draft
 
     wwnn, wwpn = _pair(3)
     doc = vhba_create_xml(parent_wwnn=HBA_WWNN, parent_wwpn=HBA_WWPN, wwnn=wwnn, wwpn=wwpn)

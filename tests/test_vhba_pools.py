@@ -25,9 +25,10 @@ from xmlcompare import canonical
 
 from nodedev_xml.errors import PoolError, XMLInputError
 from nodedev_xml.model import Parent
-from nodedev_xml.vhba.definitions import Definition
-from nodedev_xml.vhba.pools import export_pool, migrate_pool, read_fc_pool
+from nodedev_xml.model.definition import Definition
+from nodedev_xml.vhba.pools import export_pool, migrate_pool
 from nodedev_xml.wwn import WWN
+from nodedev_xml.xml.pool import read_fc_pool
 
 LIBVIRT_POOL_RNG = Path("/usr/share/libvirt/schemas/storagepool.rng")
 SOURCE_WWNN, SOURCE_WWPN = WWN(0x5001A4AAF3CA174B), WWN(0x5001A4A77192B864)

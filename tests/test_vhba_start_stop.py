@@ -11,16 +11,12 @@ from vhba_trees import FABRIC, HBA_WWNN, HBA_WWPN, build_san
 
 from nodedev_xml.errors import DefinitionError, VHBAError
 from nodedev_xml.model import Parent
+from nodedev_xml.model.definition import DefinitionDraft
+from nodedev_xml.sysfs.scan import scan
 from nodedev_xml.testing import emulator as fcemu
-from nodedev_xml.vhba.definitions import (
-    DefinitionDraft,
-    DefinitionStore,
-    definition_state,
-    scan_host,
-    start_autostart,
-    start_definition,
-    stop_definition,
-)
+from nodedev_xml.vhba.persistent import start_autostart, start_definition, stop_definition
+from nodedev_xml.vhba.state import definition_state
+from nodedev_xml.vhba.store import DefinitionStore
 from nodedev_xml.wwn import WWN
 
 #: host5 of build_san: a qla2xxx port that is Linkdown
@@ -40,7 +36,7 @@ def store(tmp_path: Path) -> DefinitionStore:
 
 
 def _state(store: DefinitionStore, name: str, root: Path) -> str:
-    return definition_state(store.get(name), scan_host(str(root))).describe()
+    return definition_state(store.get(name), scan(str(root))).describe()
 
 
 @pytest.mark.parametrize(
@@ -55,7 +51,7 @@ def test_start_then_start_again_then_stop(
         started = start_definition(store, "web1", root=str(root), writer=emu, timeout=5)
         assert not started.already_running
         assert started.describe() == f"web1 started as {started.device} (vport Active)"
-        inv = scan_host(str(root))
+        inv = scan(str(root))
         fc = inv[started.device].scsi_host
         assert fc is not None and fc.fc_host is not None
         assert (fc.fc_host.wwnn, fc.fc_host.wwpn) == (saved.wwnn, saved.wwpn)
@@ -71,7 +67,7 @@ def test_start_then_start_again_then_stop(
         assert len(emu.writes) == writes  # nothing written
 
         assert stop_definition(store, "web1", root=str(root), writer=emu) == started.device
-        assert started.device not in scan_host(str(root))
+        assert started.device not in scan(str(root))
         assert _state(store, "web1", root) == "stopped"
         assert stop_definition(store, "web1", root=str(root), writer=emu) is None
         assert len(emu.writes) == writes + 1  # the one vport_delete

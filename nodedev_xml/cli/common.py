@@ -16,6 +16,7 @@ from ..vocabulary import LIST_CAPS
 
 if TYPE_CHECKING:
     from ..model import Inventory
+    from ..wwn import WWN
 
 PROG = "nodedev-xml"
 #: 0 success, 1 a negative answer (invalid document, no such device), 2 a usage or
@@ -61,3 +62,18 @@ def wanted_caps(args: argparse.Namespace) -> set[str]:
         bad = sorted(unknown)[0]
         raise UsageError(f"unknown capability {bad!r}; expected one of {', '.join(LIST_CAPS)}")
     return wanted
+
+
+def wwn_option(option: str, text: str | None) -> WWN | None:
+    """The WWN given to ``option`` (``None`` when not given): 16 hex digits, with or
+    without ``0x``, or 8 colon-separated bytes as switches print them.
+    :class:`UsageError` naming the option for anything else."""
+    from ..errors import WWNError
+    from ..wwn import WWN
+
+    if text is None:
+        return None
+    try:
+        return WWN.parse(text) if ":" in text else WWN.parse_strict(text)
+    except WWNError as e:
+        raise UsageError(f"{option}: {e}") from None

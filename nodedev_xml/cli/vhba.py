@@ -1,18 +1,17 @@
 """``vhba create`` and ``vhba delete``: NPIV vHBAs made and removed (README, "vHBA lifecycle").
 
-Other ``vhba`` sub-commands (persistent definitions, pools) come from
-``cli/vhba_defs.py`` through :func:`add_subcommands`.
+The other ``vhba`` sub-commands (persistent definitions, pools) are
+``cli/vhba_defs.py``'s, added by its ``register``.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from typing import Any
 
-from ..errors import WWNError
-from .common import EXIT_OK, UsageError
+from . import vhba_defs
+from .common import EXIT_OK, UsageError, wwn_option
 
 
 def register(sub: Any) -> None:
@@ -45,52 +44,18 @@ def register(sub: Any) -> None:
     p.add_argument("--timeout", type=float, default=10.0, metavar="S",
                    help="how long to wait for it to go (default 10)")  # fmt: skip
     p.set_defaults(handler=cmd_delete)
-    add_subcommands(vsub)
-
-
-def add_subcommands(vsub: Any) -> None:
-    """Let ``cli/vhba_defs.py``, when there, add its sub-commands (its ``register(vsub)``)."""
-    try:
-        module = importlib.import_module(f"{__package__}.vhba_defs")
-    except ModuleNotFoundError as e:
-        if e.name != f"{__package__}.vhba_defs":
-            raise
-        return
-    module.register(vsub)
-
-
-def _wwn(option: str, text: str | None) -> Any:
-    from ..wwn import WWN
-
-    if text is None:
-        return None
-    try:
-        return WWN.parse_strict(text)
-    except WWNError as e:
-        raise UsageError(f"{option}: {e}") from None
+    vhba_defs.register(vsub)
 
 
 def _request(args: argparse.Namespace) -> Any:
-    from ..model import CreateRequest, Parent
+    from ..model import CreateRequest
 
-    ways = [
-        args.parent is not None,
-        args.parent_wwnn is not None or args.parent_wwpn is not None,
-        args.parent_fabric_wwn is not None,
-        args.file is not None,
-    ]
-    if sum(ways) > 1:
-        raise UsageError(
-            "give the parent one way: --parent, --parent-wwnn/--parent-wwpn, "
-            "--parent-fabric-wwn or --file"
-        )
-    if (args.parent_wwnn is None) != (args.parent_wwpn is None):
-        raise UsageError("--parent-wwnn and --parent-wwpn go together")
+    parent = vhba_defs.parent_option(args, also=("--file",))
     if (args.wwnn is None) != (args.wwpn is None):
         raise UsageError("--wwnn and --wwpn go together")
     if not args.timeout > 0:
         raise UsageError("--timeout must be a positive number of seconds")
-    wwnn, wwpn = _wwn("--wwnn", args.wwnn), _wwn("--wwpn", args.wwpn)
+    wwnn, wwpn = wwn_option("--wwnn", args.wwnn), wwn_option("--wwpn", args.wwpn)
     if args.file is not None:
         from ..xml.create import create_request_from_xml
 
@@ -103,25 +68,13 @@ def _request(args: argparse.Namespace) -> Any:
         if wwnn is not None:
             request = CreateRequest(request.parent, wwnn, wwpn)
         return request
-    parent = None
-    if args.parent is not None:
-        parent = Parent(name=args.parent)
-    elif args.parent_wwnn is not None:
-        parent = Parent(
-            wwnn=_wwn("--parent-wwnn", args.parent_wwnn),
-            wwpn=_wwn("--parent-wwpn", args.parent_wwpn),
-        )
-    elif args.parent_fabric_wwn is not None:
-        parent = Parent(fabric_wwn=_wwn("--parent-fabric-wwn", args.parent_fabric_wwn))
     return CreateRequest(parent, wwnn, wwpn)
 
 
 def cmd_create(args: argparse.Namespace) -> int:
     from ..vhba import create_vhba
 
-    made = create_vhba(
-        _request(args), root=args.root, timeout=args.timeout, backend=args.backend
-    )
+    made = create_vhba(_request(args), root=args.root, timeout=args.timeout, backend=args.backend)
     print(made.name)
     if args.xml:
         from ..api import scan
@@ -138,6 +91,6 @@ def cmd_delete(args: argparse.Namespace) -> int:
         raise UsageError("name the vHBA to delete, or give --wwpn (not both)")
     if not args.timeout > 0:
         raise UsageError("--timeout must be a positive number of seconds")
-    wwpn = _wwn("--wwpn", args.wwpn)
+    wwpn = wwn_option("--wwpn", args.wwpn)
     delete_vhba(args.name, wwpn=wwpn, root=args.root, timeout=args.timeout, backend=args.backend)
     return EXIT_OK

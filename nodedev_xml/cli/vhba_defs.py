@@ -14,11 +14,11 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from .common import EXIT_NO, EXIT_OK, PROG, UsageError, fail, warn
+from .common import EXIT_NO, EXIT_OK, PROG, UsageError, fail, load, warn, wwn_option
 
 if TYPE_CHECKING:
-    from ..model import Inventory, Parent
-    from ..vhba.definitions import DefinitionStore
+    from ..model import Parent
+    from ..vhba.store import DefinitionStore
     from ..wwn import WWN
 
 
@@ -122,34 +122,27 @@ def _parent_options(p: argparse.ArgumentParser, *, required: bool) -> None:
     p.set_defaults(parent_required=required)
 
 
-def _wwn(option: str, text: str | None) -> WWN | None:
-    from ..errors import WWNError
-    from ..wwn import WWN
-
-    if text is None:
-        return None
-    try:
-        return WWN.parse(text)
-    except WWNError as e:
-        raise UsageError(f"{option}: {e}") from None
-
-
-def _parent(args: argparse.Namespace) -> Parent | None:
+def parent_option(args: argparse.Namespace, *, also: tuple[str, ...] = ()) -> Parent | None:
+    """The parent HBA the options name (``--parent``, ``--parent-wwnn`` with
+    ``--parent-wwpn``, ``--parent-fabric-wwn``), or ``None``; ``also`` names the
+    command's other ways (given ones count against the one way allowed).
+    :class:`UsageError` for two ways, half a WWN pair, a malformed WWN, or none
+    where ``args.parent_required``."""
     from ..model import Parent
 
     name = args.parent
-    wwnn = _wwn("--parent-wwnn", args.parent_wwnn)
-    wwpn = _wwn("--parent-wwpn", args.parent_wwpn)
-    fabric = _wwn("--parent-fabric-wwn", args.parent_fabric_wwn)
-    if (wwnn is None) != (wwpn is None):
+    given = (name, args.parent_wwnn or args.parent_wwpn, args.parent_fabric_wwn)
+    ways = sum(g is not None for g in given)
+    if ways + sum(getattr(args, o.lstrip("-")) is not None for o in also) > 1:
+        listed = ["--parent", "--parent-wwnn/--parent-wwpn", "--parent-fabric-wwn", *also]
+        raise UsageError(f"give the parent one way: {', '.join(listed[:-1])} or {listed[-1]}")
+    if (args.parent_wwnn is None) != (args.parent_wwpn is None):
         raise UsageError("--parent-wwnn and --parent-wwpn go together")
-    ways = sum((name is not None, wwnn is not None, fabric is not None))
-    if ways > 1:
-        raise UsageError(
-            "give the parent one way: --parent, --parent-wwnn/--parent-wwpn or --parent-fabric-wwn"
-        )
+    wwnn = wwn_option("--parent-wwnn", args.parent_wwnn)
+    wwpn = wwn_option("--parent-wwpn", args.parent_wwpn)
+    fabric = wwn_option("--parent-fabric-wwn", args.parent_fabric_wwn)
     if ways == 0:
-        if args.parent_required:
+        if getattr(args, "parent_required", False):
             raise UsageError(
                 "name the destination's parent HBA: --parent NAME, "
                 "--parent-wwnn W --parent-wwpn W, or --parent-fabric-wwn W"
@@ -163,26 +156,9 @@ def _parent(args: argparse.Namespace) -> Parent | None:
 
 
 def _store(args: argparse.Namespace) -> DefinitionStore:
-    from ..vhba.definitions import DefinitionStore
+    from ..vhba.store import DefinitionStore
 
     return DefinitionStore(getattr(args, "state_dir", None))
-
-
-def _host_wwns(inv: Inventory) -> tuple[frozenset[WWN], frozenset[WWN]]:
-    """Every FC name on the host, and those of its physical ports."""
-    every: set[WWN] = set()
-    physical: set[WWN] = set()
-    for dev in inv.values():
-        cap = dev.scsi_host
-        if cap is None or cap.fc_host is None:
-            continue
-        names = {cap.fc_host.wwnn, cap.fc_host.wwpn}
-        every |= names
-        if cap.is_vport_capable:
-            physical |= names
-        for vport in cap.vports.vports if cap.vports is not None else ():
-            every |= {w for w in (vport.wwnn, vport.wwpn) if w is not None}
-    return frozenset(every), frozenset(physical)
 
 
 def _report_problems(args: argparse.Namespace, problems: tuple[str, ...]) -> None:
@@ -195,14 +171,15 @@ def _report_problems(args: argparse.Namespace, problems: tuple[str, ...]) -> Non
 
 
 def cmd_define(args: argparse.Namespace) -> int:
-    from ..vhba.definitions import read_draft, scan_host
+    from ..vhba.parent import names_in_use, port_names
+    from ..xml.definition import read_draft
     from ..xml.safe import read_xml_source
 
     data, source = read_xml_source(args.file)
     draft = read_draft(data, source=source, name=args.name)
-    every, physical = _host_wwns(scan_host(args.root))
+    inv = load(args)
     store = _store(args)
-    saved, previous = store.define(draft, avoid=every, reserved=physical)
+    saved, previous = store.define(draft, avoid=names_in_use(inv), reserved=port_names(inv))
     verb = "updated" if previous is not None else "defined"
     print(
         f"vHBA definition {saved.name} {verb}: wwnn {saved.wwnn}, wwpn {saved.wwpn}"
@@ -217,12 +194,12 @@ def cmd_define(args: argparse.Namespace) -> int:
 
 
 def cmd_undefine(args: argparse.Namespace) -> int:
-    from ..vhba.definitions import definition_state, scan_host
+    from ..vhba.state import definition_state
 
     store = _store(args)
     removed = store.undefine(args.name)
     print(f"vHBA definition {removed.name} undefined")
-    state = definition_state(removed, scan_host(args.root))
+    state = definition_state(removed, load(args))
     if state.state == "running":
         print(
             f"its vHBA {state.device} keeps running"
@@ -232,7 +209,7 @@ def cmd_undefine(args: argparse.Namespace) -> int:
 
 
 def cmd_start(args: argparse.Namespace) -> int:
-    from ..vhba.definitions import start_autostart, start_definition
+    from ..vhba.persistent import start_autostart, start_definition
 
     store = _store(args)
     if not args.autostart:
@@ -268,7 +245,7 @@ def cmd_start(args: argparse.Namespace) -> int:
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
-    from ..vhba.definitions import stop_definition
+    from ..vhba.persistent import stop_definition
 
     device = stop_definition(_store(args), args.name, root=args.root, backend=args.backend)
     if device is None:
@@ -302,11 +279,11 @@ def _parent_text(parent: Parent | None) -> str:
 
 
 def cmd_list_defined(args: argparse.Namespace) -> int:
-    from ..vhba.definitions import definition_state, scan_host
+    from ..vhba.state import definition_state
 
     loaded = _store(args).load()
     _report_problems(args, loaded.problems)
-    inv = scan_host(args.root)
+    inv = load(args)
     states = [definition_state(d, inv) for d in loaded.definitions.values()]
     if args.json:
         data = [
@@ -343,20 +320,21 @@ def cmd_list_defined(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate_pool(args: argparse.Namespace) -> int:
-    from ..vhba.definitions import scan_host
-    from ..vhba.pools import migrate_pool, read_fc_pool
+    from ..vhba.parent import names_in_use
+    from ..vhba.pools import migrate_pool
+    from ..xml.pool import read_fc_pool
     from ..xml.safe import read_xml_source
 
-    parent = _parent(args)
-    wwnn, wwpn = _wwn("--wwnn", args.wwnn), _wwn("--wwpn", args.wwpn)
-    if (wwnn is None) != (wwpn is None):
+    parent = parent_option(args)
+    if (args.wwnn is None) != (args.wwpn is None):
         raise UsageError("--wwnn and --wwpn go together")
+    wwnn, wwpn = wwn_option("--wwnn", args.wwnn), wwn_option("--wwpn", args.wwpn)
     data, source = read_xml_source(args.file)
     read_fc_pool(data, source=source)  # the pool's own problems come first
     avoid: set[WWN] = set()
     if wwnn is None:
         # names to keep clear of when generating: this host's ports and vports, its definitions
-        avoid |= _host_wwns(scan_host(args.root))[0]
+        avoid |= set(names_in_use(load(args)))
         avoid |= {w for d in _store(args).load().definitions.values() for w in d.wwns}
     out = migrate_pool(data, parent=parent, wwnn=wwnn, wwpn=wwpn, avoid=avoid, source=source)
     sys.stdout.write(out)

@@ -2,11 +2,13 @@
 
 Each (document kind, profile) has two equivalent grammars, RelaxNG (``.rng``,
 compiled by lxml) and XML Schema 1.1 (``.xsd``, loaded by xmlschema); the file
-names come from :func:`nodedev_xml.vocabulary.schema_file`.  Both are built on
-first use and cached, so validation (``nodedev_xml.validation``) and the typed
-JSON view (``nodedev_xml.xml.jsonview``) share one copy, and neither has to
-import the other (the layers in ``docs/design.md``).  xmlschema is imported
-only when an XSD is first needed, so that ``import nodedev_xml`` stays fast.
+names come from :func:`nodedev_xml.vocabulary.schema_file`.  Every grammar the
+package ships -- the node-device profiles and the vHBA definition -- is served
+from here, built on first use and cached by file, so a grammar two (kind,
+profile) pairs share is compiled once, and every user (validation, the typed
+JSON view, the definition document in ``xml/definition.py``) shares one copy
+and, for RelaxNG, one lock.  xmlschema is imported only when an XSD is first
+needed, so that ``import nodedev_xml`` stays fast.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from typing import TYPE_CHECKING, Final
 
 from ..vocabulary import (
     DocumentKind,
-    Profile,
     check_profile,
     check_schema_language,
     schema_file,
@@ -69,33 +70,36 @@ def grammar_path(profile: str, language: str, kind: DocumentKind = "device") -> 
 
 
 @functools.cache
-def _relaxng(profile: Profile) -> tuple[etree.RelaxNG, threading.Lock]:
+def _relaxng(path: Path) -> tuple[etree.RelaxNG, threading.Lock]:
     from lxml import etree
 
     # The schema is the package's own (trusted) file; include hrefs resolve relative to it.
-    return etree.RelaxNG(file=str(grammar_path(profile, "rng"))), threading.Lock()
+    return etree.RelaxNG(file=str(path)), threading.Lock()
 
 
-def relaxng_with_lock(profile: str = "enriched") -> tuple[etree.RelaxNG, threading.Lock]:
-    """The compiled RelaxNG grammar of ``profile``, and the lock to hold while it validates
-    (an lxml validator keeps its error log on itself).  :class:`ValueError` for an
-    unknown profile."""
-    return _relaxng(check_profile(profile))
+def relaxng_with_lock(
+    profile: str = "enriched", kind: DocumentKind = "device"
+) -> tuple[etree.RelaxNG, threading.Lock]:
+    """The compiled RelaxNG grammar of ``kind`` documents of ``profile``, and the lock
+    to hold while it validates (an lxml validator keeps its error log on itself).
+    Raises as :func:`grammar_path`."""
+    return _relaxng(grammar_path(profile, "rng", kind))
 
 
-def compiled_relaxng(profile: str = "enriched") -> etree.RelaxNG:
-    """The compiled RelaxNG grammar of ``profile`` (compiled on first use, then cached)."""
-    return relaxng_with_lock(profile)[0]
+def compiled_relaxng(profile: str = "enriched", kind: DocumentKind = "device") -> etree.RelaxNG:
+    """The compiled RelaxNG grammar of ``kind`` documents of ``profile`` (compiled on
+    first use, then cached)."""
+    return relaxng_with_lock(profile, kind)[0]
 
 
 @functools.cache
-def _xsd(profile: Profile) -> xmlschema.XMLSchema11:
+def _xsd(path: Path) -> xmlschema.XMLSchema11:
     import xmlschema  # lazy: a heavy import, needed only here
 
-    return xmlschema.XMLSchema11(str(grammar_path(profile, "xsd")))
+    return xmlschema.XMLSchema11(str(path))
 
 
-def compiled_xsd(profile: str = "enriched") -> xmlschema.XMLSchema11:
-    """The XML Schema 1.1 of ``profile`` (loaded on first use, then cached).
-    :class:`ValueError` for an unknown profile."""
-    return _xsd(check_profile(profile))
+def compiled_xsd(profile: str = "enriched", kind: DocumentKind = "device") -> xmlschema.XMLSchema11:
+    """The XML Schema 1.1 of ``kind`` documents of ``profile`` (loaded on first use,
+    then cached).  Raises as :func:`grammar_path`."""
+    return _xsd(grammar_path(profile, "xsd", kind))

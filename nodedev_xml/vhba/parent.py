@@ -1,5 +1,10 @@
 """Which HBA a new vHBA goes on, and which names are already taken.
 
+The one place that matches a parent (:class:`~nodedev_xml.model.Parent`)
+against an inventory: :func:`find_parent` for a create (the HBA must be able to
+take a vport now), :func:`present_parent` for whether the HBA is there at all
+(a definition's state).
+
 The rules (README, "vHBA lifecycle"): a parent must be vport-capable as libvirt
 decides it (a ``vport_create`` file), ``Online``, logged in to a fabric, and
 have room left, comparing ``npiv_vports_inuse`` with ``max_npiv_vports`` as
@@ -47,6 +52,23 @@ def _fc_hosts(inv: Inventory) -> list[Device]:
     return [d for d in inv.values() if (c := d.scsi_host) is not None and c.fc_host is not None]
 
 
+def _answers(dev: Device, parent: Parent | None) -> bool:
+    """Whether the FC host ``dev`` is the one ``parent`` names (any one for ``None``):
+    by node-device name, by its WWNN and WWPN, or by the fabric it is on."""
+    fc = dev.scsi_host.fc_host if dev.scsi_host is not None else None
+    if parent is None:
+        return True
+    if parent.name is not None:
+        return dev.name == parent.name
+    if fc is None:
+        return False
+    if parent.wwnn is not None or parent.wwpn is not None:
+        return (fc.wwnn, fc.wwpn) == (parent.wwnn, parent.wwpn)
+    if parent.fabric_wwn is not None:
+        return fc.fabric_wwn == parent.fabric_wwn
+    return True
+
+
 def find_parent(inv: Inventory, parent: Parent | None) -> Device:
     """The HBA a vHBA asked for with ``parent`` goes on; raises :class:`VHBAError`
     naming the reason when there is none (or it cannot take one)."""
@@ -56,18 +78,14 @@ def find_parent(inv: Inventory, parent: Parent | None) -> Device:
         return _usable(inv[parent.name])
     if parent is not None and parent.wwnn is not None and parent.wwpn is not None:
         for dev in _fc_hosts(inv):
-            fc = dev.scsi_host.fc_host  # type: ignore[union-attr]
-            if fc is not None and (fc.wwnn, fc.wwpn) == (parent.wwnn, parent.wwpn):
+            if _answers(dev, parent):
                 return _usable(dev)
         raise VHBAError(f"no HBA with WWNN {parent.wwnn} and WWPN {parent.wwpn}")
     if parent is not None and parent.fabric_wwn is not None:
         on_fabric = [
             d
             for d in _fc_hosts(inv)
-            if d.scsi_host is not None
-            and d.scsi_host.vport_ops is not None
-            and d.scsi_host.fc_host is not None
-            and d.scsi_host.fc_host.fabric_wwn == parent.fabric_wwn
+            if d.scsi_host is not None and d.scsi_host.vport_ops is not None and _answers(d, parent)
         ]
         return _first(on_fabric, f"on fabric {parent.fabric_wwn}")
     if parent is not None and (parent.wwnn is not None or parent.wwpn is not None):
@@ -86,6 +104,27 @@ def _first(candidates: list[Device], where: str) -> Device:
     listed = f" ({'; '.join(reasons)})" if reasons else ""
     space = f" {where}" if where else ""
     raise VHBAError(f"no Online, vport-capable HBA{space} with room for a vport{listed}")
+
+
+def present_parent(inv: Inventory, parent: Parent | None) -> Device | None:
+    """The vport-capable HBA that ``parent`` names on the host (the first one for
+    ``None``), or ``None``.  Only says whether it is there; :func:`find_parent`
+    decides whether it can take a vport (Online, room left)."""
+    for dev in _fc_hosts(inv):
+        cap = dev.scsi_host
+        if cap is not None and cap.is_vport_capable and _answers(dev, parent):
+            return dev
+    return None
+
+
+def port_names(inv: Inventory) -> frozenset[WWN]:
+    """The WWNN and WWPN of every vport-capable HBA of ``inv``: the host's own ports."""
+    names: set[WWN] = set()
+    for dev in _fc_hosts(inv):
+        cap = dev.scsi_host
+        if cap is not None and cap.fc_host is not None and cap.is_vport_capable:
+            names |= {cap.fc_host.wwnn, cap.fc_host.wwpn}
+    return frozenset(names)
 
 
 def names_in_use(inv: Inventory) -> dict[WWN, str]:
