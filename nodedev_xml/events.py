@@ -12,8 +12,9 @@ between uevents only the ports' ``port_state`` and the vports' ``vport_state``
 are read at the interval (they change without a uevent); a change of one
 brings a scan.  That scan re-reads only the devices the uevent (or the changed
 state) names: the HBA whose directory holds the device, with its vHBAs and
-their targets (:func:`rescan`), spliced into the last inventory; a uevent that
-names no Scsi_Host (a PCI function, say) brings a full scan.
+their targets, spliced into the last inventory (the scan's own
+:func:`~nodedev_xml.sysfs.scan.rescan`, re-exported here); a uevent that names
+no Scsi_Host (a PCI function, say) brings a full scan.
 
 The kernel builds a vHBA in steps (the vport, its Scsi_Host, the fc_host under
 it); a scan taken between two steps sees half a device.  So a scan that differs
@@ -25,15 +26,14 @@ interval.
 from __future__ import annotations
 
 import dataclasses
-import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from .model import Device, Inventory, RawCapability, ScanWarning, Vport, Vports
-from .sysfs.access import FileAccess
-from .vocabulary import LIST_CAPS
+from .sysfs.scan import hbas_named, rescan
+from .vocabulary import check_caps as _check_caps
 
 if TYPE_CHECKING:
     from .sysfs.udev import LiveSignals
@@ -226,11 +226,9 @@ def _vports(old: Vports | None, new: Vports | None, out: list[Change]) -> None:
 
 
 def check_caps(caps: frozenset[str] | None) -> frozenset[str] | None:
-    """``caps`` itself; raises :class:`ValueError` naming the first unknown capability."""
-    for cap in sorted(caps or ()):
-        if cap not in LIST_CAPS:
-            raise ValueError(f"unknown capability {cap!r}; expected one of {', '.join(LIST_CAPS)}")
-    return caps or None
+    """``caps`` itself (``None`` for none); raises :class:`ValueError` naming the first
+    unknown capability (:func:`~nodedev_xml.vocabulary.check_caps`)."""
+    return _check_caps(caps or ()) or None
 
 
 class Watcher:
@@ -286,95 +284,6 @@ class Watcher:
 
 def _same(a: Inventory, b: Inventory) -> bool:
     return list(a.items()) == list(b.items())
-
-
-def hbas_named(paths: list[str]) -> frozenset[int] | None:
-    """The HBAs whose directories hold the devices at ``paths`` (``/sys/devices/…``):
-    for each path, the number of its first ``hostN`` (a vHBA, its vport, a target
-    and a remote port all sit below their HBA's).  ``None`` when a path holds no
-    Scsi_Host: only a full scan answers it."""
-    from .sysfs.discovery import HOST
-
-    found: set[int] = set()
-    for path in paths:
-        number = next((int(m[1]) for part in path.split("/")
-                       if (m := HOST.fullmatch(part))), None)  # fmt: skip
-        if number is None:
-            return None
-        found.add(number)
-    return frozenset(found)
-
-
-def rescan(
-    base: Inventory,
-    hbas: frozenset[int],
-    *,
-    backend: str = "sysfs",
-    fs: FileAccess | None = None,
-) -> Inventory:
-    """``base`` with the HBAs ``hbas`` (host numbers), their vHBAs, their targets
-    and their LUNs read again and nothing else read: the inventory a full scan
-    gives when nothing else changed.  The PCI functions are ``base``'s.  vHBAs,
-    targets and LUNs of those HBAs that are gone leave; new ones take their places
-    in the scan's order.  When one of the HBAs came or went (a card's function
-    bound or unbound), the whole root is scanned, through ``backend``
-    (``base``'s)."""
-    from .sysfs.pipeline import scan_families
-
-    pci = {n: d for n, d in base.items() if _host_of(d) is None}
-    # Through the class directories even for the udev backend: the same devices,
-    # without libudev's enumeration of every host (seconds on a large host); what
-    # udev adds (hardware-database names) sits on the PCI functions, kept from base.
-    devices, warnings = scan_families(base.root, hbas, pci, fs=fs)
-    hba_names = {f"scsi_host{n}" for n in hbas}
-    if {n for n in hba_names if n in base} != hba_names & {d.name for d in devices}:
-        from .sysfs.scan import scan
-
-        return scan(base.root, fs=fs, backend=backend)
-
-    # The hosts of the family: the HBAs and their vHBAs, then and now.
-    hosts = set(hbas)
-    for d in (*base.values(), *devices):
-        if d.scsi_host is not None and d.parent_name in hba_names:
-            hosts.add(d.scsi_host.host)
-
-    def of_family(d: Device) -> bool:
-        return _host_of(d) in hosts
-
-    family = {d.name for d in devices} | {n for n, d in base.items() if of_family(d)}
-    kept = [d for d in base.values() if not of_family(d)]
-    order = {name: i for i, name in enumerate(base)}
-    merged = sorted([*kept, *devices], key=lambda d: _scan_order(d, order))
-    vports = tuple(f"vport-{n}:" for n in hbas)
-    old_warnings = [
-        w for w in base.warnings if w.device not in family and not w.device.startswith(vports)
-    ]
-    new_warnings = [w for w in warnings if w not in old_warnings]
-    return Inventory(merged, root=base.root, warnings=[*old_warnings, *new_warnings])
-
-
-def _host_of(d: Device) -> int | None:
-    """The Scsi_Host number a host, target or LUN belongs to; ``None`` for others."""
-    host, target, lun = d.scsi_host, d.scsi_target, d.scsi
-    if host is not None:
-        return host.host
-    if target is not None:
-        return int(re.findall(r"[0-9]+", target.target)[0])
-    return lun.host if lun is not None else None
-
-
-def _scan_order(d: Device, order: dict[str, int]) -> tuple[int, ...]:
-    """Where a scan puts ``d``: the other devices as before, then the hosts (HBAs,
-    then vHBAs, by number), then the targets by host, channel and target, then the
-    LUNs by host, bus, target and LUN."""
-    host, target, lun = d.scsi_host, d.scsi_target, d.scsi
-    if host is not None and host.host is not None:
-        return (1, host.phys_hba is not None, host.host)
-    if target is not None:
-        return (2, *(int(n) for n in re.findall(r"[0-9]+", target.target)))
-    if lun is not None:
-        return (3, lun.host, lun.bus, lun.target, lun.lun)
-    return (0, order.get(d.name, len(order)))
 
 
 def watch(

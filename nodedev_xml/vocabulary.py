@@ -9,6 +9,8 @@ nothing of the package, so that any layer may use it (``docs/design.md``).
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Iterable
 from typing import Final, Literal
 
 # -- profiles ----------------------------------------------------------------
@@ -35,6 +37,8 @@ ROOT_ENV: Final = "NODEDEV_XML_ROOT"
 STATE_DIR_ENV: Final = "NODEDEV_XML_STATE_DIR"
 #: The state directory when ``$NODEDEV_XML_STATE_DIR`` is not set.
 STATE_DIR: Final = "/var/lib/nodedev-xml"
+#: Where the live host's lock is kept first (a tmpfs, emptied at boot).
+RUN_DIR: Final = "/run/nodedev-xml"
 
 
 def default_root() -> str:
@@ -105,6 +109,18 @@ LIST_CAPS: Final[tuple[str, ...]] = (
 )  # fmt: skip
 ALL_CAPS: Final[frozenset[str]] = frozenset(LIST_CAPS)
 
+
+def check_caps(caps: Iterable[str]) -> frozenset[str]:
+    """``caps`` as a set of :data:`LIST_CAPS` names; :class:`ValueError` naming the
+    first unknown one (in sorted order)."""
+    found = frozenset(caps)
+    unknown = sorted(found - ALL_CAPS)
+    if unknown:
+        bad = unknown[0]
+        raise ValueError(f"unknown capability {bad!r}; expected one of {', '.join(LIST_CAPS)}")
+    return found
+
+
 # -- the enrichment ----------------------------------------------------------
 
 # The ``fc_host`` children only the enriched profile prints are declared with
@@ -118,8 +134,41 @@ ENRICHED_ELEMENTS: Final[tuple[str, ...]] = ("adapter",)
 
 # -- libvirt's node-device names ---------------------------------------------
 
-#: libvirt's name for the root of the node-device tree.
+#: libvirt's name for the root of the node-device tree: the machine itself.
 COMPUTER: Final = "computer"
+#: The capability names of ``computer`` (``virsh nodedev-list --cap system`` lists it).
+COMPUTER_CAPS: Final[frozenset[str]] = frozenset({"system"})
+#: libvirt's UUID for a machine whose DMI data gives none.
+NO_UUID: Final = "00000000-0000-0000-0000-000000000000"
+
+#: What libvirt's node-device names are made of (it replaces everything else by ``_``).
+NODE_DEVICE_NAME: Final = re.compile(r"[A-Za-z0-9_]{1,255}")
+
+#: The kernel's names of devices (as ``lspci``, ``lsscsi`` and ``/sys`` show them) and
+#: the node-device names libvirt gives them: ``0000:04:00.0`` (or ``04:00.0``),
+#: ``host5``, ``target5:0:1``, ``5:0:1:2`` (or ``[5:0:1:2]``).
+SYSFS_NAMES: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
+    (re.compile(r"([0-9a-f]{4}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])", re.I), "pci_{}_{}_{}_{}"),
+    (re.compile(r"([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])", re.I), "pci_0000_{}_{}_{}"),
+    (re.compile(r"host(\d+)"), "scsi_host{}"),
+    (re.compile(r"target(\d+):(\d+):(\d+)"), "scsi_target{}_{}_{}"),
+    (re.compile(r"\[?(\d+):(\d+):(\d+):(\d+)\]?"), "scsi_{}_{}_{}_{}"),
+)
+
+
+def is_node_device_name(name: str) -> bool:
+    """``name`` is spelled as libvirt spells node-device names (letters, digits, ``_``)."""
+    return NODE_DEVICE_NAME.fullmatch(name) is not None
+
+
+def node_device_name(sysfs_name: str) -> str | None:
+    """The node-device name of the device the kernel calls ``sysfs_name``
+    (``0000:04:00.0``, ``host5``, ``target5:0:1``, ``5:0:1:2``), or ``None``."""
+    for pattern, form in SYSFS_NAMES:
+        m = pattern.fullmatch(sysfs_name)
+        if m:
+            return form.format(*(g.lower() for g in m.groups()))
+    return None
 
 
 def scsi_host_name(host: int) -> str:

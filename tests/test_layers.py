@@ -51,6 +51,16 @@ BAD_IMPORTS = {
         "def _late() -> None:\n    from lxml import etree  # noqa: F401",
         "nodedev_xml.vhba is not allowed to import lxml",
     ),
+    "the command imports lxml": (
+        "cli/watch.py",
+        "def _late() -> None:\n    from lxml import etree  # noqa: F401",
+        "nodedev_xml.cli.watch -> lxml",
+    ),
+    "the watch imports lxml": (
+        "events.py",
+        "from lxml import etree as _etree",
+        "nodedev_xml.events is not allowed to import lxml",
+    ),
     "a subcommand imports the dispatcher": (
         "cli/devices.py",
         "from .main import PROG as _PROG",

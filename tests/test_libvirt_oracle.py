@@ -32,6 +32,7 @@ from xmlcompare import canonical
 
 import nodedev_xml as nx
 from nodedev_xml.cli.main import main
+from nodedev_xml.model import System
 from nodedev_xml.sysfs.pciids import PCIIds
 from nodedev_xml.sysfs.scan import scan
 from nodedev_xml.testing import SysfsBuilder
@@ -230,6 +231,42 @@ def test_computer_with_dmi_data(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert canonical(capsys.readouterr().out) == canonical(view.documents["computer"])
     assert _ours(capsys, tmp_path) == "computer\n"
     assert _ours(capsys, tmp_path, "--tree") == view.tree == "computer\n\n"
+    # The library's scan holds the machine too, read in its session.
+    inv = nx.scan(str(tmp_path))
+    assert canonical(nx.to_xml(inv.computer, "libvirt")) == canonical(view.documents["computer"])
+    assert inv.warnings == ()
+    assert nx.from_xml(view.documents["computer"]) == inv.computer  # parsed as it is printed
+
+
+def test_computer_s_capabilities_are_libvirts_in_list_and_tree(
+    built_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``list --json`` and ``list --tree --json`` give ``computer`` the capability
+    libvirt's document of it has (``system``), and so do ``--cap`` trees."""
+    import json
+
+    root = FIXTURES / "lpfc"
+    theirs = etree.fromstring(_libvirt(root).documents["computer"].encode())
+    types = sorted(c.get("type") for c in theirs.iter("capability"))
+    listed = json.loads(_ours(capsys, root, "--json"))
+    assert [e["capabilities"] for e in listed if e["name"] == "computer"] == [types]
+    for args in (("--tree", "--json"), ("--tree", "--json", "--cap", "vports")):
+        tree = json.loads(_ours(capsys, root, *args))
+        assert (tree["name"], tree["capabilities"]) == ("computer", types), args
+
+
+def test_computer_s_unreadable_dmi_is_a_warning(tmp_path: Path) -> None:
+    """A DMI file that cannot be read is left out with a warning about ``computer``."""
+    b = SysfsBuilder(tmp_path)
+    b.tree.ensure_dir("devices/virtual/dmi/id/product_serial")  # a directory: EISDIR
+    b.tree.write_attrs("devices/virtual/dmi/id", {"sys_vendor": b"HP\n"})
+    b.tree.ensure_dir("class/dmi")
+    b.tree.link("class/dmi/id", "devices/virtual/dmi/id")
+    inv = nx.scan(str(tmp_path))
+    assert [str(w) for w in inv.warnings] == ["computer: product_serial: unreadable (EISDIR)"]
+    system = inv.computer.capabilities[0]
+    assert isinstance(system, System)
+    assert (system.hardware_vendor, system.hardware_serial) == ("HP", None)
 
 
 #: libvirt names vendors and products from the system's pci.ids (through

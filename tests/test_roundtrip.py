@@ -54,3 +54,45 @@ def test_create_documents_are_no_device_documents(doc: str) -> None:
     """Read as a device, a create document lacks the name and host a device has."""
     with pytest.raises(nx.XMLInputError, match=r"lacks <name>|lacks <host>"):
         nx.from_xml(doc)
+
+
+COMPUTER = """<device>
+  <name>computer</name>
+  <capability type="system">
+    <product>ProLiant</product>
+    <hardware>
+      <vendor>HP</vendor>
+      <uuid>30373237-3132-5a43-4a31-323334353637</uuid>
+    </hardware>
+    <firmware/>
+  </capability>
+</device>
+"""
+
+
+def test_the_computer_s_system_capability_is_modelled_and_printed_back() -> None:
+    from nodedev_xml.model import System
+
+    dev = nx.from_xml(COMPUTER)
+    assert dev.capabilities == (
+        System(uuid="30373237-3132-5a43-4a31-323334353637", product="ProLiant",
+               hardware_vendor="HP"),
+    )  # fmt: skip
+    assert nx.to_xml(dev, "libvirt") == COMPUTER
+
+
+ODD_SYSTEMS = (
+    "<hardware><vendor>HP</vendor></hardware><firmware/>",  # no uuid
+    "<hardware><uuid>u</uuid></hardware><firmware/><numa/>",  # an element more
+    "<hardware><uuid a='1'>u</uuid></hardware><firmware/>",  # an attribute
+)
+
+
+@pytest.mark.parametrize("odd", ODD_SYSTEMS)
+def test_a_system_capability_laid_out_otherwise_is_kept_verbatim(odd: str) -> None:
+    from nodedev_xml.model import RawCapability
+
+    doc = f"<device><name>computer</name><capability type='system'>{odd}</capability></device>"
+    cap = nx.from_xml(doc).capabilities[0]
+    assert isinstance(cap, RawCapability)
+    assert canonical(nx.to_xml(nx.from_xml(doc))) == canonical(doc)

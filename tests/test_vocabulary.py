@@ -84,3 +84,18 @@ def test_the_vocabulary_imports_nothing_of_the_package() -> None:
     # _version and errors: what the package's own __init__ loads.
     loaded = set(json.loads(done.stdout))
     assert loaded == {"nodedev_xml._version", "nodedev_xml.errors", "nodedev_xml.vocabulary"}
+
+
+def test_the_kernel_s_names_map_to_node_device_names() -> None:
+    kernel = ("0000:04:00.0", "04:00.1", "host5", "target5:0:1", "[5:0:1:2]", "host05x")
+    assert [v.node_device_name(n) for n in kernel] == [
+        "pci_0000_04_00_0", "pci_0000_04_00_1", "scsi_host5", "scsi_target5_0_1",
+        "scsi_5_0_1_2", None,
+    ]  # fmt: skip
+    assert v.is_node_device_name("scsi_host5") and not v.is_node_device_name("host5:0")
+
+
+def test_capability_names_are_checked_in_one_place() -> None:
+    assert v.check_caps(["pci", "vports"]) == {"pci", "vports"}
+    with pytest.raises(ValueError, match="unknown capability 'disk'; expected one of fc_host"):
+        v.check_caps(["pci", "disk", "zz"])

@@ -133,3 +133,27 @@ def test_luns_that_come_and_go_are_spliced_as_the_full_scan_orders_them(
     assert "scsi_5_0_0_0" not in new and "scsi_5_0_0_7" in new
     assert new["scsi_6_0_0_0"] == base["scsi_6_0_0_0"]
     assert same(new, full(h))
+
+
+def test_the_warnings_about_the_named_hosts_are_read_again(tmp_path: Path) -> None:
+    """Each warning says which Scsi_Host it is about; the partial scan replaces those
+    of the hosts it reads (a vHBA's among them) and keeps the others."""
+    h = Host(tmp_path / "root")
+    vport = h.add_vhba()
+    rport = h.b.add_rport(h.hba, node_name=0x2000000000000E00, port_name=0x2100000000000E00,
+                          port_id=0x010600)  # fmt: skip
+    other = h.b.add_rport(h.probe, node_name=0x2000000000000F00, port_name=0x2100000000000F00,
+                          port_id=0x010700)  # fmt: skip
+    lun5, lun6 = h.b.add_lun(rport, 0), h.b.add_lun(other, 0)
+    for lun in (lun5, lun6):
+        (lun / "type").write_text("bogus\n")
+    h.vport_state(vport, "Bogus")
+    base = full(h)
+    hosts = {w.device: w.host for w in base.warnings}
+    assert hosts == {"scsi_5_0_0_0": 5, "scsi_6_0_0_0": 6, vport.name: 5}, base.warnings
+    (lun5 / "type").write_text("0\n")
+    h.vport_state(vport, "Active")
+    new = rescan(base, frozenset({5}))
+    assert [w.device for w in new.warnings] == ["scsi_6_0_0_0"]
+    assert same(new, full(h))
+    assert new.computer == base.computer

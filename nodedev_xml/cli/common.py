@@ -12,7 +12,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from ..vocabulary import LIST_CAPS
+from ..vocabulary import check_caps
 
 if TYPE_CHECKING:
     from ..model import Inventory
@@ -57,10 +57,10 @@ def wanted_caps(args: argparse.Namespace) -> set[str]:
     wanted: set[str] = set()
     for item in args.cap or ():
         wanted.update(c.strip() for c in item.split(",") if c.strip())
-    unknown = wanted - set(LIST_CAPS)
-    if unknown:
-        bad = sorted(unknown)[0]
-        raise UsageError(f"unknown capability {bad!r}; expected one of {', '.join(LIST_CAPS)}")
+    try:
+        check_caps(wanted)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
     return wanted
 
 

@@ -5,37 +5,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 from typing import Any
 
 from ..errors import DeviceNotFoundError
-from ..model import Device, NameEntry, RawCapability
-from ..vocabulary import COMPUTER, DEFAULT_PROFILE, LIST_CAPS, PROFILES
-from .common import EXIT_OK, UsageError, load, wanted_caps, warn
-
-#: What libvirt's node-device names are made of (it replaces everything else by _).
-NAME = re.compile(r"[A-Za-z0-9_]{1,255}")
-
-#: sysfs's names of devices (as ``lspci``, ``lsscsi`` and ``/sys`` show them) and the
-#: node-device names libvirt gives them.
-SYSFS_NAMES = (
-    (re.compile(r"([0-9a-f]{4}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])", re.I), "pci_{}_{}_{}_{}"),
-    (re.compile(r"([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])", re.I), "pci_0000_{}_{}_{}"),
-    (re.compile(r"host(\d+)"), "scsi_host{}"),
-    (re.compile(r"target(\d+):(\d+):(\d+)"), "scsi_target{}_{}_{}"),
-    (re.compile(r"\[?(\d+):(\d+):(\d+):(\d+)\]?"), "scsi_{}_{}_{}_{}"),
+from ..model import Device, NameEntry
+from ..vocabulary import (
+    COMPUTER,
+    COMPUTER_CAPS,
+    DEFAULT_PROFILE,
+    LIST_CAPS,
+    PROFILES,
+    is_node_device_name,
+    node_device_name,
 )
-
-
-def node_device_name(sysfs_name: str) -> str | None:
-    """The node-device name of the device sysfs calls ``sysfs_name`` (``0000:04:00.0``,
-    ``host5``, ``target5:0:1``, ``5:0:1:2``), or ``None``."""
-    for pattern, form in SYSFS_NAMES:
-        m = pattern.fullmatch(sysfs_name)
-        if m:
-            return form.format(*(g.lower() for g in m.groups()))
-    return None
+from .common import EXIT_OK, UsageError, load, wanted_caps, warn
 
 
 def register(sub: Any) -> None:
@@ -69,10 +53,6 @@ def virsh_order(entries: list[NameEntry]) -> list[NameEntry]:
     return sorted(entries, key=lambda e: e[0].lower())
 
 
-#: ``virsh nodedev-list``'s entry for the machine itself (listed without ``--cap`` only).
-COMPUTER_ENTRY: NameEntry = (COMPUTER, None, frozenset({"system"}))
-
-
 def cmd_list(args: argparse.Namespace) -> int:
     """Names only: reads just the attributes that decide which devices are listed.
     Without ``--cap`` the list holds ``computer`` too, as ``virsh nodedev-list`` does."""
@@ -80,10 +60,14 @@ def cmd_list(args: argparse.Namespace) -> int:
     from ..api import list_names
 
     caps = frozenset(wanted) if wanted else None
+    machine: list[NameEntry] = []
     if caps is None:
         # Every device: the full scan, with every warning it gives.
         inv = load(args)
         entries = [(d.name, d.parent_name, d.cap_names()) for d in inv.values()]
+        # virsh nodedev-list names the machine itself too (but not under --cap, nor as
+        # a node of the tree: it is the tree's root).
+        machine.append((COMPUTER, None, inv.computer.cap_names()))
     else:
         # JSON prints every capability of a device: it needs them all decided.
         entries, warnings = list_names(
@@ -104,7 +88,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             sys.stdout.write(draw_tree(tree))
         return EXIT_OK
     if caps is None:
-        chosen = virsh_order([COMPUTER_ENTRY, *chosen])
+        chosen = virsh_order([*machine, *chosen])
     if args.json:
         _print_json([{"name": n, "parent": p, "capabilities": sorted(c)} for n, p, c in chosen])
     else:
@@ -142,7 +126,7 @@ def _tree(entries: list[NameEntry], keep: set[str]) -> TreeNode:
         while n is not None and n in parents and n not in shown:
             shown.add(n)
             n = parents[n]
-    root: TreeNode = {"name": COMPUTER, "capabilities": [], "children": []}
+    root: TreeNode = {"name": COMPUTER, "capabilities": sorted(COMPUTER_CAPS), "children": []}
     nodes = {COMPUTER: root}
     for name, _, caps in entries:
         if name in shown:
@@ -187,7 +171,7 @@ def cmd_dumpxml(args: argparse.Namespace) -> int:
     if args.all == bool(args.names):
         raise UsageError("give device names or --all (not both)")
     for n in args.names:
-        if not NAME.fullmatch(n):
+        if not is_node_device_name(n):
             meant = node_device_name(n)
             also = f"; did you mean {meant}?" if meant else ""
             raise UsageError(f"{n!r} is not a node-device name (letters, digits and _ only){also}")
@@ -201,7 +185,7 @@ def cmd_dumpxml(args: argparse.Namespace) -> int:
             if n != COMPUTER and n not in inv:
                 meant = node_device_name(n)
                 raise DeviceNotFoundError(n, meant if meant in inv else None)
-        devices = [computer_device(args.root) if n == COMPUTER else inv[n] for n in args.names]
+        devices = [inv.computer if n == COMPUTER else inv[n] for n in args.names]
     if args.all and not devices and not args.quiet:
         warn(f"nothing found under {args.root}: no SCSI host, FC host or PCI function in sys/")
     if args.output_dir is not None:
@@ -219,60 +203,6 @@ def cmd_dumpxml(args: argparse.Namespace) -> int:
     for d in devices:
         out.write(to_xml(d, args.profile))
     return EXIT_OK
-
-
-#: The DMI attributes (``sys/class/dmi/id``) libvirt's ``computer`` document shows, by
-#: where they go in its ``system`` capability.
-DMI_FIELDS = (
-    ("product", "product_name"),
-    ("hardware/vendor", "sys_vendor"),
-    ("hardware/version", "product_version"),
-    ("hardware/serial", "product_serial"),
-    ("hardware/uuid", "product_uuid"),
-    ("firmware/vendor", "bios_vendor"),
-    ("firmware/version", "bios_version"),
-    ("firmware/release_date", "bios_date"),
-)
-#: libvirt's UUID for a machine whose DMI data gives none.
-NO_UUID = "00000000-0000-0000-0000-000000000000"
-
-
-def computer_device(root: str) -> Device:
-    """``computer``, the machine itself, with the DMI data found under ``root``: what
-    libvirt prints for it.  Absent or unreadable attributes are left out (the UUID,
-    which the schema requires, is then all zeros).  Never raises for a bad tree."""
-    import uuid
-
-    from lxml import etree
-
-    from ..sysfs.source import SysfsSource
-
-    source = SysfsSource(root)
-    found = source.class_devices("dmi", lambda *_: None)
-    handle = next((h for name, h in found if name == "id"), None)
-    values: dict[str, str] = {}
-    for where, attr in DMI_FIELDS:
-        try:
-            raw = source.read(handle, attr) if handle is not None else b""
-        except OSError:
-            continue
-        text = "".join(c for c in raw.decode("utf-8", "replace") if c.isprintable()).strip()
-        if text:
-            values[where] = text
-    try:
-        values["hardware/uuid"] = str(uuid.UUID(values.get("hardware/uuid", "")))
-    except ValueError:
-        values["hardware/uuid"] = NO_UUID
-    cap = etree.Element("capability", type="system")
-    if "product" in values:
-        etree.SubElement(cap, "product").text = values["product"]
-    for group in ("hardware", "firmware"):
-        parent = etree.SubElement(cap, group)
-        for where, _ in DMI_FIELDS:
-            if where.startswith(f"{group}/") and where in values:
-                etree.SubElement(parent, where.partition("/")[2]).text = values[where]
-    xml = etree.tostring(cap, encoding="unicode")
-    return Device(COMPUTER, (RawCapability("system", xml),))
 
 
 def _write_files(folder: str, devices: list[Device], profile: str) -> None:

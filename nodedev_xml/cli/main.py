@@ -16,7 +16,14 @@ from typing import Any
 
 from .._version import __version__
 from ..errors import DeviceNotFoundError, NodedevXmlError
-from ..vocabulary import BACKENDS, default_root, default_state_dir
+from ..vocabulary import (
+    BACKENDS,
+    ROOT_ENV,
+    STATE_DIR,
+    STATE_DIR_ENV,
+    default_root,
+    default_state_dir,
+)
 from .common import EXIT_NO, EXIT_OK, EXIT_USAGE, PROG, UsageError, fail
 
 DESCRIPTION = (
@@ -63,13 +70,13 @@ def _global_options(p: argparse.ArgumentParser, unset: Any, backend: Any, flag: 
     that they do not undo what was given before the command."""
     p.add_argument("--root", metavar="DIR", default=unset,
                    help="sysfs root to read: a directory holding sys/ "
-                        "(default: $NODEDEV_XML_ROOT or /)")  # fmt: skip
+                        f"(default: ${ROOT_ENV} or /)")  # fmt: skip
     p.add_argument("--backend", choices=BACKENDS, default=backend,
                    help="how to read the host: sysfs (the default, any root) or udev "
                         "(the live host through libudev)")  # fmt: skip
     p.add_argument("--state-dir", metavar="DIR", default=unset,
-                   help="where vHBA definitions are kept (default: $NODEDEV_XML_STATE_DIR "
-                        "or /var/lib/nodedev-xml)")  # fmt: skip
+                   help=f"where vHBA definitions are kept (default: ${STATE_DIR_ENV} "
+                        f"or {STATE_DIR})")  # fmt: skip
     p.add_argument("-q", "--quiet", action="store_true", default=flag,
                    help="do not print scan warnings")  # fmt: skip
     p.add_argument("-v", "--verbose", action="store_true", default=flag,

@@ -253,12 +253,28 @@ class PCI:
 
 
 @dataclass(frozen=True, slots=True)
+class System:
+    """``<capability type='system'>``: the machine itself (``computer``), from its DMI
+    data (``/sys/class/dmi/id``).  ``uuid`` is the ``hardware`` UUID, libvirt's
+    all-zeros one when DMI gives none."""
+
+    uuid: str
+    product: str | None = None  # product_name
+    hardware_vendor: str | None = None  # sys_vendor
+    hardware_version: str | None = None  # product_version
+    hardware_serial: str | None = None  # product_serial
+    firmware_vendor: str | None = None  # bios_vendor
+    firmware_version: str | None = None  # bios_version
+    firmware_release_date: str | None = None  # bios_date
+
+
+@dataclass(frozen=True, slots=True)
 class RawCapability:
-    """Any other capability (``system``, ``net``, ``usb``, ``storage``, ``mdev`` …),
+    """Any other capability (``net``, ``usb``, ``storage``, ``mdev`` …),
     kept verbatim as serialized XML so that it survives a round trip."""
 
     type: str
     xml: str
 
 
-Capability = ScsiHost | ScsiTarget | ScsiDevice | PCI | RawCapability
+Capability = ScsiHost | ScsiTarget | ScsiDevice | PCI | System | RawCapability

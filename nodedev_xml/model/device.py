@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..wwn import WWN
-from .caps import PCI, Capability, ScsiDevice, ScsiHost, ScsiTarget
+from .caps import PCI, Capability, ScsiDevice, ScsiHost, ScsiTarget, System
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +74,8 @@ class Device:
                 names.add("scsi")
             elif isinstance(cap, PCI):
                 names.add("pci")
+            elif isinstance(cap, System):
+                names.add("system")
             else:
                 names.add(cap.type)
         return frozenset(names)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 
 from ..errors import DeviceNotFoundError
-from ..vocabulary import COMPUTER
+from ..vocabulary import COMPUTER, NO_UUID
+from .caps import System
 from .device import Device
 from .warnings import ScanWarning
 
@@ -16,12 +17,21 @@ NameEntry = tuple[str, str | None, frozenset[str]]
 
 class Inventory(Mapping[str, Device]):
     """Devices by libvirt name, in a stable order (PCI, then hosts by number,
-    then targets), with parent/children navigation.  Read-only."""
+    then targets), with parent/children navigation.  Read-only.
 
-    __slots__ = ("_children", "_devices", "root", "warnings")
+    The machine itself, libvirt's ``computer`` and the root of the tree, is
+    :attr:`computer`, not one of the devices below it that the mapping holds
+    (``computer`` when not given: the machine without DMI data)."""
+
+    __slots__ = ("_children", "_devices", "computer", "root", "warnings")
 
     def __init__(
-        self, devices: Iterable[Device], *, root: str = "/", warnings: Iterable[ScanWarning] = ()
+        self,
+        devices: Iterable[Device],
+        *,
+        root: str = "/",
+        warnings: Iterable[ScanWarning] = (),
+        computer: Device | None = None,
     ) -> None:
         self._devices: dict[str, Device] = {d.name: d for d in devices}
         self._children: dict[str, list[str]] = {}
@@ -30,6 +40,7 @@ class Inventory(Mapping[str, Device]):
             self._children.setdefault(parent, []).append(d.name)
         self.root = root
         self.warnings: tuple[ScanWarning, ...] = tuple(warnings)
+        self.computer = computer or Device(COMPUTER, (System(uuid=NO_UUID),))
 
     def __getitem__(self, name: str) -> Device:
         try:

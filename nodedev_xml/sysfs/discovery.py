@@ -172,13 +172,13 @@ def _vports(
         if hba is None:
             continue  # its HBA is not in the scan: a vport of no node device
         if parent(vdev) != hba.dev:
-            session.warn(name, None, "vport is not under its parent host")
+            session.warn(name, None, "vport is not under its parent host", int(m[1]))
             continue
         if not details and src.reachable(class_dev):
             # Reachable, so never lost: its names and state are not needed.
             found[vdev] = VportInfo(int(m[1]), int(m[3]), None, None, None, name=name)
             continue
-        scope = session.device(name)
+        scope = session.device(name, int(m[1]))
         info = VportInfo(
             parent_host=int(m[1]),
             number=int(m[3]),
@@ -192,7 +192,7 @@ def _vports(
             vhbas = [scsi_host_name(h.number) for h in hosts.values() if h.vport_dev == vdev]
             if vhbas:
                 why += f", with its vHBA {vhbas[0]}"
-            session.warn(name, None, why)
+            session.warn(name, None, why, int(m[1]))
             session.vanished.add(name)
             gone.add(vdev)
             continue
@@ -209,7 +209,7 @@ def _vports(
         if hba is not None and parent(vport_dev) != hba.dev:
             # Under a directory named like its HBA, not its HBA's: no vHBA of it.
             name = scsi_host_name(h.number)
-            session.warn(name, None, "left out: not under its HBA's directory")
+            session.warn(name, None, "left out: not under its HBA's directory", h.number)
             del hosts[h.number]
             continue
         known = found.get(vport_dev)
@@ -321,7 +321,8 @@ def _scsi_bus_devices(
             continue
         if src.name(dev) != entry:
             where = f"/sys/bus/scsi/devices/{entry}"
-            session.warn(where, None, f"link does not point to its {kind}'s directory")
+            message = f"link does not point to its {kind}'s directory"
+            session.warn(where, None, message, int(m[1]))
             continue
         yield entry, m, dev
 
@@ -338,6 +339,6 @@ def luns(
         target = f"target{m[1]}:{m[2]}:{m[3]}"
         if above != hosts[int(m[1])].dev and src.name(above) != target:
             where = f"/sys/bus/scsi/devices/{entry}"
-            session.warn(where, None, f"not under {target} or host{m[1]}")
+            session.warn(where, None, f"not under {target} or host{m[1]}", int(m[1]))
             continue
         yield LunInfo(entry, int(m[1]), int(m[2]), int(m[3]), int(m[4]), dev, above)

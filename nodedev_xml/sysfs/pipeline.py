@@ -23,13 +23,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..model import Device, NameEntry, ScanWarning
-from .access import FileAccess
+from ..model import Device, NameEntry
 from .builders.hosts import HostBuilder
-from .discovery import discover
+from .discovery import TARGET, discover
 from .policy import FULL, ReadPolicy, families
 from .session import ReadSession
-from .source import SysfsSource
 
 if TYPE_CHECKING:
     from .pciids import PCIIds
@@ -38,10 +36,11 @@ if TYPE_CHECKING:
 # vports`` (a process of its own, timed start-up included) needs neither.
 
 __all__ = [
+    "host_of",
     "read_devices",
     "read_families",
     "read_names",
-    "scan_families",
+    "scan_order",
 ]
 
 
@@ -106,13 +105,28 @@ def read_names(session: ReadSession, policy: ReadPolicy) -> list[NameEntry]:
     return out
 
 
-def scan_families(
-    root: str,
-    hbas: frozenset[int],
-    pci: dict[str, Device],
-    *,
-    fs: FileAccess | None = None,
-) -> tuple[list[Device], list[ScanWarning]]:
-    """:func:`read_families` of ``root``; the devices and the warnings."""
-    session = ReadSession(SysfsSource(root, fs))
-    return read_families(session, hbas, pci), session.warnings
+
+def scan_order(d: Device, others: dict[str, int]) -> tuple[int, ...]:
+    """Where :func:`read_devices` puts ``d``: the devices that are no host, target
+    or LUN first (in ``others``' order, by name), then the hosts (HBAs, then vHBAs,
+    by number), then the targets by host, channel and target, then the LUNs by host,
+    bus, target and LUN.  What splices a :func:`read_families` into a full scan."""
+    host, target, lun = d.scsi_host, d.scsi_target, d.scsi
+    if host is not None and host.host is not None:
+        return (1, host.phys_hba is not None, host.host)
+    if target is not None and (m := TARGET.fullmatch(target.target)) is not None:
+        return (2, *(int(n) for n in m.groups()))
+    if lun is not None:
+        return (3, lun.host, lun.bus, lun.target, lun.lun)
+    return (0, others.get(d.name, len(others)))
+
+
+def host_of(d: Device) -> int | None:
+    """The number of the Scsi_Host a host, target or LUN belongs to; ``None`` for
+    the other devices (what :func:`read_families` leaves to an earlier scan)."""
+    host, target, lun = d.scsi_host, d.scsi_target, d.scsi
+    if host is not None:
+        return host.host
+    if target is not None and (m := TARGET.fullmatch(target.target)) is not None:
+        return int(m[1])
+    return lun.host if lun is not None else None

@@ -36,30 +36,35 @@ class ReadSession:
         self.warnings: list[ScanWarning] = []
         self.vanished: set[str] = set()
 
-    def warn(self, device: str, attribute: str | None, message: str) -> None:
-        self.warnings.append(ScanWarning(_shown(device), attribute, message))
+    def warn(
+        self, device: str, attribute: str | None, message: str, host: int | None = None
+    ) -> None:
+        """One warning about ``device`` (of the Scsi_Host ``host``, if it is one's)."""
+        self.warnings.append(ScanWarning(_shown(device), attribute, message, host))
 
-    def device(self, name: str) -> DeviceScope:
-        """A scope for reading the device ``name`` (a node device or a vport)."""
-        return DeviceScope(self, name)
+    def device(self, name: str, host: int | None = None) -> DeviceScope:
+        """A scope for reading the device ``name`` (a node device or a vport; of the
+        Scsi_Host ``host``, if it is one's: see :class:`ScanWarning`)."""
+        return DeviceScope(self, name, host)
 
 
 class DeviceScope:
     """The reads of one device.  :meth:`attr` reads and converts; :meth:`lost`,
     once the device is read, says whether it is gone."""
 
-    __slots__ = ("_read", "failed", "mark", "name", "session")
+    __slots__ = ("_read", "failed", "host", "mark", "name", "session")
 
-    def __init__(self, session: ReadSession, name: str) -> None:
+    def __init__(self, session: ReadSession, name: str, host: int | None = None) -> None:
         self.session = session
         self.name = name
+        self.host = host
         self._read = session.source.read
         #: errno of the first read that failed; a failure may mean the device is gone
         self.failed: int | None = None
         self.mark = len(session.warnings)  # the warnings this scope gave start here
 
     def warn(self, attribute: str | None, message: str) -> None:
-        self.session.warn(self.name, attribute, message)
+        self.session.warn(self.name, attribute, message, self.host)
 
     def attr(
         self,
@@ -144,7 +149,7 @@ class DeviceScope:
     def part(self) -> DeviceScope:
         """A scope for a part of this device (its ``fc_host`` directory, say) that
         may be unreachable on its own; :meth:`absorb` it when it is read."""
-        return DeviceScope(self.session, self.name)
+        return DeviceScope(self.session, self.name, self.host)
 
     def absorb(self, part: DeviceScope) -> None:
         """Count a part's failed read as this device's, unless one failed before."""

@@ -16,9 +16,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ..errors import VHBAError
+from ..vocabulary import RUN_DIR, STATE_DIR
 
 LOCK_NAME = "vhba.lock"
-STATE_DIRS = ("/run/nodedev-xml", "/var/lib/nodedev-xml")
+STATE_DIRS = (RUN_DIR, STATE_DIR)
 
 
 def lock_path(root: str, lock_dir: str | None = None) -> str:

@@ -34,6 +34,7 @@ from ..model import (
     ScsiDevice,
     ScsiHost,
     ScsiTarget,
+    System,
     VirtFunctions,
     VpdField,
     VpdReadOnly,
@@ -700,6 +701,66 @@ def _parse_int_text(text: str) -> int:
     if not digits.isdigit():
         raise ValueError(text)
     return int(text)
+
+
+# -- system (the computer) ----------------------------------------------------
+
+#: ``hardware`` and ``firmware`` of a ``system`` capability: (element, field), in order.
+_SYSTEM_GROUPS: dict[str, tuple[tuple[str, str], ...]] = {
+    "hardware": (("vendor", "hardware_vendor"), ("version", "hardware_version"),
+                 ("serial", "hardware_serial"), ("uuid", "uuid")),
+    "firmware": (("vendor", "firmware_vendor"), ("version", "firmware_version"),
+                 ("release_date", "firmware_release_date")),
+}  # fmt: skip
+
+
+def emit_system(out: Out, cap: System, profile: Profile) -> None:
+    """``product``, then ``hardware`` and ``firmware`` (both always, as libvirt prints)."""
+    out.cap("system")
+    if cap.product is not None:
+        out.leaf("product", cap.product)
+    for group, fields in _SYSTEM_GROUPS.items():
+        out.open(group)
+        for tag, name in fields:
+            value = getattr(cap, name)
+            if value is not None:
+                out.leaf(tag, value)
+        out.close()
+    out.close()
+
+
+def parse_system(el: El) -> System | RawCapability:
+    """The :class:`System` of a ``system`` capability laid out as :func:`emit_system`
+    prints one; any other layout (more elements, attributes, no ``uuid``) is kept
+    verbatim, as a :class:`RawCapability`, so that nothing of it is lost."""
+    found: dict[str, str | None] = {}
+    groups = [c for c in el if isinstance(c.tag, str)]
+    product = groups.pop(0) if groups and groups[0].tag == "product" else None
+    if product is not None:
+        found["product"] = _system_text(product)
+    shape_ok = [g.tag for g in groups] == list(_SYSTEM_GROUPS) and len(el.attrib) == 1
+    for group in groups if shape_ok else ():
+        known = dict(_SYSTEM_GROUPS[str(group.tag)])
+        for child in group:
+            if not isinstance(child.tag, str):
+                continue
+            name = known.get(str(child.tag))
+            if name is None or name in found or child.attrib or len(child):
+                shape_ok = False
+                break
+            found[name] = _system_text(child)
+        shape_ok = shape_ok and not group.attrib and not (group.text or "").strip()
+    uuid = found.pop("uuid", None)
+    if not shape_ok or uuid is None or None in found.values() or (
+        product is not None and (product.attrib or len(product))
+    ):
+        return RawCapability(type="system", xml=_raw(el))
+    return System(uuid=uuid, **found)
+
+
+def _system_text(el: El) -> str | None:
+    text = (el.text or "").strip()
+    return text or None
 
 
 # -- anything else, verbatim -------------------------------------------------

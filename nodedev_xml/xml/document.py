@@ -23,6 +23,7 @@ from ..model import (
     ScsiDevice,
     ScsiHost,
     ScsiTarget,
+    System,
 )
 from ..vocabulary import DOCUMENT_KINDS, Profile
 from ..vocabulary import check_profile as _check_profile
@@ -100,6 +101,8 @@ def _emit_cap(out: Out, cap: Capability, profile: Profile) -> None:
         codec.emit_scsi(out, cap, profile)
     elif isinstance(cap, PCI):
         codec.emit_pci(out, cap, profile)
+    elif isinstance(cap, System):
+        codec.emit_system(out, cap, profile)
     else:
         codec.emit_raw(out, cap, profile)
 
@@ -170,6 +173,8 @@ def _parse_cap(el: El) -> Capability:
         return codec.parse_scsi(el)
     if kind == "pci":
         return codec.parse_pci(el)
+    if kind == "system":
+        return codec.parse_system(el)
     return RawCapability(type=kind, xml=codec._raw(el))
 
 

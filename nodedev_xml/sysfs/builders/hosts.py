@@ -68,7 +68,7 @@ class HostBuilder:
 
     def device_or_drop(self, h: HostInfo, pci: dict[str, Device]) -> Device | None:
         """The host's device; ``None`` (and one warning) when it is gone or unreachable."""
-        scope = self.session.device(scsi_host_name(h.number))
+        scope = self.session.device(scsi_host_name(h.number), h.number)
         dev = self._device(scope, h, pci)
         why = scope.lost(h.sh_dev) if scope.failed is not None else None
         if why is None:
@@ -82,7 +82,7 @@ class HostBuilder:
             # Deleted with its vport: off its HBA's list too.
             self.session.vanished.add(self.src.name(vdev))
             why += f", with its vport {self.src.name(vdev)}"
-        self.session.warn(scope.name, None, why)
+        self.session.warn(scope.name, None, why, h.number)
         return None
 
     def _device(self, scope: DeviceScope, h: HostInfo, pci: dict[str, Device]) -> Device:
@@ -231,7 +231,8 @@ class HostBuilder:
                 continue
             if cap.phys_hba is not None and cap.phys_hba.name not in names:
                 hba = cap.phys_hba.name
-                self.session.warn(dev.name, None, f"left out: its HBA {hba} is not in the scan")
+                message = f"left out: its HBA {hba} is not in the scan"
+                self.session.warn(dev.name, None, message, cap.host)
                 continue
             infos = self.topology.by_parent.get(cap.host, []) if cap.host is not None else []
             # Again now that the vHBAs are built: vports gone, names from the vHBAs.
@@ -277,20 +278,20 @@ class HostBuilder:
         need_fc = "fc_host" in decided
         need_vports = "vports" in decided
         reachable, by_parent = self.src.reachable, self.topology.by_parent
-        entries: list[tuple[NameEntry, int | None]] = []
+        entries: list[tuple[NameEntry, int, int | None]] = []
         for h in host_order(self.hosts):
             name = scsi_host_name(h.number)
             if not reachable(h.sh_dev):
                 dev = self.device_or_drop(h, {})
                 if dev is not None:
                     entries.append(((name, dev.parent_name, dev.cap_names() & decided),
-                                    h.parent_host))  # fmt: skip
+                                    h.number, h.parent_host))  # fmt: skip
                 continue
             fc_dev = h.fc_dev
             cap_names = {"scsi_host"}
             capable = need_vports and self._vport_capable(fc_dev, h.sh_dev)
             if fc_dev is not None and (need_fc or capable):
-                wwnn, wwpn, _ = self._fc_names(self.session.device(name), fc_dev)
+                wwnn, wwpn, _ = self._fc_names(self.session.device(name, h.number), fc_dev)
                 if wwnn is not None and wwpn is not None:
                     cap_names.add("fc_host")
                 else:
@@ -301,14 +302,17 @@ class HostBuilder:
                 parent = scsi_host_name(h.parent_host)
             else:
                 parent = self._parent_of(h.dev, {})[0]
-            entries.append(((name, parent, frozenset(cap_names) & decided), h.parent_host))
+            entries.append(
+                ((name, parent, frozenset(cap_names) & decided), h.number, h.parent_host)
+            )
         # As _link_up: a vHBA whose HBA is not in the scan goes too.
-        kept = {entry[0] for entry, _ in entries}
+        kept = {entry[0] for entry, _, _ in entries}
         out: list[NameEntry] = []
-        for entry, phys in entries:
+        for entry, host, phys in entries:
             if phys is not None and scsi_host_name(phys) not in kept:
                 hba = scsi_host_name(phys)
-                self.session.warn(entry[0], None, f"left out: its HBA {hba} is not in the scan")
+                message = f"left out: its HBA {hba} is not in the scan"
+                self.session.warn(entry[0], None, message, host)
                 continue
             out.append(entry)
         return out

@@ -62,9 +62,10 @@ def _lun(
 ) -> Device | None:
     name = scsi_name(u.host, u.channel, u.target, u.lun)
     if u.lun > values.UINT32_MAX:
-        session.warn(name, None, "left out: a LUN number beyond 32 bits, as libvirt does")
+        message = "left out: a LUN number beyond 32 bits, as libvirt does"
+        session.warn(name, None, message, u.host)
         return None
-    scope = session.device(name)
+    scope = session.device(name, u.host)
     refused: list[str] = []
 
     def peripheral_type(text: str) -> int:
@@ -85,7 +86,7 @@ def _lun(
             node, size = _block(scope, *block)
     why = scope.lost(u.dev)
     if why is not None:
-        session.warn(name, None, why)
+        session.warn(name, None, why, u.host)
         return None
     if refused:
         scope.amend(("type",), "; the device is left out, as libvirt does")

@@ -24,12 +24,12 @@ def target_devices(session: ReadSession, topology: Topology, policy: ReadPolicy)
         if rport_dev is not None and not policy.details and src.reachable(t.dev):
             rport_dev = None  # reachable, so never lost; the rport's name is not needed
         if rport_dev is not None:
-            scope = session.device(name)
+            scope = session.device(name, t.host)
             wwpn = scope.attr(rport_dev, "port_name", values.wwn,
                               label=f"{t.rport}/port_name", optional=False)  # fmt: skip
             why = scope.lost(t.dev)
             if why is not None:  # the target sits under its rport: gone with it
-                session.warn(name, None, why)
+                session.warn(name, None, why, t.host)
                 continue
             if wwpn is not None:
                 fc_rport = FCRemotePort(rport=t.rport, wwpn=wwpn)
