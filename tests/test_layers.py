@@ -45,6 +45,16 @@ BAD_IMPORTS = {
         "from .cli import main as _main",
         "nodedev_xml.api is not allowed to import nodedev_xml.cli",
     ),
+    "the create document imports the device document, lazily": (
+        "xml/create.py",
+        "def _late() -> None:\n    from .document import to_xml  # noqa: F401",
+        "nodedev_xml.xml.create is not allowed to import nodedev_xml.xml.document",
+    ),
+    "the codec imports a document": (
+        "xml/codec.py",
+        "from .parent import emit_parent as _emit_parent",
+        "nodedev_xml.xml.codec is not allowed to import nodedev_xml.xml.parent",
+    ),
     "a subcommand imports the dispatcher": (
         "cli/devices.py",
         "from .main import PROG as _PROG",
@@ -71,7 +81,7 @@ def _lint(where: Path) -> subprocess.CompletedProcess[str]:
 def test_the_copy_keeps_every_contract(tmp_path: Path) -> None:
     done = _lint(_copy(tmp_path))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "4 kept, 0 broken" in done.stdout
+    assert "5 kept, 0 broken" in done.stdout
 
 
 @pytest.mark.parametrize("case", sorted(BAD_IMPORTS))
