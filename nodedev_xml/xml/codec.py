@@ -9,7 +9,8 @@ enrichment.  Parsers raise :class:`XMLInputError` naming the line.
 class, and through it the type name; emit; parse), as libvirt's
 ``VIR_ENUM_IMPL(virNodeDevCap, ...)``: the document's capabilities
 (:func:`emit_capability`, :func:`parse_capability`) and the ones nested in them
-(:func:`emit_nested`, :func:`nested_row`) are chosen there, once each way.
+(:func:`emit_all_nested`, :func:`emit_nested`, :func:`nested_row`) are chosen
+there, once each way.
 
 Emitters write to an :class:`~nodedev_xml.xml.out.Out` (``xml/out.py``): lxml
 elements or the printed text directly.
@@ -380,8 +381,7 @@ def emit_scsi_host(out: Out, cap: ScsiHost, profile: Profile) -> None:
     out.leaf("host", str(cap.host))
     if cap.unique_id is not None:
         out.leaf("unique_id", str(cap.unique_id))
-    for kind in ScsiHost.nested:
-        emit_nested(out, cap, kind, profile)
+    emit_all_nested(out, cap, profile)
     if cap.adapter is not None:
         emit_adapter(out, cap.adapter, profile)
     out.close()
@@ -413,8 +413,7 @@ def parse_scsi_host(el: El) -> ScsiHost:
 def emit_scsi_target(out: Out, cap: ScsiTarget, profile: Profile) -> None:
     out.cap("scsi_target")
     out.leaf("target", cap.target)
-    for kind in ScsiTarget.nested:
-        emit_nested(out, cap, kind, profile)
+    emit_all_nested(out, cap, profile)
     out.close()
 
 
@@ -788,6 +787,13 @@ _DEVICE_CAPS: dict[str, CapRow[Any]] = {
 }
 
 
+#: What each of a device's capabilities holds: (type, emit) in document order.
+_NESTED_EMIT: dict[type, tuple[tuple[str, Callable[[Out, Any, Profile], None]], ...]] = {
+    cls: tuple((kind, _BY_TYPE[kind].emit) for kind in cls.nested) for cls in _BY_CLASS
+    if cls is not RawCapability and hasattr(cls, "nested")
+}  # fmt: skip
+
+
 def emit_capability(out: Out, cap: Capability, profile: Profile) -> None:
     """Write one of a device's capabilities."""
     _BY_CLASS[type(cap)].emit(out, cap, profile)
@@ -808,6 +814,15 @@ def emit_nested(out: Out, holder: object, kind: str, profile: Profile) -> None:
     cap = getattr(holder, kind)
     if cap is not None:
         _BY_TYPE[kind].emit(out, cap, profile)
+
+
+def emit_all_nested(out: Out, holder: ScsiHost | ScsiTarget, profile: Profile) -> None:
+    """Write the capabilities ``holder`` holds, in its ``nested`` order (for a holder
+    that writes them together)."""
+    for kind, emit in _NESTED_EMIT[type(holder)]:
+        cap = getattr(holder, kind)
+        if cap is not None:
+            emit(out, cap, profile)
 
 
 def nested_row(holder: type[Any], kind: str | None) -> CapRow[Any] | None:
