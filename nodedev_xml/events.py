@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from .model import Device, Inventory, RawCapability, ScanWarning, Vport, Vports
+from .model import Device, Inventory, ScanWarning, Vport, Vports
 from .sysfs.scan import hbas_named, rescan
 from .vocabulary import check_caps as _check_caps
 
@@ -145,8 +145,8 @@ def device_changes(old: Device, new: Device) -> list[Change]:
         out.append(Change("parent", old.parent_name, new.parent_name))
     if old.devnodes != new.devnodes:
         out.append(Change("devnodes", _value(old.devnodes or None), _value(new.devnodes or None)))
-    before = {_cap_key(c): c for c in old.capabilities}
-    after = {_cap_key(c): c for c in new.capabilities}
+    before = {c.cap_type: c for c in old.capabilities}
+    after = {c.cap_type: c for c in new.capabilities}
     for key, cap in after.items():
         was = before.get(key)
         if was is None:
@@ -157,11 +157,6 @@ def device_changes(old: Device, new: Device) -> list[Change]:
     if old.extra != new.extra:
         out.append(Change("extra elements", None, None))
     return out
-
-
-def _cap_key(cap: object) -> str:
-    # A RawCapability's type names it; a LUN's type is one of its fields.
-    return cap.type if isinstance(cap, RawCapability) else type(cap).__name__.lower()
 
 
 #: Nested capabilities whose fields are told bare: ``port_state``, not ``fc_host.port_state``.

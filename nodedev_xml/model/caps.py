@@ -1,5 +1,17 @@
 """Capabilities: one small frozen class each, named after libvirt's capability type.
 
+Each capability class says what it is, as libvirt's ``virNodeDevCap`` enum does,
+in class variables the XML side reads (its capability table,
+``nodedev_xml/xml/codec.py`` ``CAPABILITIES``) and :meth:`Device.cap_names
+<nodedev_xml.model.Device.cap_names>` reads:
+
+* ``cap_type``: the ``type`` of its ``<capability>`` element;
+* ``nested`` (the capabilities of a device): the types of the capabilities it
+  holds, in document order, each in the field named after its type;
+* ``listed_as`` (the nested ones): the pseudo-capability libvirt lists the
+  device under when it holds this one (``virsh nodedev-list --cap fc_host``),
+  ``None`` for none.
+
 ``None`` always means "not known" (the sysfs attribute was missing, unreadable
 or garbage); such a field is left out of the XML, never invented.
 """
@@ -7,6 +19,7 @@ or garbage); such a field is left out of the XML, never invented.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from ..pciaddr import PCIAddress
 from ..wwn import WWN
@@ -18,6 +31,9 @@ class FCHost:
 
     The last five fields are the enrichment; the ``libvirt`` profile leaves them out.
     """
+
+    cap_type: ClassVar[str] = "fc_host"
+    listed_as: ClassVar[str | None] = "fc_host"
 
     wwnn: WWN
     wwpn: WWN
@@ -32,6 +48,9 @@ class FCHost:
 @dataclass(frozen=True, slots=True)
 class VportOps:
     """``<capability type='vport_ops'>``: libvirt's counters of a vport-capable host."""
+
+    cap_type: ClassVar[str] = "vport_ops"
+    listed_as: ClassVar[str | None] = "vports"
 
     max_vports: int
     vports: int
@@ -51,6 +70,9 @@ class Vport:
 class Vports:
     """``<capability type='vports'>`` (enriched): the vHBAs of a vport-capable HBA."""
 
+    cap_type: ClassVar[str] = "vports"
+    listed_as: ClassVar[str | None] = "vports"
+
     max_count: int | None
     vports: tuple[Vport, ...] = ()
 
@@ -58,6 +80,9 @@ class Vports:
 @dataclass(frozen=True, slots=True)
 class PhysHBA:
     """``<capability type='phys_hba'>`` (enriched): the physical HBA of a vHBA."""
+
+    cap_type: ClassVar[str] = "phys_hba"
+    listed_as: ClassVar[str | None] = None
 
     name: str
     wwnn: WWN | None = None
@@ -87,6 +112,9 @@ class ScsiHost:
     :class:`~nodedev_xml.model.CreateRequest`.
     """
 
+    cap_type: ClassVar[str] = "scsi_host"
+    nested: ClassVar[tuple[str, ...]] = ("fc_host", "vport_ops", "vports", "phys_hba")
+
     host: int
     unique_id: int | None = None
     fc_host: FCHost | None = None
@@ -112,6 +140,9 @@ class FCRemotePort:
     (padded to 16 digits, as libvirt's schema wants).
     """
 
+    cap_type: ClassVar[str] = "fc_remote_port"
+    listed_as: ClassVar[str | None] = None
+
     rport: str
     wwpn: WWN
 
@@ -119,6 +150,9 @@ class FCRemotePort:
 @dataclass(frozen=True, slots=True)
 class ScsiTarget:
     """``<capability type='scsi_target'>``."""
+
+    cap_type: ClassVar[str] = "scsi_target"
+    nested: ClassVar[tuple[str, ...]] = ("fc_remote_port",)
 
     target: str
     fc_remote_port: FCRemotePort | None = None
@@ -133,6 +167,9 @@ class ScsiDevice:
     enrichment (the device's inquiry data, and its block device: its node under
     ``/dev`` and its size in bytes); the ``libvirt`` profile leaves them out.
     """
+
+    cap_type: ClassVar[str] = "scsi"
+    nested: ClassVar[tuple[str, ...]] = ()
 
     host: int
     bus: int
@@ -149,6 +186,9 @@ class ScsiDevice:
 @dataclass(frozen=True, slots=True)
 class VirtFunctions:
     """``<capability type='virt_functions'>`` of an SR-IOV physical function."""
+
+    cap_type: ClassVar[str] = "virt_functions"
+    listed_as: ClassVar[str | None] = None
 
     max_count: int | None
     addresses: tuple[PCIAddress, ...] = ()
@@ -187,6 +227,9 @@ class VpdReadWrite:
 class PCIVpd:
     """``<capability type='vpd'>``: the function's Vital Product Data.  A section is
     ``None`` when libvirt prints no ``<fields>`` for it (it may be present and empty)."""
+
+    cap_type: ClassVar[str] = "vpd"
+    listed_as: ClassVar[str | None] = None
 
     name: str
     readonly: VpdReadOnly | None = None
@@ -236,6 +279,9 @@ class PCI:
     (``mdev_types``); they are printed after the bridge, then ``vpd``,
     ``iommuGroup``, ``numa`` and ``pci-express``, libvirt's order."""
 
+    cap_type: ClassVar[str] = "pci"
+    nested: ClassVar[tuple[str, ...]] = ("virt_functions", "vpd")
+
     address: PCIAddress
     class_code: int | None = None
     product_id: int | None = None
@@ -258,6 +304,9 @@ class System:
     data (``/sys/class/dmi/id``).  ``uuid`` is the ``hardware`` UUID, libvirt's
     all-zeros one when DMI gives none."""
 
+    cap_type: ClassVar[str] = "system"
+    nested: ClassVar[tuple[str, ...]] = ()
+
     uuid: str
     product: str | None = None  # product_name
     hardware_vendor: str | None = None  # sys_vendor
@@ -275,6 +324,13 @@ class RawCapability:
 
     type: str
     xml: str
+
+    nested: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def cap_type(self) -> str:
+        """The ``type`` of its ``<capability>`` element."""
+        return self.type
 
 
 Capability = ScsiHost | ScsiTarget | ScsiDevice | PCI | System | RawCapability

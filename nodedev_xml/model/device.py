@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..wwn import WWN
-from .caps import PCI, Capability, ScsiDevice, ScsiHost, ScsiTarget, System
+from .caps import PCI, Capability, ScsiDevice, ScsiHost, ScsiTarget
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,20 +62,9 @@ class Device:
         including the pseudo-capabilities ``fc_host`` and ``vports``."""
         names: set[str] = set()
         for cap in self.capabilities:
-            if isinstance(cap, ScsiHost):
-                names.add("scsi_host")
-                if cap.fc_host is not None:
-                    names.add("fc_host")
-                if cap.is_vport_capable:
-                    names.add("vports")
-            elif isinstance(cap, ScsiTarget):
-                names.add("scsi_target")
-            elif isinstance(cap, ScsiDevice):
-                names.add("scsi")
-            elif isinstance(cap, PCI):
-                names.add("pci")
-            elif isinstance(cap, System):
-                names.add("system")
-            else:
-                names.add(cap.type)
+            names.add(cap.cap_type)
+            for kind in cap.nested:
+                inner = getattr(cap, kind)
+                if inner is not None and inner.listed_as is not None:
+                    names.add(inner.listed_as)
         return frozenset(names)

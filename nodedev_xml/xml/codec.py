@@ -5,6 +5,13 @@ visibly missing from the other.  Emitters take the profile: the ``libvirt``
 profile is what libvirt's node-device driver prints, ``enriched`` adds the RFC's
 enrichment.  Parsers raise :class:`XMLInputError` naming the line.
 
+:data:`CAPABILITIES`, at the end, is the one table of the capabilities (model
+class, and through it the type name; emit; parse), as libvirt's
+``VIR_ENUM_IMPL(virNodeDevCap, ...)``: the document's capabilities
+(:func:`emit_capability`, :func:`parse_capability`) and the ones nested in them
+(:func:`emit_all_nested`, :func:`emit_nested`, :func:`nested_row`) are chosen
+there, once each way.
+
 Emitters write to an :class:`~nodedev_xml.xml.out.Out` (``xml/out.py``): lxml
 elements or the printed text directly.
 """
@@ -15,7 +22,7 @@ import re
 from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, get_args
 
 from lxml import etree
 
@@ -23,6 +30,7 @@ from ..errors import NodedevXmlError, XMLInputError
 from ..model import (
     PCI,
     Adapter,
+    Capability,
     FCHost,
     FCRemotePort,
     IOMMUGroup,
@@ -374,14 +382,7 @@ def emit_scsi_host(out: Out, cap: ScsiHost, profile: Profile) -> None:
     out.leaf("host", str(cap.host))
     if cap.unique_id is not None:
         out.leaf("unique_id", str(cap.unique_id))
-    if cap.fc_host is not None:
-        emit_fc_host(out, cap.fc_host, profile)
-    if cap.vport_ops is not None:
-        emit_vport_ops(out, cap.vport_ops, profile)
-    if cap.vports is not None:
-        emit_vports(out, cap.vports, profile)
-    if cap.phys_hba is not None:
-        emit_phys_hba(out, cap.phys_hba, profile)
+    emit_all_nested(out, cap, profile)
     if cap.adapter is not None:
         emit_adapter(out, cap.adapter, profile)
     out.close()
@@ -390,29 +391,20 @@ def emit_scsi_host(out: Out, cap: ScsiHost, profile: Profile) -> None:
 def parse_scsi_host(el: El) -> ScsiHost:
     if el.find("host") is None:  # libvirt's parser wants it too, but in a create document
         raise fail(el, "scsi_host lacks <host>; expected its host number")
-    fc_host = vport_ops = vports = phys_hba = None
+    nested: dict[str, Any] = {}
     for c in el.iterfind("capability"):
         kind = c.get("type")
-        if kind == "fc_host":
-            fc_host = parse_fc_host(c)
-        elif kind == "vport_ops":
-            vport_ops = parse_vport_ops(c)
-        elif kind == "vports":
-            vports = parse_vports(c)
-        elif kind == "phys_hba":
-            phys_hba = parse_phys_hba(c)
-        else:
-            raise fail(c, f"unknown scsi_host capability type {kind!r}; expected fc_host, "
-                          "vport_ops, vports or phys_hba")  # fmt: skip
+        row = nested_row(ScsiHost, kind)
+        if row is None:
+            expected = ", ".join(ScsiHost.nested[:-1]) + " or " + ScsiHost.nested[-1]
+            raise fail(c, f"unknown scsi_host capability type {kind!r}; expected {expected}")
+        nested[row.type] = row.parse(c)
     adapter = el.find("adapter")
     return ScsiHost(
         host=req_value(el, "host", parse_uint_text, "a host number"),
         unique_id=opt_value(el, "unique_id", parse_uint_text, "a number"),
-        fc_host=fc_host,
-        vport_ops=vport_ops,
-        vports=vports,
-        phys_hba=phys_hba,
         adapter=_nonempty(parse_adapter(adapter)) if adapter is not None else None,
+        **nested,
     )
 
 
@@ -422,11 +414,7 @@ def parse_scsi_host(el: El) -> ScsiHost:
 def emit_scsi_target(out: Out, cap: ScsiTarget, profile: Profile) -> None:
     out.cap("scsi_target")
     out.leaf("target", cap.target)
-    if cap.fc_remote_port is not None:
-        out.cap("fc_remote_port")
-        out.leaf("rport", cap.fc_remote_port.rport)
-        out.leaf("wwpn", "0x" + str(cap.fc_remote_port.wwpn))
-        out.close()
+    emit_all_nested(out, cap, profile)
     out.close()
 
 
@@ -434,15 +422,30 @@ def parse_scsi_target(el: El) -> ScsiTarget:
     target = opt_text(el, "target")
     if target is None:
         raise fail(el, "scsi_target lacks <target>")
-    rport = None
+    nested: dict[str, Any] = {}
     for c in el.iterfind("capability"):
-        if c.get("type") != "fc_remote_port":
+        row = nested_row(ScsiTarget, c.get("type"))
+        if row is None:
             raise fail(c, f"unknown scsi_target capability type {c.get('type')!r}")
-        name = opt_text(c, "rport")
-        if name is None:
-            raise fail(c, "fc_remote_port lacks <rport>")
-        rport = FCRemotePort(rport=name, wwpn=req_value(c, "wwpn", WWN.parse_strict, WWN_WHAT))
-    return ScsiTarget(target=target, fc_remote_port=rport)
+        nested[row.type] = row.parse(c)
+    return ScsiTarget(target=target, **nested)
+
+
+# -- fc_remote_port (inside scsi_target) -------------------------------------
+
+
+def emit_fc_remote_port(out: Out, cap: FCRemotePort, profile: Profile) -> None:
+    out.cap("fc_remote_port")
+    out.leaf("rport", cap.rport)
+    out.leaf("wwpn", "0x" + str(cap.wwpn))
+    out.close()
+
+
+def parse_fc_remote_port(el: El) -> FCRemotePort:
+    name = opt_text(el, "rport")
+    if name is None:
+        raise fail(el, "fc_remote_port lacks <rport>")
+    return FCRemotePort(rport=name, wwpn=req_value(el, "wwpn", WWN.parse_strict, WWN_WHAT))
 
 
 # -- scsi (a LUN) ------------------------------------------------------------
@@ -502,19 +505,13 @@ def emit_pci(out: Out, cap: PCI, profile: Profile) -> None:
         out.close()
     # Printed whenever the model has it, as libvirt does; the scanner is what
     # keeps it off virtual functions (they have no sriov_totalvfs).
-    if cap.virt_functions is not None:
-        vf = cap.virt_functions
-        out.cap("virt_functions", {"maxCount": str(vf.max_count)} if vf.max_count else None)
-        for addr in vf.addresses:
-            out.leaf("address", None, addr.attrs())
-        out.close()
+    emit_nested(out, cap, "virt_functions", profile)
     if cap.bridge is not None:
         out.cap(cap.bridge)
         out.close()
     for raw in cap.extra:
         out.raw(raw)
-    if cap.vpd is not None:
-        emit_vpd(out, cap.vpd, profile)
+    emit_nested(out, cap, "vpd", profile)
     if cap.iommu_group is not None:
         out.open("iommuGroup", {"number": str(cap.iommu_group.number)})
         for addr in cap.iommu_group.addresses:
@@ -536,19 +533,21 @@ def emit_pci(out: Out, cap: PCI, profile: Profile) -> None:
     out.close()
 
 
-
 def parse_pci(el: El) -> PCI:
     address = PCIAddress(
         *(req_value(el, k, parse_number_text, "a number") for k in _ADDR_KEYS)
     )  # fmt: skip
-    phys_function = virt_functions = bridge = iommu_group = numa_node = pci_express = None
-    vpd = None
+    phys_function = bridge = iommu_group = numa_node = pci_express = None
+    nested: dict[str, Any] = {}
     extra: list[str] = []
     for c in el:
         if not isinstance(c.tag, str) or c.tag in (*_ADDR_KEYS, "class", "product", "vendor"):
             continue
         kind = c.get("type") if c.tag == "capability" else None
-        if kind in _BRIDGES:
+        row = nested_row(PCI, kind)
+        if row is not None:
+            nested[row.type] = row.parse(c)
+        elif kind in _BRIDGES:
             bridge = kind
         elif c.tag == "iommuGroup":
             number = opt_attr(c, "number", parse_uint_text, "a group number")
@@ -565,16 +564,8 @@ def parse_pci(el: El) -> PCI:
             if addr is None:  # libvirt's parser refuses this too
                 raise fail(c, "phys_function lacks the <address> of the physical function")
             phys_function = parse_address(addr)
-        elif kind == "vpd":
-            vpd = parse_vpd(c)
-        elif kind == "virt_functions":
-            virt_functions = VirtFunctions(
-                # 0: not printed
-                max_count=opt_attr(c, "maxCount", parse_uint_text, "a number") or None,
-                addresses=tuple(parse_address(a) for a in c.iterfind("address")),
-            )
         else:
-            extra.append(_raw(c))
+            extra.append(verbatim(c))
     product = el.find("product")
     vendor = el.find("vendor")
     return PCI(
@@ -585,13 +576,30 @@ def parse_pci(el: El) -> PCI:
         vendor_id=_id_of(vendor),
         vendor_name=_name_of(vendor),
         phys_function=phys_function,
-        virt_functions=virt_functions,
         bridge=bridge,
         iommu_group=iommu_group,
         numa_node=numa_node if numa_node is None or numa_node >= 0 else None,
         pci_express=pci_express,
         extra=tuple(extra),
-        vpd=vpd,
+        **nested,
+    )
+
+
+# -- virt_functions (inside pci) ---------------------------------------------
+
+
+def emit_virt_functions(out: Out, cap: VirtFunctions, profile: Profile) -> None:
+    out.cap("virt_functions", {"maxCount": str(cap.max_count)} if cap.max_count else None)
+    for addr in cap.addresses:
+        out.leaf("address", None, addr.attrs())
+    out.close()
+
+
+def parse_virt_functions(el: El) -> VirtFunctions:
+    return VirtFunctions(
+        # 0: not printed
+        max_count=opt_attr(el, "maxCount", parse_uint_text, "a number") or None,
+        addresses=tuple(parse_address(a) for a in el.iterfind("address")),
     )
 
 
@@ -754,7 +762,7 @@ def parse_system(el: El) -> System | RawCapability:
     if not shape_ok or uuid is None or None in found.values() or (
         product is not None and (product.attrib or len(product))
     ):
-        return RawCapability(type="system", xml=_raw(el))
+        return RawCapability(type="system", xml=verbatim(el))
     return System(uuid=uuid, **found)
 
 
@@ -766,8 +774,9 @@ def _system_text(el: El) -> str | None:
 # -- anything else, verbatim -------------------------------------------------
 
 
-def _raw(el: El) -> str:
-    """An unmodelled element, verbatim but for indentation (which printing redoes)."""
+def verbatim(el: El) -> str:
+    """An unmodelled element as XML text, verbatim but for indentation (which
+    printing redoes)."""
 
     def indentation(n: El) -> bool:
         return bool((n.text and not n.text.strip() and len(n)) or
@@ -788,4 +797,99 @@ def emit_raw(out: Out, cap: RawCapability, profile: Profile) -> None:
 
 
 def parse_raw(el: El) -> RawCapability:
-    return RawCapability(type=el.get("type", ""), xml=_raw(el))
+    return RawCapability(type=el.get("type", ""), xml=verbatim(el))
+
+
+# -- the capability table ----------------------------------------------------
+
+C = TypeVar("C")
+
+
+@dataclass(frozen=True, slots=True)
+class CapRow(Generic[C]):
+    """One capability: its model class (whose ``cap_type`` is the element's
+    ``type``), how it is written and how it is read back."""
+
+    model: type[C]
+    emit: Callable[[Out, C, Profile], None]
+    parse: Callable[[El], C]
+
+    @property
+    def type(self) -> str:
+        """The ``type`` of the capability's element."""
+        return str(self.model.cap_type)  # type: ignore[attr-defined]
+
+
+#: Every modelled capability, a document's own and the ones nested in them
+#: (where each may sit is the model's: :data:`~nodedev_xml.model.Capability`
+#: and each holder's ``nested``).  A capability not named here is read and
+#: written verbatim (:data:`RAW`).
+CAPABILITIES: tuple[CapRow[Any], ...] = (
+    CapRow(ScsiHost, emit_scsi_host, parse_scsi_host),
+    CapRow(FCHost, emit_fc_host, parse_fc_host),
+    CapRow(VportOps, emit_vport_ops, parse_vport_ops),
+    CapRow(Vports, emit_vports, parse_vports),
+    CapRow(PhysHBA, emit_phys_hba, parse_phys_hba),
+    CapRow(ScsiTarget, emit_scsi_target, parse_scsi_target),
+    CapRow(FCRemotePort, emit_fc_remote_port, parse_fc_remote_port),
+    CapRow(ScsiDevice, emit_scsi, parse_scsi),
+    CapRow(PCI, emit_pci, parse_pci),
+    CapRow(VirtFunctions, emit_virt_functions, parse_virt_functions),
+    CapRow(PCIVpd, emit_vpd, parse_vpd),
+    CapRow(System, emit_system, parse_system),
+)
+#: Any capability the table does not name: kept verbatim, its type its own.
+RAW: CapRow[RawCapability] = CapRow(RawCapability, emit_raw, parse_raw)
+
+_BY_TYPE: dict[str, CapRow[Any]] = {row.type: row for row in CAPABILITIES}
+_BY_CLASS: dict[type, CapRow[Any]] = {row.model: row for row in (*CAPABILITIES, RAW)}
+#: The capabilities a ``<device>`` holds directly, by type.
+_DEVICE_CAPS: dict[str, CapRow[Any]] = {
+    cls.cap_type: _BY_CLASS[cls] for cls in get_args(Capability) if cls is not RawCapability
+}
+
+
+#: What each of a device's capabilities holds: (type, emit) in document order.
+_NESTED_EMIT: dict[type, tuple[tuple[str, Callable[[Out, Any, Profile], None]], ...]] = {
+    cls: tuple((kind, _BY_TYPE[kind].emit) for kind in cls.nested) for cls in _BY_CLASS
+    if cls is not RawCapability and hasattr(cls, "nested")
+}  # fmt: skip
+
+
+def emit_capability(out: Out, cap: Capability, profile: Profile) -> None:
+    """Write one of a device's capabilities."""
+    _BY_CLASS[type(cap)].emit(out, cap, profile)
+
+
+def parse_capability(el: El) -> Capability:
+    """One of a device's ``<capability>`` elements; an unmodelled type is kept
+    verbatim.  Raises :class:`XMLInputError` naming the line."""
+    kind = el.get("type")
+    if not kind:
+        raise fail(el, "<capability> lacks its type attribute")
+    row = _DEVICE_CAPS.get(kind)
+    return row.parse(el) if row is not None else parse_raw(el)
+
+
+def emit_nested(out: Out, holder: object, kind: str, profile: Profile) -> None:
+    """Write the capability of type ``kind`` that ``holder`` holds, if it holds one."""
+    cap = getattr(holder, kind)
+    if cap is not None:
+        _BY_TYPE[kind].emit(out, cap, profile)
+
+
+def emit_all_nested(out: Out, holder: ScsiHost | ScsiTarget, profile: Profile) -> None:
+    """Write the capabilities ``holder`` holds, in its ``nested`` order (for a holder
+    that writes them together)."""
+    for kind, emit in _NESTED_EMIT[type(holder)]:
+        cap = getattr(holder, kind)
+        if cap is not None:
+            emit(out, cap, profile)
+
+
+def nested_row(holder: type[Any], kind: str | None) -> CapRow[Any] | None:
+    """The row of a capability of type ``kind`` nested in a ``holder`` capability,
+    ``None`` when ``holder`` holds no such capability."""
+    if kind is None or kind not in holder.nested:
+        return None
+    return _BY_TYPE[kind]

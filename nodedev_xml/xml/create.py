@@ -28,8 +28,9 @@ from ..model import CreateRequest, Parent
 from ..model.request import parent_ways
 from ..wwn import WWN
 from . import codec
-from .document import emit_parent, from_xml, parse_parent
 from .out import El, TextOut
+from .parent import emit_parent, parse_parent
+from .safe import parse_with
 
 
 def _wwn(name: str, value: WWN | str | None) -> WWN | None:
@@ -153,7 +154,7 @@ def create_request_from_xml(xml: str | bytes, *, source: str = "<string>") -> Cr
     HBA no way or more than one way, half a WWN pair, a malformed WWN, and a
     document that is not one ``scsi_host`` holding one ``fc_host``.
     """
-    return from_xml(xml, kind="create", source=source)
+    return parse_with(xml, create_request_from_element, source=source)
 
 
 def create_request_from_element(root: El) -> CreateRequest:

@@ -12,24 +12,14 @@ from typing import Literal, overload
 
 from lxml import etree
 
-from ..errors import XMLInputError
-from ..model import (
-    PCI,
-    Capability,
-    CreateRequest,
-    Device,
-    Parent,
-    RawCapability,
-    ScsiDevice,
-    ScsiHost,
-    ScsiTarget,
-    System,
-)
+from ..model import Capability, CreateRequest, Device
 from ..vocabulary import DOCUMENT_KINDS, Profile
 from ..vocabulary import check_profile as _check_profile
-from ..wwn import WWN
 from . import codec
+from .create import create_request_from_element
 from .out import El, NeedsTree, Out, TextOut, TreeOut
+from .parent import emit_parent, parse_parent
+from .safe import parse_with
 
 
 def to_element(device: Device, profile: str = "enriched") -> El:
@@ -74,37 +64,10 @@ def _emit_device(out: Out, device: Device, profile: Profile) -> None:
         out.leaf("name", device.driver)
         out.close()
     for cap in device.capabilities:
-        _emit_cap(out, cap, profile)
+        codec.emit_capability(out, cap, profile)
     for raw in device.extra:
         out.raw(raw)
     out.close()
-
-
-def emit_parent(out: Out, p: Parent) -> None:
-    """``<parent>``: the name as text, the WWNs as attributes."""
-    attrs: dict[str, str] = {}
-    if p.wwnn is not None:
-        attrs["wwnn"] = str(p.wwnn)
-    if p.wwpn is not None:
-        attrs["wwpn"] = str(p.wwpn)
-    if p.fabric_wwn is not None:
-        attrs["fabric_wwn"] = str(p.fabric_wwn)
-    out.leaf("parent", p.name, attrs)
-
-
-def _emit_cap(out: Out, cap: Capability, profile: Profile) -> None:
-    if isinstance(cap, ScsiHost):
-        codec.emit_scsi_host(out, cap, profile)
-    elif isinstance(cap, ScsiTarget):
-        codec.emit_scsi_target(out, cap, profile)
-    elif isinstance(cap, ScsiDevice):
-        codec.emit_scsi(out, cap, profile)
-    elif isinstance(cap, PCI):
-        codec.emit_pci(out, cap, profile)
-    elif isinstance(cap, System):
-        codec.emit_system(out, cap, profile)
-    else:
-        codec.emit_raw(out, cap, profile)
 
 
 def from_element(root: El) -> Device:
@@ -134,48 +97,17 @@ def from_element(root: El) -> Device:
             if len(el) == 1 and el[0].tag == "name":
                 driver = (el[0].text or "").strip()
             else:
-                extra.append(codec._raw(el))
+                extra.append(codec.verbatim(el))
         elif el.tag == "capability":
-            caps.append(_parse_cap(el))
+            caps.append(codec.parse_capability(el))
         else:
-            extra.append(codec._raw(el))
+            extra.append(codec.verbatim(el))
     if not name:  # libvirt's parser refuses it too ("no device name"); a create request has none
         raise codec.fail(root, "<device> lacks <name>; expected the node-device name")
     if not caps:
         raise codec.fail(root, "<device> has no <capability>; expected at least one")
     return Device(name=name, capabilities=tuple(caps), path=path, parent=parent,
                   driver=driver, devnodes=tuple(devnodes), extra=tuple(extra))  # fmt: skip
-
-
-def parse_parent(el: El) -> Parent:
-    """The :class:`Parent` of a ``<parent>`` element; :class:`XMLInputError` for a
-    malformed WWN or half a WWNN/WWPN pair."""
-    text = (el.text or "").strip()
-
-    def wwn(attr: str) -> WWN | None:
-        return codec.opt_attr(el, attr, WWN.parse_strict, codec.WWN_WHAT)
-
-    wwnn, wwpn = wwn("wwnn"), wwn("wwpn")
-    if (wwnn is None) != (wwpn is None):
-        raise codec.fail(el, "<parent> has only one of wwnn and wwpn; expected both")
-    return Parent(name=text or None, wwnn=wwnn, wwpn=wwpn, fabric_wwn=wwn("fabric_wwn"))
-
-
-def _parse_cap(el: El) -> Capability:
-    kind = el.get("type")
-    if not kind:
-        raise codec.fail(el, "<capability> lacks its type attribute")
-    if kind == "scsi_host":
-        return codec.parse_scsi_host(el)
-    if kind == "scsi_target":
-        return codec.parse_scsi_target(el)
-    if kind == "scsi":
-        return codec.parse_scsi(el)
-    if kind == "pci":
-        return codec.parse_pci(el)
-    if kind == "system":
-        return codec.parse_system(el)
-    return RawCapability(type=kind, xml=codec._raw(el))
 
 
 @overload
@@ -204,19 +136,9 @@ def from_xml(
     Raises :class:`XMLInputError` naming ``source`` and the line, and
     ``ValueError`` for an unknown ``kind``.
     """
-    from .safe import parse_xml
-
     if kind not in DOCUMENT_KINDS:
         expected = " or ".join(repr(k) for k in DOCUMENT_KINDS)
         raise ValueError(f"unknown document kind {kind!r}: expected {expected}")
-    root = parse_xml(data, source=source)
-    try:
-        if kind == "create":
-            from .create import create_request_from_element
-
-            return create_request_from_element(root)
-        return from_element(root)
-    except XMLInputError as e:
-        if e.source == "<string>" and source != "<string>":
-            raise XMLInputError(e.message, source=source, line=e.line) from None
-        raise
+    if kind == "create":
+        return parse_with(data, create_request_from_element, source=source)
+    return parse_with(data, from_element, source=source)

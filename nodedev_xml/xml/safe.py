@@ -40,7 +40,8 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import BinaryIO, Final
+from collections.abc import Callable
+from typing import BinaryIO, Final, TypeVar
 
 from lxml import etree
 
@@ -53,12 +54,15 @@ __all__ = [
     "MAX_STREAM_BYTES",
     "MAX_TEXT_CHARS",
     "parse_file",
+    "parse_with",
     "parse_xml",
     "read_xml_source",
     "read_xml_stream",
     "split_documents",
     "strip_ignorable",
 ]
+
+T = TypeVar("T")
 
 #: Largest document accepted, in bytes (node-device XML is a few KiB).
 MAX_INPUT_BYTES: Final = 4 * 1024 * 1024
@@ -368,6 +372,22 @@ def parse_xml(
         # libxml2 names lines in some messages too ("... in tag device line 1").
         message = re.sub(r"(?<= line )(\d+)$", lambda m: str(int(m.group()) + shift), e.message)
         raise XMLInputError(message, source=e.source, line=line) from None
+
+
+def parse_with(data: str | bytes, reader: Callable[[etree._Element], T], *,
+               source: str = "<string>") -> T:  # fmt: skip
+    """``reader`` applied to the root of :func:`parse_xml`'s tree.
+
+    Raises :class:`XMLInputError`: the parser's, or the reader's, which names
+    ``source`` (a reader names the tree's, which a string has none of).
+    """
+    root = parse_xml(data, source=source)
+    try:
+        return reader(root)
+    except XMLInputError as e:
+        if e.source == "<string>" and source != "<string>":
+            raise XMLInputError(e.message, source=source, line=e.line) from None
+        raise
 
 
 def _parse_one(data: str | bytes, source: str) -> etree._Element:
