@@ -46,6 +46,8 @@ SCENARIO_HOSTS = {
     "mixed": ["host3", "host4", "host5", "host6", "host7", "host8", "host9"],
     "igb": [],
     "switch": ["host0", "host1"],
+    "usb-storage": ["host0", "host1"],
+    "fcoe": ["host5", "host6"],
 }
 
 

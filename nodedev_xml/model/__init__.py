@@ -1,12 +1,17 @@
 """Typed, frozen models of node devices and their capabilities."""
 
 from .caps import (
+    CCW,
+    CSS,
     PCI,
     Adapter,
     Capability,
+    CCWAddress,
     FCHost,
     FCRemotePort,
     IOMMUGroup,
+    Net,
+    NetLink,
     PCIELink,
     PCIExpress,
     PCIVpd,
@@ -16,6 +21,8 @@ from .caps import (
     ScsiHost,
     ScsiTarget,
     System,
+    UsbDevice,
+    UsbInterface,
     VirtFunctions,
     VpdField,
     VpdReadOnly,
@@ -30,8 +37,11 @@ from .request import CreateRequest
 from .warnings import ScanWarning
 
 __all__ = [
+    "CCW",
+    "CSS",
     "PCI",
     "Adapter",
+    "CCWAddress",
     "Capability",
     "CreateRequest",
     "Device",
@@ -40,6 +50,8 @@ __all__ = [
     "IOMMUGroup",
     "Inventory",
     "NameEntry",
+    "Net",
+    "NetLink",
     "PCIELink",
     "PCIExpress",
     "PCIVpd",
@@ -51,6 +63,8 @@ __all__ = [
     "ScsiHost",
     "ScsiTarget",
     "System",
+    "UsbDevice",
+    "UsbInterface",
     "VirtFunctions",
     "VpdField",
     "VpdReadOnly",

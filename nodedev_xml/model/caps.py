@@ -318,6 +318,98 @@ class System:
 
 
 @dataclass(frozen=True, slots=True)
+class UsbDevice:
+    """``<capability type='usb_device'>``: a USB device (``usb2``, ``2-1``).  The ids
+    are udev's (``ID_VENDOR_ID``, ``ID_MODEL_ID``: libvirt lists no USB device
+    without them), the names udev's hardware database's, else the device's own
+    ``manufacturer`` and ``product`` strings."""
+
+    cap_type: ClassVar[str] = "usb_device"
+    nested: ClassVar[tuple[str, ...]] = ()
+
+    bus: int
+    device: int
+    product_id: int
+    vendor_id: int
+    product_name: str | None = None
+    vendor_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UsbInterface:
+    """``<capability type='usb'>``: one interface of a USB device (``2-1:1.0``), from
+    its ``bInterface*`` attributes."""
+
+    cap_type: ClassVar[str] = "usb"
+    nested: ClassVar[tuple[str, ...]] = ()
+
+    number: int
+    klass: int
+    subclass: int
+    protocol: int
+
+
+@dataclass(frozen=True, slots=True)
+class NetLink:
+    """``<link>`` of a network interface: its ``operstate`` (libvirt's word for it)
+    and, while it is ``up``, its ``speed`` in Mb/s."""
+
+    state: str | None = None
+    speed: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Net:
+    """``<capability type='net'>``: a network interface, ``subtype`` ``80203``
+    (Ethernet) or ``80211`` (wireless, udev's ``DEVTYPE=wlan``).  ``features`` are
+    the offloads libvirt asks the kernel for by the interface's name (ethtool), in
+    its order: only on the live host."""
+
+    cap_type: ClassVar[str] = "net"
+    nested: ClassVar[tuple[str, ...]] = ()
+
+    interface: str
+    address: str | None = None
+    link: NetLink | None = None
+    features: tuple[str, ...] = ()
+    subtype: str = "80203"
+
+
+@dataclass(frozen=True, slots=True)
+class CCWAddress:
+    """An s390 channel-subsystem address ``cssid.ssid.devno`` (``0.0.1900``)."""
+
+    cssid: int
+    ssid: int
+    devno: int
+
+    def __str__(self) -> str:
+        return f"{self.cssid:x}.{self.ssid:x}.{self.devno:04x}"
+
+
+@dataclass(frozen=True, slots=True)
+class CCW:
+    """``<capability type='ccw'>``: an online s390 CCW device (an FCP channel, say)."""
+
+    cap_type: ClassVar[str] = "ccw"
+    nested: ClassVar[tuple[str, ...]] = ()
+
+    address: CCWAddress
+
+
+@dataclass(frozen=True, slots=True)
+class CSS:
+    """``<capability type='css'>``: an s390 I/O subchannel, with the address of the
+    CCW device on it (``channel_dev_addr``, from ``dev_busid``) when it has one."""
+
+    cap_type: ClassVar[str] = "css"
+    nested: ClassVar[tuple[str, ...]] = ()
+
+    address: CCWAddress
+    channel_dev_addr: CCWAddress | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RawCapability:
     """Any other capability (``net``, ``usb``, ``storage``, ``mdev`` …),
     kept verbatim as serialized XML so that it survives a round trip."""
@@ -333,4 +425,7 @@ class RawCapability:
         return self.type
 
 
-Capability = ScsiHost | ScsiTarget | ScsiDevice | PCI | System | RawCapability
+Capability = (
+    ScsiHost | ScsiTarget | ScsiDevice | PCI | System | UsbDevice | UsbInterface | Net | CCW
+    | CSS | RawCapability
+)

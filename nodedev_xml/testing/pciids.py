@@ -37,6 +37,7 @@ _PCI_DEVICES = {
     (0x8086, 0x2F02): "Xeon E7 v3/Xeon E5 v3/Core i7 PCI Express Root Port 1",
     (0x8086, 0x2F04): "Xeon E7 v3/Xeon E5 v3/Core i7 PCI Express Root Port 2",
     (0x8086, 0x2F08): "Xeon E7 v3/Xeon E5 v3/Core i7 PCI Express Root Port 3",
+    (0x8086, 0xA36D): "Cannon Lake PCH USB 3.1 xHCI Host Controller",
     (0x8086, 0x8C02): "8 Series/C220 Series Chipset Family 6-port SATA Controller 1 [AHCI mode]",
 }
 _PCI_SUBSYSTEMS = {

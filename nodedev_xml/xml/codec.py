@@ -28,12 +28,17 @@ from lxml import etree
 
 from ..errors import NodedevXmlError, XMLInputError
 from ..model import (
+    CCW,
+    CSS,
     PCI,
     Adapter,
     Capability,
+    CCWAddress,
     FCHost,
     FCRemotePort,
     IOMMUGroup,
+    Net,
+    NetLink,
     PCIELink,
     PCIExpress,
     PCIVpd,
@@ -43,6 +48,8 @@ from ..model import (
     ScsiHost,
     ScsiTarget,
     System,
+    UsbDevice,
+    UsbInterface,
     VirtFunctions,
     VpdField,
     VpdReadOnly,
@@ -771,6 +778,145 @@ def _system_text(el: El) -> str | None:
     return text or None
 
 
+# -- usb_device, usb ---------------------------------------------------------
+
+
+def _raw_text(el: El, tag: str) -> str | None:
+    """The text of ``tag`` as it is (a USB string keeps its trailing blanks)."""
+    c = el.find(tag)
+    return (c.text or None) if c is not None else None
+
+
+def emit_usb_device(out: Out, cap: UsbDevice, profile: Profile) -> None:
+    out.cap("usb_device")
+    out.leaf("bus", str(cap.bus))
+    out.leaf("device", str(cap.device))
+    out.leaf("product", cap.product_name, {"id": f"0x{cap.product_id:04x}"})
+    out.leaf("vendor", cap.vendor_name, {"id": f"0x{cap.vendor_id:04x}"})
+    out.close()
+
+
+def parse_usb_device(el: El) -> UsbDevice:
+    product, vendor = el.find("product"), el.find("vendor")
+    if product is None or vendor is None:
+        raise fail(el, "usb_device lacks <product> or <vendor>")
+    return UsbDevice(
+        bus=req_value(el, "bus", parse_uint_text, "a number"),
+        device=req_value(el, "device", parse_uint_text, "a number"),
+        product_id=_required_id(product),
+        vendor_id=_required_id(vendor),
+        product_name=_raw_text(el, "product"),
+        vendor_name=_raw_text(el, "vendor"),
+    )
+
+
+def _required_id(el: El) -> int:
+    found = opt_attr(el, "id", parse_hex_text, "a hex id")
+    if found is None:
+        raise fail(el, f"<{tag_of(el)}> lacks its id")
+    return found
+
+
+_USB_INTERFACE = (("number", "number"), ("class", "klass"), ("subclass", "subclass"),
+                  ("protocol", "protocol"))  # fmt: skip
+
+
+def emit_usb(out: Out, cap: UsbInterface, profile: Profile) -> None:
+    out.cap("usb")
+    for tag, name in _USB_INTERFACE:
+        out.leaf(tag, str(getattr(cap, name)))
+    out.close()
+
+
+def parse_usb(el: El) -> UsbInterface:
+    return UsbInterface(**{name: req_value(el, tag, parse_uint_text, "a number")
+                           for tag, name in _USB_INTERFACE})  # fmt: skip
+
+
+# -- net ---------------------------------------------------------------------
+
+NET_SUBTYPES = ("80203", "80211")
+
+
+def emit_net(out: Out, cap: Net, profile: Profile) -> None:
+    out.cap("net")
+    out.leaf("interface", cap.interface)
+    if cap.address is not None:
+        out.leaf("address", cap.address)
+    link = cap.link
+    if link is not None and (link.speed or link.state):
+        attrs = {}
+        if link.speed:
+            attrs["speed"] = str(link.speed)
+        if link.state:
+            attrs["state"] = link.state
+        out.leaf("link", None, attrs)
+    for feature in cap.features:
+        out.leaf("feature", None, {"name": feature})
+    out.leaf("capability", None, {"type": cap.subtype})
+    out.close()
+
+
+def parse_net(el: El) -> Net:
+    interface = opt_text(el, "interface")
+    if interface is None:
+        raise fail(el, "net lacks <interface>")
+    link_el = el.find("link")
+    link = None
+    if link_el is not None:
+        speed = opt_attr(link_el, "speed", parse_uint_text, "a speed in Mb/s")
+        link = NetLink(state=link_el.get("state"), speed=speed)
+    subtypes = [c.get("type") for c in el.iterfind("capability")]
+    if len(subtypes) != 1 or subtypes[0] not in NET_SUBTYPES:
+        raise fail(el, "net needs one <capability type='80203'> or '80211'")
+    return Net(
+        interface=interface,
+        address=opt_text(el, "address"),
+        link=link,
+        features=tuple(f.get("name", "") for f in el.iterfind("feature")),
+        subtype=str(subtypes[0]),
+    )
+
+
+# -- ccw, css ----------------------------------------------------------------
+
+
+def _emit_ccw_address(out: Out, a: CCWAddress) -> None:
+    out.leaf("cssid", f"0x{a.cssid:x}")
+    out.leaf("ssid", f"0x{a.ssid:x}")
+    out.leaf("devno", f"0x{a.devno:04x}")
+
+
+def _parse_ccw_address(el: El) -> CCWAddress:
+    return CCWAddress(*(req_value(el, tag, parse_hex_text, "a hex number")
+                        for tag in ("cssid", "ssid", "devno")))  # fmt: skip
+
+
+def emit_ccw(out: Out, cap: CCW, profile: Profile) -> None:
+    out.cap("ccw")
+    _emit_ccw_address(out, cap.address)
+    out.close()
+
+
+def parse_ccw(el: El) -> CCW:
+    return CCW(_parse_ccw_address(el))
+
+
+def emit_css(out: Out, cap: CSS, profile: Profile) -> None:
+    out.cap("css")
+    _emit_ccw_address(out, cap.address)
+    if cap.channel_dev_addr is not None:
+        out.open("channel_dev_addr")
+        _emit_ccw_address(out, cap.channel_dev_addr)
+        out.close()
+    out.close()
+
+
+def parse_css(el: El) -> CSS:
+    dev = el.find("channel_dev_addr")
+    return CSS(_parse_ccw_address(el), _parse_ccw_address(dev) if dev is not None else None)
+
+
 # -- anything else, verbatim -------------------------------------------------
 
 
@@ -837,6 +983,11 @@ CAPABILITIES: tuple[CapRow[Any], ...] = (
     CapRow(VirtFunctions, emit_virt_functions, parse_virt_functions),
     CapRow(PCIVpd, emit_vpd, parse_vpd),
     CapRow(System, emit_system, parse_system),
+    CapRow(UsbDevice, emit_usb_device, parse_usb_device),
+    CapRow(UsbInterface, emit_usb, parse_usb),
+    CapRow(Net, emit_net, parse_net),
+    CapRow(CCW, emit_ccw, parse_ccw),
+    CapRow(CSS, emit_css, parse_css),
 )
 #: Any capability the table does not name: kept verbatim, its type its own.
 RAW: CapRow[RawCapability] = CapRow(RawCapability, emit_raw, parse_raw)
