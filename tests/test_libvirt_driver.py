@@ -42,7 +42,7 @@ from xmlcompare import canonical
 
 import nodedev_xml as nx
 from nodedev_xml import WWN, Device, from_xml, to_xml, vhba_create_xml
-from nodedev_xml.model import FCHost, ScsiHost, VportOps
+from nodedev_xml.model import FCHost, ScsiHost, Storage, VportOps
 from nodedev_xml.testing import Overrides, PCIFunctionSpec, SysfsBuilder
 from nodedev_xml.xml.create import create_request_to_xml
 
@@ -119,6 +119,10 @@ def as_libvirt_reprints(dev: Device) -> Device:
             # sysfs on every dumpxml; the test driver skips that refresh, so
             # they print as 0.
             cap = replace(cap, vport_ops=VportOps(max_vports=0, vports=0))
+        if isinstance(cap, Storage):
+            # virNodeDevCapStorageParseXML reads no <logical_block_size> or
+            # <num_blocks>: libvirt fills them from sysfs, not from a document.
+            cap = replace(cap, logical_block_size=None, num_blocks=None)
         caps.append(cap)
     # virNodeDeviceDefParseXML reads name, path, devnode, parent and the
     # capabilities, never <driver>: the node-device driver fills the driver in

@@ -315,7 +315,7 @@ def test_pci_documents_are_libvirts(name: str, built_dir: Path) -> None:
 
 #: The capabilities of the devices around the SCSI hosts (USB, s390 channels,
 #: network interfaces), whose documents are compared whole.
-AROUND = ("usb_device", "usb", "css", "ccw", "net")
+AROUND = ("usb_device", "usb", "css", "ccw", "net", "storage")
 
 
 @pytest.mark.parametrize("name", ROOTS)
@@ -352,3 +352,24 @@ def test_fcoe_hosts_below_an_interface(built_dir: Path, capsys: pytest.CaptureFi
     assert _ours(capsys, root, "--tree") == view.tree
     assert inv["scsi_host5"].parent_name == "net_eth2_00_10_18_aa_bb_cc"
     assert inv["scsi_host6"].parent_name == "net_eth2_100_00_10_18_aa_bb_cc"
+
+
+def _live_devices() -> bool:
+    return any(Path("/sys/class", c).is_dir() and any(Path("/sys/class", c).iterdir())
+               for c in ("net", "block"))  # fmt: skip
+
+
+@pytest.mark.skipif(not _live_devices(), reason="this machine's /sys has no interface or disk")
+def test_the_live_host_is_libvirts(capsys: pytest.CaptureFixture[str]) -> None:
+    """This machine's own ``/sys``: libvirtd and ``nodedev-xml --profile libvirt`` list
+    the same devices, draw the same tree and print the same documents (network
+    interfaces with their offload features, disks, PCI functions), but for the
+    documented corrections."""
+    view = run_libvirtd("/")
+    inv = scan("/", pci_ids=PCIIds(SYSTEM_PCI_IDS))
+    assert _ours(capsys, Path("/")).splitlines() == view.names
+    assert _ours(capsys, Path("/"), "--tree") == view.tree
+    for n, d in inv.items():
+        theirs = view.documents[n]
+        expected = _libvirts_pci(theirs) if d.pci is not None else _corrected(theirs)
+        assert canonical(nx.to_xml(d, profile="libvirt")) == expected, n

@@ -410,6 +410,28 @@ class CSS:
 
 
 @dataclass(frozen=True, slots=True)
+class Storage:
+    """``<capability type='storage'>``: a block device (a disk, a LUN's ``sdX``), as
+    libvirt reads it: its node, udev's ``ID_BUS``, ``ID_TYPE`` (``drive_type``;
+    libvirt guesses ``disk`` for ``/dev/vd*``) and ``ID_SERIAL``, the device's
+    ``vendor`` and ``model`` (blanks trimmed), its size in bytes, its logical block
+    size and its number of blocks (``size`` counts 512-byte sectors)."""
+
+    cap_type: ClassVar[str] = "storage"
+    nested: ClassVar[tuple[str, ...]] = ()
+
+    block: str
+    bus: str | None = None
+    drive_type: str | None = None
+    model: str | None = None
+    vendor: str | None = None
+    serial: str | None = None
+    size: int = 0
+    logical_block_size: int | None = None
+    num_blocks: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RawCapability:
     """Any other capability (``net``, ``usb``, ``storage``, ``mdev`` …),
     kept verbatim as serialized XML so that it survives a round trip."""
@@ -427,5 +449,5 @@ class RawCapability:
 
 Capability = (
     ScsiHost | ScsiTarget | ScsiDevice | PCI | System | UsbDevice | UsbInterface | Net | CCW
-    | CSS | RawCapability
+    | CSS | Storage | RawCapability
 )

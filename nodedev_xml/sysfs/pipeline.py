@@ -56,6 +56,7 @@ def read_devices(session: ReadSession, pci_ids: PCIIds | None = None) -> list[De
     (by default the pci.ids under the source's root)."""
     from .builders.luns import lun_devices
     from .builders.pci import PCIBuilder
+    from .builders.storage import storage_devices
     from .builders.targets import target_devices
     from .pciids import PCIIds
 
@@ -66,7 +67,8 @@ def read_devices(session: ReadSession, pci_ids: PCIIds | None = None) -> list[De
     hosts = HostBuilder(session, topology, FULL).devices({**pci, **{d.name: d for d in around}})
     targets = target_devices(session, topology, FULL)
     luns = lun_devices(session, topology, FULL, targets)
-    return [*pci.values(), *around, *hosts, *targets, *luns]
+    disks = with_parents(storage_devices(session), [*pci.values(), *around, *luns])
+    return [*pci.values(), *around, *disks, *hosts, *targets, *luns]
 
 
 def around_hosts(session: ReadSession, policy: ReadPolicy) -> list[Device]:
@@ -117,6 +119,7 @@ def read_names(session: ReadSession, policy: ReadPolicy) -> list[NameEntry]:
     around = with_parents(around_hosts(session, AROUND_NAMES), ())
     hosts.hang_below(around)
     out.extend((d.name, d.parent_name, d.cap_names() & policy.caps) for d in around)
+    mark = len(out)  # where read_devices puts the disks
     out.extend(hosts.names())
     if policy.reads_kind("scsi_target") or policy.reads_kind("scsi"):
         from .builders.targets import target_devices
@@ -128,6 +131,12 @@ def read_names(session: ReadSession, policy: ReadPolicy) -> list[NameEntry]:
 
             luns = lun_devices(session, topology, policy, targets)
             out.extend((d.name, d.parent_name, d.cap_names() & policy.caps) for d in luns)
+    if policy.reads_kind("storage"):
+        from .builders.storage import storage_devices
+
+        disks = with_parents(storage_devices(session, details=False), around)
+        out[mark:mark] = [
+            (d.name, d.parent_name, d.cap_names() & policy.caps) for d in disks]
     if not policy.every_device:
         out = [e for e in out if e[2]]
     return out

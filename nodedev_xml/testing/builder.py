@@ -631,6 +631,7 @@ class SysfsBuilder:
         block: str | None = None,
         sectors: int = 209715200,
         files: Overrides | None = None,
+        serial: str | None = None,
     ) -> Path:
         """Write the SCSI device (LUN) ``H:0:T:<lun>/`` below the remote port's
         target: its attributes (``type``, the inquiry strings, ``state``...), the
@@ -638,10 +639,10 @@ class SysfsBuilder:
         ``ch``, ``ses``; none for other types), ``scsi_device/H:0:T:L/`` and its
         ``bus/scsi`` entry.  With ``block`` (``sdc``), also its disk
         ``block/sdc/`` of ``sectors`` 512-byte sectors (default 100 GiB) and its
-        ``class/block`` entry.  No block device by default, and never a
-        ``scsi_generic`` one: on a live host libvirt lists those as node devices
-        of their own (``storage``, ``scsi_generic``), which nodedev-xml does not
-        model.  Returns the LUN's directory."""
+        ``class/block`` entry, and with ``serial`` too the root's udev database
+        entry for it (``ID_TYPE=disk``, ``ID_BUS=scsi``, ``ID_SERIAL``: what makes
+        it a ``storage`` device to libvirt).  No block device by default, and
+        never a ``scsi_generic`` one.  Returns the LUN's directory."""
         if rport.target is None:
             raise ValueError(f"{rport.name} has no target: it is no FCP Target")
         target_rel = f"{rport.path.relative_to(self.sys)}/{rport.target}"
@@ -651,11 +652,16 @@ class SysfsBuilder:
         )
         path = self._write_lun(target_rel, f"{address}:{lun}", files)
         if block is not None:
-            self._write_disk(f"{target_rel}/{address}:{lun}", block, sectors)
+            minor = self._write_disk(f"{target_rel}/{address}:{lun}", block, sectors)
+            if serial is not None:
+                self.write_udev_data(f"b8:{minor}", {
+                    "DEVNAME": f"/dev/{block}", "DEVTYPE": "disk", "ID_TYPE": "disk",
+                    "ID_BUS": "scsi", "ID_SERIAL": serial, "ID_VENDOR": vendor.strip(),
+                    "ID_MODEL": model.strip()})  # fmt: skip
         return path
 
-    def _write_disk(self, lun_rel: str, name: str, sectors: int) -> None:
-        """The disk ``<lun>/block/<name>/`` and its ``class/block`` entry."""
+    def _write_disk(self, lun_rel: str, name: str, sectors: int) -> int:
+        """The disk ``<lun>/block/<name>/`` and its ``class/block`` entry; returns its minor."""
         major, minor = 8, 16 * (len(self._disks) % 16)
         self._disks.add(name)
         self.tree.mkdir(f"{lun_rel}/block")
@@ -668,6 +674,7 @@ class SysfsBuilder:
         self.tree.link(f"{rel}/device", lun_rel)
         self.tree.ensure_dir("class/block")
         self.tree.link(f"class/block/{name}", rel)
+        return minor
 
     def add_ata_disk(
         self, host: ScsiHostSpec, *, model: str = "Samsung SSD 870", rev: str = "2B6Q"

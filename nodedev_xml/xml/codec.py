@@ -47,6 +47,7 @@ from ..model import (
     ScsiDevice,
     ScsiHost,
     ScsiTarget,
+    Storage,
     System,
     UsbDevice,
     UsbInterface,
@@ -61,9 +62,10 @@ from ..model import (
 from ..pciaddr import PCIAddress
 from ..vocabulary import PROFILES, Profile
 from ..wwn import WWN
-from .out import El, Out
+from .out import El, Out, TreeOut
 
 T = TypeVar("T")
+C = TypeVar("C")
 
 # -- shared helpers ----------------------------------------------------------
 
@@ -781,6 +783,32 @@ def _system_text(el: El) -> str | None:
 # -- usb_device, usb ---------------------------------------------------------
 
 
+def modelled_or_raw(
+    el: El, parse: Callable[[El], C], emit: Callable[[Out, C, Profile], None]
+) -> C | RawCapability:
+    """``parse(el)`` when printing it gives ``el`` back (canonically, indentation
+    aside); else ``el`` kept verbatim, so that nothing of a layout the model does
+    not hold (an element more, a value spelled otherwise) is lost."""
+    try:
+        cap = parse(el)
+    except XMLInputError:
+        return RawCapability(type=el.get("type", ""), xml=verbatim(el))
+    out = TreeOut()
+    emit(out, cap, "libvirt")
+    assert out.root is not None
+    if _canonical(out.root) != _canonical(el):
+        return RawCapability(type=el.get("type", ""), xml=verbatim(el))
+    return cap
+
+
+def _canonical(el: El) -> bytes:
+    copy = etree.fromstring(verbatim(el))
+    for n in copy.iter():
+        if n.text is not None and not n.text.strip() and len(n):
+            n.text = None
+    return etree.tostring(copy, method="c14n")
+
+
 def _raw_text(el: El, tag: str) -> str | None:
     """The text of ``tag`` as it is (a USB string keeps its trailing blanks)."""
     c = el.find(tag)
@@ -796,7 +824,11 @@ def emit_usb_device(out: Out, cap: UsbDevice, profile: Profile) -> None:
     out.close()
 
 
-def parse_usb_device(el: El) -> UsbDevice:
+def parse_usb_device(el: El) -> UsbDevice | RawCapability:
+    return modelled_or_raw(el, _parse_usb_device, emit_usb_device)
+
+
+def _parse_usb_device(el: El) -> UsbDevice:
     product, vendor = el.find("product"), el.find("vendor")
     if product is None or vendor is None:
         raise fail(el, "usb_device lacks <product> or <vendor>")
@@ -828,7 +860,11 @@ def emit_usb(out: Out, cap: UsbInterface, profile: Profile) -> None:
     out.close()
 
 
-def parse_usb(el: El) -> UsbInterface:
+def parse_usb(el: El) -> UsbInterface | RawCapability:
+    return modelled_or_raw(el, _parse_usb, emit_usb)
+
+
+def _parse_usb(el: El) -> UsbInterface:
     return UsbInterface(**{name: req_value(el, tag, parse_uint_text, "a number")
                            for tag, name in _USB_INTERFACE})  # fmt: skip
 
@@ -857,7 +893,11 @@ def emit_net(out: Out, cap: Net, profile: Profile) -> None:
     out.close()
 
 
-def parse_net(el: El) -> Net:
+def parse_net(el: El) -> Net | RawCapability:
+    return modelled_or_raw(el, _parse_net, emit_net)
+
+
+def _parse_net(el: El) -> Net:
     interface = opt_text(el, "interface")
     if interface is None:
         raise fail(el, "net lacks <interface>")
@@ -898,7 +938,11 @@ def emit_ccw(out: Out, cap: CCW, profile: Profile) -> None:
     out.close()
 
 
-def parse_ccw(el: El) -> CCW:
+def parse_ccw(el: El) -> CCW | RawCapability:
+    return modelled_or_raw(el, _parse_ccw, emit_ccw)
+
+
+def _parse_ccw(el: El) -> CCW:
     return CCW(_parse_ccw_address(el))
 
 
@@ -912,9 +956,51 @@ def emit_css(out: Out, cap: CSS, profile: Profile) -> None:
     out.close()
 
 
-def parse_css(el: El) -> CSS:
+def parse_css(el: El) -> CSS | RawCapability:
+    return modelled_or_raw(el, _parse_css, emit_css)
+
+
+def _parse_css(el: El) -> CSS:
     dev = el.find("channel_dev_addr")
     return CSS(_parse_ccw_address(el), _parse_ccw_address(dev) if dev is not None else None)
+
+
+# -- storage -----------------------------------------------------------------
+
+_STORAGE_TEXT = ("block", "bus", "drive_type", "model", "vendor", "serial")
+_STORAGE_NUMBERS = ("size", "logical_block_size", "num_blocks")
+
+
+def emit_storage(out: Out, cap: Storage, profile: Profile) -> None:
+    out.cap("storage")
+    for tag in _STORAGE_TEXT:
+        value = getattr(cap, tag)
+        if value is not None:
+            out.leaf(tag, value)
+    out.leaf("size", str(cap.size))
+    for tag in _STORAGE_NUMBERS[1:]:
+        value = getattr(cap, tag)
+        if value:
+            out.leaf(tag, str(value))
+    out.close()
+
+
+def parse_storage(el: El) -> Storage | RawCapability:
+    return modelled_or_raw(el, _parse_storage, emit_storage)
+
+
+def _parse_storage(el: El) -> Storage:
+    block = opt_text(el, "block")
+    if block is None:
+        raise fail(el, "storage lacks <block>")
+    numbers = {tag: opt_value(el, tag, parse_uint_text, "a number") for tag in _STORAGE_NUMBERS}
+    return Storage(
+        block,
+        **{tag: opt_text(el, tag) for tag in _STORAGE_TEXT[1:]},
+        size=numbers["size"] or 0,
+        logical_block_size=numbers["logical_block_size"],
+        num_blocks=numbers["num_blocks"],
+    )
 
 
 # -- anything else, verbatim -------------------------------------------------
@@ -948,7 +1034,6 @@ def parse_raw(el: El) -> RawCapability:
 
 # -- the capability table ----------------------------------------------------
 
-C = TypeVar("C")
 
 
 @dataclass(frozen=True, slots=True)
@@ -988,6 +1073,7 @@ CAPABILITIES: tuple[CapRow[Any], ...] = (
     CapRow(Net, emit_net, parse_net),
     CapRow(CCW, emit_ccw, parse_ccw),
     CapRow(CSS, emit_css, parse_css),
+    CapRow(Storage, emit_storage, parse_storage),
 )
 #: Any capability the table does not name: kept verbatim, its type its own.
 RAW: CapRow[RawCapability] = CapRow(RawCapability, emit_raw, parse_raw)

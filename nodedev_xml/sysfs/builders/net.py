@@ -7,14 +7,14 @@ interface (and so a device below one hangs from the nearest device above it).
 Named ``net_<name>_<MAC>``; the link is ``operstate`` (an interface whose state
 is no word libvirt knows is left out, as libvirt does) and, while ``up``,
 ``speed``.  libvirt asks the kernel (ethtool) for the offload features by the
-interface's name, which on a fake root names no interface: ``features`` are
-left empty.  Parents are set by :func:`~.parents.with_parents`.
+interface's name (:mod:`..ethtool`), which names the live host's interface: they
+are asked for on a scan of ``/`` only.  Parents are set by :func:`~.parents.with_parents`.
 """
 
 from __future__ import annotations
 
 from ...model import Device, Net, NetLink
-from .. import values
+from .. import ethtool, values
 from ..session import DeviceScope, ReadSession
 from .parents import udev_name
 
@@ -59,7 +59,8 @@ def net_devices(session: ReadSession, details: bool = True) -> list[Device]:
         link = _link(scope, dev)
         if link is None or scope.lost(dev) is not None:
             continue
-        cap = Net(interface, address, link if details else None, subtype=subtype)
+        features = ethtool.features(interface) if details and src.root == "/" else ()
+        cap = Net(interface, address, link if details else None, features, subtype)
         out.append(Device(scope.name, (cap,), path=src.devpath(dev)))
     return out
 

@@ -14,7 +14,8 @@ from dataclasses import replace
 
 from ...model import Device, Parent
 from ...pciaddr import PCIAddress
-from ...vocabulary import COMPUTER
+from ...vocabulary import COMPUTER, scsi_name
+from ..discovery import LUN
 from ..udevdb import UdevDatabase
 
 __all__ = ["devnodes", "udev_name", "with_parents"]
@@ -58,8 +59,11 @@ def nearest(path: str, by_path: dict[str, str]) -> str | None:
         name = by_path.get(up)
         if name is not None:
             return name
-        addr = PCIAddress.match(up.rpartition("/")[2])
+        base = up.rpartition("/")[2]
+        addr = PCIAddress.match(base)
         if addr is not None:  # named even when left out for want of ids, as a host's is
             return addr.node_name
+        if (m := LUN.fullmatch(base)) is not None:  # a LUN's disk, listed by name only
+            return scsi_name(*(int(n) for n in m.groups()))
         up = up.rpartition("/")[0]
     return None
