@@ -37,6 +37,7 @@ from nodedev_xml.sysfs.pciids import PCIIds
 from nodedev_xml.sysfs.scan import scan
 from nodedev_xml.testing import SysfsBuilder
 from nodedev_xml.testing.attributes import scsi_device_files
+from nodedev_xml.vocabulary import NO_UUID
 
 pytestmark = pytest.mark.skipif(unavailable() is not None, reason=str(unavailable()))
 
@@ -373,3 +374,29 @@ def test_the_live_host_is_libvirts(capsys: pytest.CaptureFixture[str]) -> None:
         theirs = view.documents[n]
         expected = _libvirts_pci(theirs) if d.pci is not None else _corrected(theirs)
         assert canonical(nx.to_xml(d, profile="libvirt")) == expected, n
+
+
+def test_computer_s_dmi_strings_are_libvirts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """DMI strings as libvirt reads them: firmware's padding (leading and trailing
+    blanks, tabs) kept, control characters below 0x20 dropped (but tab and
+    newline; DEL stays), the trailing newline and carriage return cut, an empty
+    one left out.  Without ``product_uuid`` libvirt prints a random UUID, another
+    each time it starts; ours is all zeros (the README's correction)."""
+    b = SysfsBuilder(tmp_path)
+    dmi = {"product_name": "ProLiant DL380 Gen9  \t", "sys_vendor": " HP\x01x\x7fy",
+           "product_version": "Gen9\r", "product_serial": "CZJ\n1234", "bios_vendor": "HP",
+           "bios_version": "P89   ", "bios_date": "", "uevent": "MODALIAS=dmi:bvnHP:"}  # fmt: skip
+    b.tree.ensure_dir("devices/virtual/dmi/id")
+    b.tree.write_attrs("devices/virtual/dmi/id", {k: f"{v}\n".encode() for k, v in dmi.items()})
+    b.tree.ensure_dir("class/dmi")
+    b.tree.link("class/dmi/id", "devices/virtual/dmi/id")
+    theirs = etree.fromstring(_libvirt(tmp_path).documents["computer"].encode())
+    uuid = theirs.find("capability/hardware/uuid")
+    assert uuid is not None and uuid.text != NO_UUID
+    uuid.text = NO_UUID
+    assert main(["-q", "--root", str(tmp_path), "dumpxml", "computer"]) == 0
+    assert canonical(capsys.readouterr().out) == canonical(theirs)
+    inv = nx.scan(str(tmp_path))
+    assert nx.from_xml(nx.to_xml(inv.computer, "libvirt")) == inv.computer

@@ -131,14 +131,14 @@ def _member(text: str, known: frozenset[str], what: str) -> str:
 
 
 #: The control characters libvirt strips from a string it reads through udev
-#: (``virStringStripControlChars``): all but tab and newline.
-_CONTROL = {c: None for c in (*range(0x20), 0x7F) if c not in (0x09, 0x0A)}
+#: (``virStringStripControlChars``): those below 0x20 but tab and newline (DEL stays).
+_CONTROL = {c: None for c in range(0x20) if c not in (0x09, 0x0A)}
 
 
 def udev_text(raw: bytes) -> str | None:
     """A string attribute as libvirt reads it through libudev: the trailing
-    newlines cut (udev's), the control characters but tab and newline dropped
-    (libvirt's); trailing blanks and tabs stay.  Empty: ``None``.  Bytes that are
+    newlines cut (udev's), the control characters below 0x20 but tab and newline
+    dropped (libvirt's); leading and trailing blanks and tabs stay.  Empty: ``None``.  Bytes that are
     no UTF-8 are replaced (libvirt passes them through; XML cannot hold them)."""
     text = raw.decode("utf-8", "replace").rstrip("\n\r").translate(_CONTROL)
     return text or None

@@ -776,8 +776,8 @@ def parse_system(el: El) -> System | RawCapability:
 
 
 def _system_text(el: El) -> str | None:
-    text = (el.text or "").strip()
-    return text or None
+    # as printed: a DMI string keeps its padding
+    return el.text or None
 
 
 # -- usb_device, usb ---------------------------------------------------------
