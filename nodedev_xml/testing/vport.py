@@ -28,17 +28,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from .attributes import FCPortValues, fc_host_files, scsi_host_files
-from .presets import DriverPreset
+from .attributes import VPORT_TYPE, FCPortValues, fc_host_files, scsi_host_files
+from .presets import DRIVERS, DriverPreset
 from .tree import TreeWriter
 from .values import kernel_wwn
 
 __all__ = [
     "VPORT_COUNTERS",
-    "VPORT_PORT_TYPE",
     "Announce",
     "PhysicalPort",
     "fc_scsi_host_files",
+    "read_physical_port",
     "template_fields",
     "unique_id",
     "vhba_port",
@@ -48,8 +48,6 @@ __all__ = [
     "write_vport",
 ]
 
-#: The ``port_type`` of a vHBA (and of the vport, as ``vport_type``).
-VPORT_PORT_TYPE = "NPIV VPORT"
 #: The counters a physical port keeps equal to its number of vports: ``(class,
 #: attribute)`` of its class devices (``npiv_vports_inuse``; lpfc's ``used_vpi``).
 VPORT_COUNTERS = (("fc_host", "npiv_vports_inuse"), ("scsi_host", "used_vpi"))
@@ -89,6 +87,46 @@ class PhysicalPort:
     totalvfs: int = 0
 
 
+def read_physical_port(read: Callable[[str], str | None], host_rel: str) -> PhysicalPort | None:
+    """The :class:`PhysicalPort` of the physical port ``host_rel`` (``.../hostP``), read
+    back from its files with ``read(path below sys/)`` (the value, or None when absent);
+    None when its driver (``proc_name``) is none of :data:`DRIVERS`.  The card is what
+    the driver's ``{model}`` and ``{desc}`` attributes say, else its default card."""
+    name = host_rel.rpartition("/")[2]
+    sh, fc = f"{host_rel}/scsi_host/{name}", f"{host_rel}/fc_host/{name}"
+    preset = DRIVERS.get(read(f"{sh}/proc_name") or "")
+    if preset is None:
+        return None
+    shown = {template: read(f"{sh}/{key}") for key, template in preset.scsi_host.items()}
+    model = shown.get("{model}") or preset.model
+    card = preset.card(model)
+
+    def number(path: str, base: int) -> int:
+        try:
+            return int(read(path) or "", base)
+        except ValueError:
+            return 0
+
+    port = FCPortValues(
+        node_name=number(f"{fc}/node_name", 16),
+        port_name=number(f"{fc}/port_name", 16),
+        fabric_name=number(f"{fc}/fabric_name", 16),
+        port_id=number(f"{fc}/port_id", 16),
+        port_state=read(f"{fc}/port_state") or "Unknown",
+        port_type=read(f"{fc}/port_type") or preset.port_type,
+        speed=read(f"{fc}/speed") or "unknown",
+        max_npiv_vports=number(f"{fc}/max_npiv_vports", 10),
+    )
+    return PhysicalPort(
+        preset,
+        model,
+        shown.get("{desc}") or card.desc,
+        read(f"{fc}/supported_speeds") or card.supported_speeds,
+        port,
+        number(f"{host_rel.rpartition('/')[0]}/sriov_totalvfs", 10),
+    )
+
+
 def vhba_port(
     parent: PhysicalPort, node_name: int, port_name: int, number: int, *, active: bool
 ) -> FCPortValues:
@@ -101,7 +139,7 @@ def vhba_port(
         fabric_name=port.fabric_name if active else parent.preset.no_fabric_name,
         port_id=vhba_port_id(port.port_id, number) if active else 0,
         port_state=port.port_state,
-        port_type=VPORT_PORT_TYPE,
+        port_type=VPORT_TYPE,
         speed=port.speed,
         max_npiv_vports=0,
     )
