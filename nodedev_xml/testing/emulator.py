@@ -274,19 +274,24 @@ class KernelEmulator:
 
     def _vports_of(self, host_dir: str) -> Iterator[tuple[str, int]]:
         """``(vport dir, number)`` of every vport below ``host_dir``."""
-        prefix = f"vport-{host_dir.rpartition('/')[2][4:]}:0-"
+        host = host_dir.rpartition("/")[2][4:]
         try:
             names = os.listdir(self._abs(host_dir))
         except OSError:
             return
         for name in names:
             m = _VPORT_DIR.fullmatch(name)
-            if m is not None and name.startswith(prefix):
+            if m is not None and m[1] == host:
                 yield f"{host_dir}/{name}", int(m[2])
+
+    @staticmethod
+    def _vport_class(vport: str) -> str:
+        """The ``fc_vports`` class device of the vport directory ``vport``."""
+        return f"{vport}/fc_vports/{vport.rpartition('/')[2]}"
 
     def _find_vport(self, host_dir: str, wwpn: int, wwnn: int) -> str | None:
         for vdir, _ in self._vports_of(host_dir):
-            cls = f"{vdir}/fc_vports/{vdir.rpartition('/')[2]}"
+            cls = self._vport_class(vdir)
             if (self._read_int(f"{cls}/port_name", 16), self._read_int(f"{cls}/node_name", 16)) == (
                 wwpn,
                 wwnn,
@@ -298,7 +303,7 @@ class KernelEmulator:
         name = host_dir.rpartition("/")[2]
         names = {self._read_int(f"{host_dir}/fc_host/{name}/port_name", 16)}
         for vdir, _ in self._vports_of(host_dir):
-            names.add(self._read_int(f"{vdir}/fc_vports/{vdir.rpartition('/')[2]}/port_name", 16))
+            names.add(self._read_int(f"{self._vport_class(vdir)}/port_name", 16))
         return {n for n in names if n is not None}
 
     def _host_numbers(self) -> set[int]:
@@ -373,7 +378,7 @@ class KernelEmulator:
 
     def _settle(self, vport: str, host_dir: str) -> None:
         """The fabric's answer: the vport turns Active with its Scsi_Host, or fails."""
-        cls = f"{vport}/fc_vports/{vport.rpartition('/')[2]}"
+        cls = self._vport_class(vport)
         if self.vport_state == "Active":
             self._add_vhba(vport, host_dir)
         self._tree.write(f"{cls}/vport_last_state", b"Initializing\n")
@@ -393,7 +398,7 @@ class KernelEmulator:
         )
         vname, parent_name = vport.rpartition("/")[2], host_dir.rpartition("/")[2]
         counter, key = VPORT_COUNTERS[0]  # npiv_vports_inuse, this vport counted
-        cls = f"{vport}/fc_vports/{vname}"
+        cls = self._vport_class(vport)
         port = vhba_port(
             parent,
             self._read_int(f"{cls}/node_name", 16) or 0,
