@@ -209,12 +209,9 @@ def cmd_dumpxml(args: argparse.Namespace) -> int:
         return EXIT_OK
     out = sys.stdout
     if args.json:
-        from ..xml.document import to_element
-        from ..xml.jsonview import to_json_data
+        from ..xml.jsonview import device_json_data, write_json
 
-        data = [to_json_data(to_element(d, args.profile), args.profile) for d in devices]
-        json.dump(data, out, indent=2)
-        out.write("\n")
+        write_json((device_json_data(d, args.profile) for d in devices), out)
         return EXIT_OK
     for d in devices:
         out.write(to_xml(d, args.profile))

@@ -52,6 +52,12 @@ def to_xml(device: Device, profile: str = "enriched") -> str:
     return out.getvalue()
 
 
+def emit_device(out: Out, device: Device, profile: str = "enriched") -> None:
+    """Write ``device`` in ``profile`` to ``out``, as ``to_element`` and ``to_xml`` do (the
+    JSON view builds its objects from the same calls)."""
+    _emit_device(out, device, _check_profile(profile))
+
+
 def serialize(root: El) -> str:
     """An element as this library prints documents: indented two spaces, a final newline."""
     etree.indent(root, space="  ")
