@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .model import Device, Inventory, RawCapability, ScanWarning, Vport, Vports
 from .sysfs.access import FileAccess
-from .vocabulary import LIST_CAPS
+from .vocabulary import LIST_CAPS, Backend
 
 if TYPE_CHECKING:
     from .sysfs.udev import LiveSignals
@@ -309,7 +309,7 @@ def rescan(
     base: Inventory,
     hbas: frozenset[int],
     *,
-    backend: str = "sysfs",
+    backend: Backend = "sysfs",
     fs: FileAccess | None = None,
 ) -> Inventory:
     """``base`` with the HBAs ``hbas`` (host numbers), their vHBAs, their targets
@@ -383,7 +383,7 @@ def watch(
     interval: float = 1.0,
     *,
     on_warning: Callable[[ScanWarning], None] | None = None,
-    backend: str = "sysfs",
+    backend: Backend = "sysfs",
 ) -> Iterator[Event]:
     """Events on ``root`` (a directory holding ``sys/``; ``/`` is the live host) as
     they happen, forever: the root is scanned every ``interval`` seconds and each
@@ -411,7 +411,7 @@ def watch(
 
 
 def _live(
-    watcher: Watcher, signals: LiveSignals, interval: float, backend: str
+    watcher: Watcher, signals: LiveSignals, interval: float, backend: Backend
 ) -> Iterator[Event]:
     """The live host: a scan as soon as a uevent comes; between uevents, the port and
     vport states are looked at every interval and a change of one brings a scan.

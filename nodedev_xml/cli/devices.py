@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import DeviceNotFoundError
 from ..model import Device, NameEntry, RawCapability
-from ..vocabulary import COMPUTER, DEFAULT_PROFILE, LIST_CAPS, PROFILES
+from ..vocabulary import COMPUTER, DEFAULT_PROFILE, LIST_CAPS, PROFILES, Profile
 from .common import EXIT_OK, UsageError, load, wanted_caps, warn
 
 #: What libvirt's node-device names are made of (it replaces everything else by _).
@@ -272,7 +272,7 @@ def computer_device(root: str) -> Device:
     return Device(COMPUTER, (RawCapability("system", xml),))
 
 
-def _write_files(folder: str, devices: list[Device], profile: str) -> None:
+def _write_files(folder: str, devices: list[Device], profile: Profile) -> None:
     """``folder/NAME.xml`` for each device (node-device names are safe file names);
     the folder is made if missing.  Raises OSError naming the file."""
     from ..xml.document import to_xml

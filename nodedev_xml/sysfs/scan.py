@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..model import Inventory, NameEntry, ScanWarning
-from ..vocabulary import BACKENDS, default_root
+from ..vocabulary import BACKENDS, Backend, default_root
 from .access import FileAccess
 from .pipeline import read_devices, read_names
 from .policy import membership
@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 __all__ = ["list_names", "open_session", "scan"]
 
 
-def open_session(root: str, backend: str = "sysfs", fs: FileAccess | None = None) -> ReadSession:
+def open_session(
+    root: str, backend: Backend = "sysfs", fs: FileAccess | None = None
+) -> ReadSession:
     """A read session on ``root`` through ``backend``'s source.  Raises
     :class:`ValueError` for an unknown backend and, for ``udev``,
     :class:`~nodedev_xml.errors.SysfsError` when ``root`` is not ``/`` or
@@ -42,7 +44,7 @@ def open_session(root: str, backend: str = "sysfs", fs: FileAccess | None = None
 def scan(
     root: str | None = None,
     *,
-    backend: str = "sysfs",
+    backend: Backend = "sysfs",
     fs: FileAccess | None = None,
     pci_ids: PCIIds | None = None,
 ) -> Inventory:
@@ -68,7 +70,7 @@ def list_names(
     caps: frozenset[str] | None = None,
     *,
     all_devices: bool = False,
-    backend: str = "sysfs",
+    backend: Backend = "sysfs",
     fs: FileAccess | None = None,
 ) -> tuple[list[NameEntry], list[ScanWarning]]:
     """The devices :func:`scan` finds, as ``(name, parent, capability names)``

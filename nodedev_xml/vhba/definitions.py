@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Final, Literal
 from ..errors import DefinitionError, NodedevXmlError
 from ..model import Device, Parent
 from ..model.request import CreateRequest
-from ..vocabulary import DEFAULT_PROFILE, default_state_dir, schema_file
+from ..vocabulary import DEFAULT_PROFILE, Backend, default_state_dir, schema_file
 from ..wwn import WWN
 
 if TYPE_CHECKING:
@@ -678,7 +678,7 @@ def start_definition(
     timeout: float = 30.0,
     writer: Writer | None = None,
     lock_dir: str | None = None,
-    backend: str = "sysfs",
+    backend: Backend = "sysfs",
 ) -> StartResult:
     """Create the vHBA of definition ``name`` unless it runs already (a vHBA with its
     WWPN exists: then nothing is written); ``backend`` is the lifecycle's (``udev``
@@ -710,7 +710,7 @@ def stop_definition(
     *,
     root: str | None = None,
     writer: Writer | None = None,
-    backend: str = "sysfs",
+    backend: Backend = "sysfs",
 ) -> str | None:
     """Delete the vport of definition ``name`` (``backend`` as for
     :func:`start_definition`); return the vHBA's name, or ``None``
@@ -746,7 +746,7 @@ def start_autostart(
     report: Callable[[str], None] | None = None,
     clock: Callable[[], float] | None = None,
     sleep: Callable[[float], None] | None = None,
-    backend: str = "sysfs",
+    backend: Backend = "sysfs",
 ) -> AutostartOutcome:
     """Start every definition marked autostart that is not running.
 

@@ -35,7 +35,7 @@ from typing import IO, TYPE_CHECKING, Any, Final
 from lxml import etree
 
 from ..schemas import compiled_xsd, relaxng_with_lock
-from ..vocabulary import check_profile
+from ..vocabulary import Profile, check_profile
 from .out import Attrs, NeedsTree
 
 if TYPE_CHECKING:
@@ -485,7 +485,7 @@ def _valid(root: etree._Element, profile: str) -> bool:
         return bool(grammar.validate(root))
 
 
-def to_json_data(root: etree._Element, profile: str = "enriched") -> dict[str, Any]:
+def to_json_data(root: etree._Element, profile: Profile = "enriched") -> dict[str, Any]:
     """The decoded document (a JSON-ready dict).  The document must be valid: an invalid
     one raises xmlschema's validation error.  :class:`ValueError` for an unknown profile."""
     out = JsonOut(profile)
@@ -500,7 +500,7 @@ def to_json_data(root: etree._Element, profile: str = "enriched") -> dict[str, A
     return decode_with_xmlschema(root, profile)
 
 
-def device_json_data(device: Device, profile: str = "enriched") -> dict[str, Any]:
+def device_json_data(device: Device, profile: Profile = "enriched") -> dict[str, Any]:
     """The decoded document of a scanned device, as ``to_json_data(to_element(device,
     profile), profile)`` gives it, built without an XML tree.  :class:`ValueError` for
     an unknown profile."""
