@@ -123,3 +123,24 @@ def test_every_package_directory_is_listed_in_pyproject() -> None:
         for p in (REPO / "nodedev_xml").rglob("__init__.py")
     }
     assert found == listed
+
+
+def test_one_version_everywhere() -> None:
+    """nodedev_xml/_version.py is the version: pyproject.toml reads it, CHANGELOG.md has
+    a section for it, debian/changelog packages it."""
+    import re
+    import tomllib
+
+    import nodedev_xml
+
+    version = nodedev_xml.__version__
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    assert "version" not in project["project"] and "version" in project["project"]["dynamic"]
+    dynamic = project["tool"]["setuptools"]["dynamic"]["version"]
+    assert dynamic == {"attr": "nodedev_xml._version.__version__"}
+    changelog = (REPO / "CHANGELOG.md").read_text()
+    assert "\n## Unreleased\n" in changelog and f"\n## {version}\n" in changelog
+    first = (REPO / "debian" / "changelog").read_text().splitlines()[0]
+    m = re.fullmatch(r"nodedev-xml \(([^)-]+)-\d+\) \S+; urgency=\w+", first)
+    assert m and m.group(1) == version, first
+    assert (REPO / "LICENSE").read_text().lstrip().startswith("GNU LESSER GENERAL PUBLIC LICENSE")
