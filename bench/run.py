@@ -630,9 +630,8 @@ def measure(trees: dict[str, Path], repeat: int, base: Path) -> list[Figure]:
             "<= 1.5x XML",
             f"{t_json / t_xml:.2f}x",
             verdict(t_json <= 1.5 * t_xml),
-            "start-up included, interleaved round by round; the JSON imports no xmlschema "
-            f"({', '.join(json_heavy_imports(h255)) or 'none'} of the heavy modules: "
-            "lxml is the XML's too)",
+            "start-up included, interleaved round by round; heavy modules --json imports: "
+            f"{', '.join(json_heavy_imports(h255)) or 'none'} (the XML needs lxml too)",
         )
     )
 

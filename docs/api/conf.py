@@ -19,7 +19,7 @@ for _name in nodedev_xml.__all__:
 
 project = "nodedev-xml"
 author = "the nodedev-xml authors"
-copyright = "the nodedev-xml authors, LGPL-2.1-or-later"  # noqa: A001 - Sphinx's name
+copyright = "the nodedev-xml authors, LGPL-2.1-or-later"
 version = release = __version__
 
 extensions = ["sphinx.ext.autodoc"]
