@@ -13,7 +13,7 @@ from ..errors import VHBAError
 from ..model import CreateRequest, Device, Inventory
 from ..sysfs.scan import scan
 from ..sysfs.writer import SysfsWriter, Writer
-from ..vocabulary import BACKENDS, default_root, scsi_host_name
+from ..vocabulary import BACKENDS, Backend, default_root, scsi_host_name
 from ..wwn import WWN
 from . import wait
 from .kernel import write_vport
@@ -40,7 +40,7 @@ def _root(root: str | None) -> str:
     return os.path.abspath(root if root is not None else default_root())
 
 
-def _scan(root: str, backend: str) -> Inventory:
+def _scan(root: str, backend: Backend) -> Inventory:
     inv = scan(root, backend=backend)
     for w in inv.warnings:
         log.debug("scan: %s", w)
@@ -48,7 +48,7 @@ def _scan(root: str, backend: str) -> Inventory:
 
 
 @contextlib.contextmanager
-def _pause(backend: str) -> Iterator[wait.Pause]:
+def _pause(backend: Backend) -> Iterator[wait.Pause]:
     """How to wait between two looks: for the next uevent with the udev backend
     (the monitor opened now, before the write), else a short sleep."""
     if backend not in BACKENDS:
@@ -93,7 +93,7 @@ def create_vhba(
     writer: Writer | None = None,
     avoid: Iterable[WWN] = (),
     lock_dir: str | None = None,
-    backend: str = "sysfs",
+    backend: Backend = "sysfs",
 ) -> CreatedVHBA:
     """Create the vHBA ``request`` asks for on the host under ``root``.
 
@@ -125,7 +125,7 @@ def _create(
     writer: Writer,
     avoid: Iterable[WWN],
     lock_dir: str | None,
-    backend: str,
+    backend: Backend,
     deadline: float,
     pause: wait.Pause,
 ) -> CreatedVHBA:
@@ -190,7 +190,7 @@ def delete_vhba(
     root: str | None = None,
     writer: Writer | None = None,
     timeout: float = 10.0,
-    backend: str = "sysfs",
+    backend: Backend = "sysfs",
 ) -> None:
     """Delete the vHBA ``name`` (``scsi_host9``), or the vport whose port name is
     ``wwpn`` (with or without a Scsi_Host), by writing ``WWPN:WWNN`` to its
@@ -212,7 +212,7 @@ def _delete(
     root: str,
     writer: Writer,
     timeout: float,
-    backend: str,
+    backend: Backend,
     pause: wait.Pause,
 ) -> None:
     inv = _scan(root, backend)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import NodedevXmlError
 from ..sysfs.scan import scan
+from ..vocabulary import Backend
 from .lifecycle import create_vhba, delete_vhba
 from .state import find_running
 from .store import DefinitionStore
@@ -54,7 +55,7 @@ def start_definition(
     timeout: float = 30.0,
     writer: Writer | None = None,
     lock_dir: str | None = None,
-    backend: str = "sysfs",
+    backend: Backend = "sysfs",
 ) -> StartResult:
     """Create the vHBA of definition ``name`` unless it runs already (a vHBA with its
     WWPN exists: then nothing is written); ``backend`` is the lifecycle's (``udev``
@@ -84,7 +85,7 @@ def stop_definition(
     *,
     root: str | None = None,
     writer: Writer | None = None,
-    backend: str = "sysfs",
+    backend: Backend = "sysfs",
 ) -> str | None:
     """Delete the vport of definition ``name`` (``backend`` as for
     :func:`start_definition`); return the vHBA's name, or ``None``
@@ -118,7 +119,7 @@ def start_autostart(
     report: Callable[[str], None] | None = None,
     clock: Callable[[], float] | None = None,
     sleep: Callable[[float], None] | None = None,
-    backend: str = "sysfs",
+    backend: Backend = "sysfs",
 ) -> AutostartOutcome:
     """Start every definition marked autostart that is not running.
 
