@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..errors import NodedevXmlError
+from ..errors import NodedevXmlError, VHBAInterrupted
 from ..sysfs.scan import scan
 from .lifecycle import create_vhba, delete_vhba
 from .parent import find_vport
@@ -161,6 +161,8 @@ def start_autostart(
                         backend=backend,
                     )
                 )
+            except VHBAInterrupted:
+                raise  # a signal ends the whole run, after its rollback
             except NodedevXmlError as exc:
                 errors[name] = str(exc)
                 continue
