@@ -155,9 +155,7 @@ def test_a_signal_while_start_waits_deletes_the_vport(
     assert snapshot(root) == before and intents(root) == []
 
 
-def test_a_signal_before_the_write_writes_nothing(
-    root: Path, state: Path, lock_held: None
-) -> None:
+def test_a_signal_before_the_write_writes_nothing(root: Path, state: Path, lock_held: None) -> None:
     before = snapshot(root)
     with BackgroundEmulator(root) as emu:
         proc = start(root, state, "create", "--parent", "scsi_host8", "--timeout", "30")
@@ -204,9 +202,7 @@ def test_kill_9_after_the_write_is_named_by_the_next_run_and_cleaned_up(
     assert snapshot(root) == before and intents(root) == []
 
 
-def test_kill_9_before_the_write_leaves_nothing(
-    root: Path, state: Path, lock_held: None
-) -> None:
+def test_kill_9_before_the_write_leaves_nothing(root: Path, state: Path, lock_held: None) -> None:
     before = snapshot(root)
     with BackgroundEmulator(root) as emu:
         proc = start(root, state, "create", "--parent", "scsi_host8", "--timeout", "30")
