@@ -146,7 +146,7 @@ class DefinitionStore:
         check_trusted(self.state_dir)
         if create:
             try:
-                make_private_dir(self.directory)
+                make_private_dir(self.directory, top=self.state_dir)
             except FileExistsError:
                 raise DefinitionError("exists but is not a directory",
                                       source=self.directory) from None  # fmt: skip
@@ -164,7 +164,12 @@ class DefinitionStore:
             yield None
             return
         except NotADirectoryError:
-            raise DefinitionError("exists but is not a directory", source=self.directory) from None
+            what = (
+                "a symbolic link: refused"
+                if os.path.islink(self.directory)
+                else ("exists but is not a directory")
+            )
+            raise DefinitionError(what, source=self.directory) from None
         except OSError as exc:
             raise DefinitionError(
                 f"cannot open: {describe_denied(self.directory, exc)}", source=self.directory

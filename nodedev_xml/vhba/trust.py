@@ -73,20 +73,22 @@ def check_trusted(path: str) -> None:
             )
 
 
-def make_private_dir(path: str) -> None:
-    """Create ``path`` ``0700`` and its missing parents ``0755``, whatever the umask
-    (each mode set on the new directory's own descriptor, never through a link).
-    Raises ``OSError``."""
+def make_private_dir(path: str, *, top: str | None = None) -> None:
+    """Create ``path`` and its missing parents, whatever the umask: ``0700`` from
+    ``top`` (default ``path``) down, ``0755`` above it (each mode set on the new
+    directory's own descriptor, never through a link).  Raises ``OSError``."""
+    private = os.path.abspath(top if top is not None else path)
     missing: list[str] = []
     probe = os.path.abspath(path)
-    while not os.path.lexists(probe):
+    while not _there(probe):
         missing.append(probe)
         parent = os.path.dirname(probe)
         if parent == probe:
             break
         probe = parent
     for new in reversed(missing):
-        mode = 0o700 if new == os.path.abspath(path) else 0o755
+        inside = new == private or new.startswith(private + os.sep)
+        mode = 0o700 if inside else 0o755
         with contextlib.suppress(FileExistsError):
             os.mkdir(new, mode)
         fd = os.open(new, _DIR_FLAGS)
@@ -96,6 +98,18 @@ def make_private_dir(path: str) -> None:
                 os.fchmod(fd, mode)
         finally:
             os.close(fd)
+
+
+def _there(path: str) -> bool:
+    """Whether ``path`` exists; one this user cannot even look at counts as there
+    (creating it would only say "Permission denied" about what exists)."""
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def open_private_dir(name: str, *, dir_fd: int | None, source: str) -> int:
@@ -122,12 +136,20 @@ def describe_denied(path: str, exc: OSError) -> str:
     if exc.errno == errno.ELOOP:
         return "a symbolic link: refused"
     if exc.errno in (errno.EACCES, errno.EPERM):
-        try:
-            st = os.stat(path)
-            return (
-                f"{exc.strerror} (owned by {owner_name(st.st_uid)}, mode"
-                f" {stat.S_IMODE(st.st_mode):04o}; run as that user or root)"
-            )
-        except OSError:
-            return f"{exc.strerror} (a directory above it cannot be searched)"
+        # the nearest directory this user can see is the one that keeps them out
+        probe = os.path.abspath(path)
+        while True:
+            try:
+                st = os.stat(probe)
+                break
+            except OSError:
+                parent = os.path.dirname(probe)
+                if parent == probe:
+                    return exc.strerror or str(exc)
+                probe = parent
+        where = "" if probe == os.path.abspath(path) else f"{probe} is "
+        return (
+            f"{exc.strerror} ({where}owned by {owner_name(st.st_uid)}, mode"
+            f" {stat.S_IMODE(st.st_mode):04o}; run as that user or root)"
+        )
     return exc.strerror or str(exc)
