@@ -205,6 +205,13 @@ def _create(
                 assert cap is not None and cap.fc_host is not None
                 return CreatedVHBA(running.name, running.parent_name or "", cap.fc_host.wwnn,
                                    cap.fc_host.wwpn, None, already_running=True)  # fmt: skip
+            inv = _await_other(job, inv, request.wwpn, backend)
+            running = find_vhba(inv, request.wwpn)
+            if running is not None:
+                cap = running.scsi_host
+                assert cap is not None and cap.fc_host is not None
+                return CreatedVHBA(running.name, running.parent_name or "", cap.fc_host.wwnn,
+                                   cap.fc_host.wwpn, None, already_running=True)  # fmt: skip
             replaced, inv = _delete_orphan(job, inv, request.wwpn, backend)
         parent = find_parent(inv, request.parent)
         used = names_in_use(inv)
@@ -237,6 +244,27 @@ def _create(
         created = CreatedVHBA(created.name, created.parent, created.wwnn, created.wwpn,
                               created.vport_state, replaced=replaced)  # fmt: skip
     return created
+
+
+def _await_other(job: _Job, inv: Inventory, wwpn: WWN, backend: str) -> Inventory:
+    """While another live process is still bringing up the vport ``wwpn`` (its
+    intent record says so: its vHBA has not appeared yet), wait for it, at most
+    until the deadline (the caller holds the lock); the inventory after."""
+    me = os.getpid()
+    while find_vhba(inv, wwpn) is None and find_vport(inv, wwpn) is not None:
+        busy = [i for i in job.intents.records()
+                if i.wwpn == str(wwpn) and i.pid != me and i.alive]  # fmt: skip
+        if not busy:
+            break
+        if time.monotonic() >= job.deadline:
+            raise VHBAError(
+                f"the vport with WWPN {wwpn} is being started by pid {busy[0].pid};"
+                " gave up waiting for it (nothing written)",
+                reason=Refusal.RUNNING,
+            )
+        job.pause(job.deadline)
+        inv = _scan(job.root, backend)
+    return inv
 
 
 def _delete_orphan(
