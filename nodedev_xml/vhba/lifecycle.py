@@ -249,12 +249,15 @@ def _create(
 def _await_other(job: _Job, inv: Inventory, wwpn: WWN, backend: str) -> Inventory:
     """While another live process is still bringing up the vport ``wwpn`` (its
     intent record says so: its vHBA has not appeared yet), wait for it, at most
-    until the deadline (the caller holds the lock); the inventory after."""
+    until the deadline (the caller holds the lock); the inventory after.  The
+    records are read before each scan, so a vport without a vHBA and without a
+    live record in a scan made after them is an orphan."""
     me = os.getpid()
     while find_vhba(inv, wwpn) is None and find_vport(inv, wwpn) is not None:
         busy = [i for i in job.intents.records()
                 if i.wwpn == str(wwpn) and i.pid != me and i.alive]  # fmt: skip
-        if not busy:
+        inv = _scan(job.root, backend)
+        if not busy or find_vhba(inv, wwpn) is not None or find_vport(inv, wwpn) is None:
             break
         if time.monotonic() >= job.deadline:
             raise VHBAError(
@@ -263,7 +266,6 @@ def _await_other(job: _Job, inv: Inventory, wwpn: WWN, backend: str) -> Inventor
                 reason=Refusal.RUNNING,
             )
         job.pause(job.deadline)
-        inv = _scan(job.root, backend)
     return inv
 
 
