@@ -239,7 +239,8 @@ def _create(
         created = _settle(job, intent, parent.name, parent_dir, counted)
     except Interrupted as e:
         raise _interrupted(job, intent, parent.name, e.signum) from None
-    job.intents.clear(intent)
+    with job.guard.deferred():  # made and reported: a signal now must not say "nothing written"
+        job.intents.clear(intent)
     if replaced is not None:
         created = CreatedVHBA(created.name, created.parent, created.wwnn, created.wwpn,
                               created.vport_state, replaced=replaced)  # fmt: skip
