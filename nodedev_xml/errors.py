@@ -167,14 +167,27 @@ class _WhereError(NodedevXmlError):
 class DefinitionError(_WhereError):
     """A persistent vHBA definition is malformed, missing, or cannot be saved.
 
-    ``source`` names the definition's file where there is one, ``line`` the line."""
+    ``source`` names the definition's file where there is one, ``line`` the line;
+    ``reason`` a :class:`Refusal` when a change was refused for one of its kinds
+    (``wwn_in_use``, ``wwn_invalid``, ``locked``, ``not_found``)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        reason: Refusal | None = None,
+    ) -> None:
+        super().__init__(message, source=source, line=line)
+        self.reason = reason
 
 
 class DefinitionNotFoundError(DefinitionError, DeviceNotFoundError):
     """No definition of that name in the state directory (exit code 1)."""
 
     def __init__(self, message: str, name: str) -> None:
-        DefinitionError.__init__(self, message)
+        DefinitionError.__init__(self, message, reason=Refusal.NOT_FOUND)
         self.name = name
         self.hint = None
         self.args = (message,)

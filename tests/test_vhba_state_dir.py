@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from vhba_trees import build_san
 
-from nodedev_xml.errors import DefinitionError
+from nodedev_xml.errors import DefinitionError, Refusal
 from nodedev_xml.model import Parent
 from nodedev_xml.model.definition import DefinitionDraft
 from nodedev_xml.testing.emulator import BackgroundEmulator
@@ -195,8 +195,9 @@ def test_the_store_checks_generated_names_too(tmp_path: Path) -> None:
     wwnn, wwpn = WWN(0x5001A4A0000000A1), WWN(0x5001A4A0000000A2)
     running = {wwnn: "the WWNN of scsi_host10", wwpn: "the WWPN of scsi_host10"}
     draft = DefinitionDraft("w1", Parent(name="scsi_host8"), wwnn, wwpn)
-    with pytest.raises(DefinitionError, match="give --adopt"):
+    with pytest.raises(DefinitionError, match="give --adopt") as e:
         store.define(draft, in_use=running)
+    assert e.value.reason == Refusal.WWN_IN_USE
     saved, _ = store.define(draft, in_use=running, adopt=True)
     assert saved.wwpn == wwpn
     again, previous = store.define(draft, in_use=running)  # its own now: no --adopt needed

@@ -28,7 +28,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Final
 
-from ..errors import DefinitionError, DefinitionNotFoundError, NodedevXmlError
+from ..errors import DefinitionError, DefinitionNotFoundError, NodedevXmlError, Refusal
 from ..model.definition import Definition, DefinitionDraft, check_name, is_name
 from ..vocabulary import default_state_dir
 from ..wwn import WWN
@@ -304,6 +304,7 @@ class DefinitionStore:
                     f"the definitions lock is {e.describe()}; gave up after"
                     f" {self.lock_timeout:g} s (nothing changed)",
                     source=lock,
+                    reason=Refusal.LOCKED,
                 ) from None
 
     def _save(self, dir_fd: int, definition: Definition) -> None:
@@ -394,12 +395,18 @@ class DefinitionStore:
                 if wwn in taken:
                     raise DefinitionError(
                         f"WWN {wwn} is already taken by definition {taken[wwn]!r}:"
-                        " every vHBA needs names of its own"
+                        " every vHBA needs names of its own",
+                        reason=Refusal.WWN_IN_USE,
                     )
                 if wwn in ports:
-                    raise DefinitionError(f"WWN {wwn} is a port of this host's HBAs")
+                    raise DefinitionError(
+                        f"WWN {wwn} is a port of this host's HBAs", reason=Refusal.WWN_IN_USE
+                    )
             if wwnn == wwpn:
-                raise DefinitionError(f"the WWNN and the WWPN are both {wwnn}: expected two names")
+                raise DefinitionError(
+                    f"the WWNN and the WWPN are both {wwnn}: expected two names",
+                    reason=Refusal.WWN_INVALID,
+                )
             if given and in_use and not adopt:
                 own = previous.wwns if previous is not None else frozenset()
                 for wwn in (wwnn, wwpn):
@@ -407,7 +414,8 @@ class DefinitionStore:
                         raise DefinitionError(
                             f"WWN {wwn} is {in_use[wwn]}, running on this host and not made"
                             " from this definition: give --adopt to make it this definition's"
-                            " (then 'vhba stop' deletes it)"
+                            " (then 'vhba stop' deletes it)",
+                            reason=Refusal.WWN_IN_USE,
                         )
             autostart = draft.autostart
             if autostart is None:
