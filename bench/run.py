@@ -23,7 +23,9 @@ interleaved round by round so that a noisy machine slows all of them alike:
   255-vHBA tree in a private mount namespace where it is ``/sys`` (libudev reads
   only ``/sys``; root only, else the figure is skipped and says why);
 * ``nodedev-xml list --cap vports``, start-up included (<= 0.25 s);
-* validation with the cached RelaxNG schema (>= 20,000 documents/s);
+* validation with the cached RelaxNG schema (>= 20,000 documents/s), and of text
+  beside lxml's bare parse + RelaxNG validate of the same documents (<= 1.3x);
+* ``dumpxml --all --json`` beside ``dumpxml --all``, both processes (<= 1.5x);
 * peak memory of scan + enriched XML of every device (< 64 MB);
 * start-up of ``nodedev-xml --version`` (< 100 ms, no heavy imports).
 
@@ -56,7 +58,10 @@ CHILD_ENV = {
     "PYTHONPATH": os.pathsep.join(filter(None, (REPO, os.environ.get("PYTHONPATH")))),
 }
 
+from lxml import etree  # noqa: E402
+
 import nodedev_xml  # noqa: E402
+from nodedev_xml.schemas import compiled_relaxng  # noqa: E402
 from nodedev_xml.testing import build_benchmark_host  # noqa: E402
 from nodedev_xml.testing.udevview import (  # noqa: E402
     complete_class_devices,
@@ -417,6 +422,15 @@ def heavy_imports_of_version() -> list[str]:
     return sorted(names & set(HEAVY_MODULES))
 
 
+def json_heavy_imports(tree: str) -> list[str]:
+    """Heavy modules ``dumpxml --json`` of one device imports (from ``-X importtime``)."""
+    cmd = [PY, "-X", "importtime", "-m", "nodedev_xml", "--root", tree, "dumpxml",
+           "scsi_host0", "--json"]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, env=CHILD_ENV)
+    names = {m[1].split(".")[0] for m in re.finditer(r"\|\s*\d+ \|\s+(\S+)$", done.stderr, re.M)}
+    return sorted(names & set(HEAVY_MODULES))
+
+
 def peak_kib(code: str, *args: str) -> int:
     cmd = [PY, "-c", code + REPORT_HWM, *args]
     out = subprocess.run(cmd, capture_output=True, text=True, env=CHILD_ENV)
@@ -559,9 +573,18 @@ def measure(trees: dict[str, Path], repeat: int, base: Path) -> list[Figure]:
         for tree in trees_parsed:
             validate(tree)
 
-    vtimes = rounds({"text": validate_texts, "tree": validate_trees}, max(repeat, 5))
+    grammar = compiled_relaxng("enriched")
+
+    def validate_bare() -> None:
+        for doc in docs:
+            grammar.validate(etree.fromstring(doc))
+
+    vtimes = rounds(
+        {"text": validate_texts, "tree": validate_trees, "bare": validate_bare}, max(repeat, 5)
+    )
     rate_text = len(docs) / min(vtimes["text"])
     rate_tree = len(docs) / min(vtimes["tree"])
+    t_text, t_bare = min(vtimes["text"]), min(vtimes["bare"])
     figures.append(
         Figure(
             f"validate {len(docs):,} parsed documents (RelaxNG)",
@@ -580,6 +603,35 @@ def measure(trees: dict[str, Path], repeat: int, base: Path) -> list[Figure]:
             f"{rate_text / 20000:.2f}x",
             verdict(rate_text >= 20000),
             "validate(str): the hardened parse_xml, then the schema",
+        )
+    )
+    figures.append(
+        Figure(
+            f"validate {len(docs):,} documents as text vs lxml's bare parse + RelaxNG",
+            f"{ms(t_text)} vs {ms(t_bare)}",
+            "<= 1.3x bare",
+            f"{t_text / t_bare:.2f}x",
+            verdict(t_text <= 1.3 * t_bare),
+            "etree.fromstring then the cached RelaxNG's validate, same documents, same rounds",
+        )
+    )
+
+    # -- dumpxml --all --json beside dumpxml --all (processes, output to /dev/null) ---------
+    dump_xml = [PY, "-m", "nodedev_xml", "--root", h255, "dumpxml", "--all"]
+    dump_json = [*dump_xml, "--json"]
+    dtimes = rounds(
+        {"xml": lambda: run_quiet(dump_xml), "json": lambda: run_quiet(dump_json)}, max(repeat, 5)
+    )
+    t_xml, t_json = min(dtimes["xml"]), min(dtimes["json"])
+    figures.append(
+        Figure(
+            f"dumpxml --all --json vs dumpxml --all, {len(docs):,} documents (process)",
+            f"{ms(t_json)} vs {ms(t_xml)}",
+            "<= 1.5x XML",
+            f"{t_json / t_xml:.2f}x",
+            verdict(t_json <= 1.5 * t_xml),
+            "start-up included, interleaved round by round; heavy modules --json imports: "
+            f"{', '.join(json_heavy_imports(h255)) or 'none'} (the XML needs lxml too)",
         )
     )
 

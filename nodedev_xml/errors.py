@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 
 class NodedevXmlError(Exception):
     """Base of every error nodedev-xml raises on purpose."""
@@ -66,15 +68,89 @@ class SysfsError(NodedevXmlError):
     """sysfs cannot be read at all (no such root, not a sysfs tree)."""
 
 
+class Refusal(StrEnum):
+    """Why a vHBA action was refused or failed, for tools that must not parse messages:
+    ``VHBAError.reason`` (its value is a stable code such as ``"full"``)."""
+
+    #: the parent, vHBA, vport or definition named does not exist
+    NOT_FOUND = "not_found"
+    #: the parent is not a Fibre Channel HBA, or cannot make vports
+    NOT_VPORT_CAPABLE = "not_vport_capable"
+    #: the parent's port is not Online
+    LINKDOWN = "linkdown"
+    #: the parent is not logged in to a fabric
+    NO_FABRIC = "no_fabric"
+    #: the parent has no room for another vport
+    FULL = "full"
+    #: a vport counter of the parent cannot be read
+    UNREADABLE = "unreadable"
+    #: a given WWNN or WWPN is already used on the host
+    WWN_IN_USE = "wwn_in_use"
+    #: a given WWNN or WWPN is not a usable name (0, all ones, WWNN equal to WWPN)
+    WWN_INVALID = "wwn_invalid"
+    #: the named device is not a vHBA (delete)
+    NOT_A_VHBA = "not_a_vhba"
+    #: another nodedev-xml held the lock until the deadline
+    LOCKED = "locked"
+    #: the deadline passed (before the write: nothing written)
+    TIMEOUT = "timeout"
+    #: the kernel refused the write (``errno`` says how)
+    KERNEL = "kernel"
+    #: the fabric refused the vport (``Fabric Rejected WWN``, ...)
+    FABRIC = "fabric"
+    #: a signal (SIGINT, SIGTERM, SIGHUP) ended the action
+    INTERRUPTED = "interrupted"
+    #: a LUN of the vHBA is in use (mounted, held, open): ``--force`` to delete anyway
+    IN_USE = "in_use"
+    #: the vHBA runs already (nothing done)
+    RUNNING = "running"
+    #: a malformed or contradictory request
+    BAD_REQUEST = "bad_request"
+
+
 class VHBAError(NodedevXmlError):
     """A vHBA could not be created or deleted: one line saying why.
 
     ``errno`` is the kernel's error number when a write to sysfs was refused
-    (``errno.ENOSPC``, ``errno.ENOTUNIQ``, ...), else ``None``."""
+    (``errno.ENOSPC``, ``errno.ENOTUNIQ``, ...), else ``None``; ``reason`` a
+    :class:`Refusal` when the cause is one of its kinds.  ``written`` says
+    whether anything was written to the kernel before the error."""
 
-    def __init__(self, message: str, *, errno: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        errno: int | None = None,
+        reason: Refusal | None = None,
+        written: bool = False,
+    ) -> None:
         super().__init__(message)
         self.errno = errno
+        self.reason = reason if reason is not None else (Refusal.KERNEL if errno else None)
+        self.written = written
+
+
+class VHBANotFoundError(VHBAError, DeviceNotFoundError):
+    """No such parent, vHBA or vport: a :class:`DeviceNotFoundError` too (exit code 1)."""
+
+    def __init__(self, message: str, name: str, hint: str | None = None) -> None:
+        VHBAError.__init__(self, message, reason=Refusal.NOT_FOUND)
+        self.name = name
+        self.hint = hint
+        self.args = (message,)
+
+    def __str__(self) -> str:
+        also = f" (did you mean {self.hint}?)" if self.hint else ""
+        return f"{self.args[0]}{also}"
+
+
+class VHBAInterrupted(VHBAError):
+    """A signal ended a vHBA action; ``signal`` is its number.  The message says
+    what became of a vport already written (deleted again, or how to delete it)."""
+
+    def __init__(self, message: str, signal: int, *, written: bool = False) -> None:
+        super().__init__(message, reason=Refusal.INTERRUPTED, written=written)
+        self.signal = signal
 
 
 class _WhereError(NodedevXmlError):
@@ -91,7 +167,33 @@ class _WhereError(NodedevXmlError):
 class DefinitionError(_WhereError):
     """A persistent vHBA definition is malformed, missing, or cannot be saved.
 
-    ``source`` names the definition's file where there is one, ``line`` the line."""
+    ``source`` names the definition's file where there is one, ``line`` the line;
+    ``reason`` a :class:`Refusal` when a change was refused for one of its kinds
+    (``wwn_in_use``, ``wwn_invalid``, ``locked``, ``not_found``)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        reason: Refusal | None = None,
+    ) -> None:
+        super().__init__(message, source=source, line=line)
+        self.reason = reason
+
+
+class DefinitionNotFoundError(DefinitionError, DeviceNotFoundError):
+    """No definition of that name in the state directory (exit code 1)."""
+
+    def __init__(self, message: str, name: str) -> None:
+        DefinitionError.__init__(self, message, reason=Refusal.NOT_FOUND)
+        self.name = name
+        self.hint = None
+        self.args = (message,)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 class PoolError(_WhereError):

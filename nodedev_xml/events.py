@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .model import Device, Inventory, ScanWarning, Vport, Vports
 from .sysfs.scan import hbas_named, rescan
+from .vocabulary import Backend
 from .vocabulary import check_caps as _check_caps
 
 if TYPE_CHECKING:
@@ -287,7 +288,7 @@ def watch(
     interval: float = 1.0,
     *,
     on_warning: Callable[[ScanWarning], None] | None = None,
-    backend: str = "sysfs",
+    backend: Backend = "sysfs",
 ) -> Iterator[Event]:
     """Events on ``root`` (a directory holding ``sys/``; ``/`` is the live host) as
     they happen, forever: the root is scanned every ``interval`` seconds and each
@@ -315,7 +316,7 @@ def watch(
 
 
 def _live(
-    watcher: Watcher, signals: LiveSignals, interval: float, backend: str
+    watcher: Watcher, signals: LiveSignals, interval: float, backend: Backend
 ) -> Iterator[Event]:
     """The live host: a scan as soon as a uevent comes; between uevents, the port and
     vport states are looked at every interval and a change of one brings a scan.

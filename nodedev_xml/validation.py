@@ -23,6 +23,7 @@ unsigned integer (...), got 'abc'``, never the type's regular expression.
 from __future__ import annotations
 
 import copy
+import inspect
 import re
 from typing import Any, Final
 
@@ -30,7 +31,14 @@ from lxml import etree
 
 from nodedev_xml.errors import ValidationError
 from nodedev_xml.schemas import compiled_relaxng, compiled_xsd, relaxng_with_lock, schema_path
-from nodedev_xml.vocabulary import PROFILES, SCHEMA_LANGUAGES, check_profile, check_schema_language
+from nodedev_xml.vocabulary import (
+    PROFILES,
+    SCHEMA_LANGUAGES,
+    Profile,
+    SchemaLanguage,
+    check_profile,
+    check_schema_language,
+)
 from nodedev_xml.xml.safe import parse_xml
 
 __all__ = [
@@ -164,6 +172,14 @@ def _value_message(error: Any, elem: object) -> str | None:
     return f"{where}: expected {expected}, got {_shown(error.obj)}"
 
 
+def _no_hints(schema: Any) -> dict[str, Any]:
+    """The keyword that stops xmlschema fetching the schemas an ``xsi:schemaLocation``
+    names: xmlschema 2.0 and later take ``use_location_hints``; 1.10 (Debian 12's)
+    takes no such keyword and fetches no hints while it validates."""
+    parameters = inspect.signature(schema.iter_errors).parameters
+    return {"use_location_hints": False} if "use_location_hints" in parameters else {}
+
+
 def _xsd_problems(root: etree._Element, profile: str) -> list[tuple[int, str]]:
     schema = compiled_xsd(profile)
     from xmlschema.validators import XsdAssert  # loaded with the schema above
@@ -171,7 +187,8 @@ def _xsd_problems(root: etree._Element, profile: str) -> list[tuple[int, str]]:
     problems: list[tuple[int, str]] = []
     # xmlschema reads lxml trees (ElementProtocol); its stubs only name ElementTree's.
     tree: Any = _without_comments(root)
-    for error in schema.iter_errors(tree, use_location_hints=False):  # never fetch xsi hints
+    xsd: Any = schema
+    for error in xsd.iter_errors(tree, **_no_hints(xsd)):
         elem = error.elem
         line = error.sourceline or (elem.sourceline if isinstance(elem, etree._Element) else None)
         message = _value_message(error, elem) or error.reason or error.message
@@ -203,9 +220,9 @@ def _precise(root: etree._Element, profile: str) -> list[tuple[int, str]]:
 
 def validate(
     xml: str | bytes | etree._Element | etree._ElementTree,
-    profile: str = "enriched",
+    profile: Profile = "enriched",
     *,
-    schema: str = "rng",
+    schema: SchemaLanguage = "rng",
     source: str = "<string>",
 ) -> None:
     """Validate a node-device document; return None or raise :class:`ValidationError`.

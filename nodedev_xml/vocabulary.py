@@ -53,8 +53,16 @@ def default_state_dir() -> str:
 
 # -- backends ----------------------------------------------------------------
 
+Backend = Literal["sysfs", "udev"]
 #: How a host is read: ``sysfs`` (any root) or ``udev`` (the live host through libudev).
-BACKENDS: Final[tuple[str, ...]] = ("sysfs", "udev")
+BACKENDS: Final[tuple[Backend, ...]] = ("sysfs", "udev")
+
+
+def check_backend(backend: str) -> Backend:
+    """``backend`` as a :data:`Backend`; :class:`ValueError` for anything else."""
+    if backend in BACKENDS:
+        return backend
+    raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
 
 # -- document kinds and their schemas ----------------------------------------
 

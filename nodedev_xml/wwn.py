@@ -55,6 +55,15 @@ class WWN:
             raise WWNError(text)
         return cls(int(digits, 16))
 
+    @classmethod
+    def parse_given(cls, text: str) -> WWN:
+        """Parse a WWN a person gives: 16 hex digits, optionally ``0x``-prefixed, or 8
+        colon-separated bytes as switches print them (``50:01:a4:a7:f3:e2:d1:c0``);
+        raise :class:`WWNError` otherwise (a short name is a typo, not a name)."""
+        if ":" in text:
+            return cls.parse(text)
+        return cls.parse_strict(text)
+
     def __str__(self) -> str:
         return f"{self.value:016x}"
 

@@ -125,3 +125,122 @@ def test_scsi_target_capability_is_a_list(capsys: pytest.CaptureFixture[str]) ->
     assert cap["@type"] == "scsi_target"
     [rport] = cap["capability"]
     assert rport["@type"] == "fc_remote_port"
+
+
+# ------------------------------------------------------------------- the compiled plan
+
+
+def _dumped(data: object) -> str:
+    return json.dumps(data)  # keeps key order: the shape includes it
+
+
+def test_the_plan_decodes_as_xmlschema_does() -> None:
+    """Every fixture's devices in both profiles, built without a tree and replayed from
+    one, and the schema corpus: the same objects, keys in the same order."""
+    from nodedev_xml.xml.jsonview import decode_with_xmlschema, device_json_data
+
+    for scenario in scenarios():
+        for dev in nx.scan(str(FIXTURES / scenario)).values():
+            for profile in PROFILES:
+                root = to_element(dev, profile)
+                expected = _dumped(decode_with_xmlschema(root, profile))
+                assert _dumped(device_json_data(dev, profile)) == expected, dev.name
+                assert _dumped(to_json_data(root, profile)) == expected, dev.name
+    for path in CORPUS_VALID:
+        root = etree.parse(str(path)).getroot()
+        assert _dumped(to_json_data(root)) == _dumped(decode_with_xmlschema(root)), path.name
+
+
+def test_the_shipped_plan_is_the_schemas(request: pytest.FixtureRequest) -> None:
+    """nodedev_xml/schemas/json-plans.json is compiled from the XSDs it names; after a
+    change of the XSDs, ``pytest tests/test_json.py --regen-golden`` writes it again."""
+    from nodedev_xml.schemas import SCHEMA_DIR
+    from nodedev_xml.xml.jsonview import PLAN_FILE, compile_plans
+
+    text = json.dumps(compile_plans(), indent=1, sort_keys=True) + "\n"
+    path = SCHEMA_DIR / PLAN_FILE
+    if request.config.getoption("--regen-golden"):
+        path.write_text(text, encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == text, f"stale {path}: run with --regen-golden"
+
+
+def test_alternatives_are_tested_as_xmlschema_tests_them() -> None:
+    """The plan's reading of each xs:alternative test gives xmlschema's verdict for each
+    value the tests name, blank-padded, unknown, and for no attribute at all."""
+    import re
+    import xml.etree.ElementTree as ElementTree
+    from typing import Any
+
+    from xmlschema.validators import XsdElement
+
+    from nodedev_xml.schemas import compiled_xsd
+    from nodedev_xml.xml import jsonview
+
+    checked = 0
+    for profile in PROFILES:
+        schema: Any = compiled_xsd(profile)
+        for decl in schema.iter_components(XsdElement):
+            if not decl.alternatives:
+                continue
+            tests = [alt.elem.get("test") for alt in decl.alternatives]
+            names = set(re.findall(r"@([\w-]+)", " ".join(t or "" for t in tests)))
+            values = set(re.findall(r"'([^']*)'", " ".join(t or "" for t in tests)))
+            values |= {f" {v}\t" for v in values} | {"no-such-value"}
+            cases = [{}, *({n: v} for n in names for v in values), dict.fromkeys(names, "x")]
+            for alt, test in zip(decl.alternatives, tests, strict=True):
+                planned = jsonview._test(test)
+                for attrs in cases:
+                    probe = ElementTree.Element(decl.local_name, attrs)
+                    expected = alt.token is None or alt.test(probe)
+                    got = planned is None or jsonview._passes(planned, attrs)
+                    assert got == expected, (decl.local_name, test, attrs)
+                    checked += 1
+    assert checked > 100
+
+
+def test_json_text_is_json_dump_with_indent() -> None:
+    """write_json writes what json.dump(..., indent=2) writes, and a newline."""
+    import io
+
+    from nodedev_xml.xml.jsonview import write_json
+
+    docs = [
+        {"name": "a\u00e9\"\\\n\x01", "n": 0, "big": 2**70, "t": True, "f": False, "z": None,
+         "e": {}, "l": [], "nested": [{"x": [1, {"y": []}]}, "s"], "\u2603": "\U0001f600"},
+        {},
+    ]  # fmt: skip
+    for data in (docs, [], [docs[0]]):
+        out = io.StringIO()
+        write_json(iter(data), out)
+        assert out.getvalue() == json.dumps(data, indent=2) + "\n"
+
+
+def test_dumpxml_json_loads_no_xmlschema(tmp_path: Path) -> None:
+    """The shipped plan spares the JSON output xmlschema's import and the XSD's compile
+    (a second or more, against milliseconds of output)."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    code = (
+        "import sys\nfrom nodedev_xml.cli import main\n"
+        f"main(['--root', {str(FIXTURES / 'qla2xxx')!r}, 'dumpxml', '--all', '--json'])\n"
+        "sys.stdout.flush()\n"
+        "print('xmlschema' in sys.modules, file=sys.stderr)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, check=True)  # fmt: skip
+    assert json.loads(done.stdout)
+    assert done.stderr.strip().splitlines()[-1] == "False"
+
+
+def test_an_invalid_document_raises() -> None:
+    import xmlschema
+
+    root = etree.fromstring("<device><name>x</name><capability type='scsi_host'>"
+                            "<host>not-a-number</host></capability></device>")  # fmt: skip
+    with pytest.raises(xmlschema.XMLSchemaValidationError):
+        to_json_data(root)

@@ -90,8 +90,13 @@ def test_create_from_a_virsh_nodedev_create_file(
     )
     done = run(root, "vhba", "create", "--file", str(doc), "--timeout", "1", "--xml")
     assert done.returncode == 0, done.stderr
-    name, _, xml = done.stdout.partition("\n")
-    assert name == "scsi_host10"
+    # with --xml, stdout is one document (| nodedev-xml validate - takes it); the name
+    # goes to stderr
+    assert done.stderr == "scsi_host10\n"
+    xml = done.stdout
+    checked = subprocess.run([*command(root, "validate", "-")], input=xml, capture_output=True,
+                             text=True, env=ENV, timeout=30)  # fmt: skip
+    assert checked.returncode == 0, checked.stdout + checked.stderr
     nx.validate(xml, profile="enriched")
     assert nx.from_xml(xml) == nx.scan(str(root))["scsi_host10"]
     assert _vhba_of(root, "scsi_host10") == ("scsi_host8", NEW_WWNN, NEW_WWPN)

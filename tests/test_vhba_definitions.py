@@ -358,9 +358,9 @@ class FailingFiles(DefinitionFiles):
                 raise Crash(name)
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    def open_temp(self, directory: str, target: str) -> tuple[int, str]:
+    def open_temp(self, dir_fd: int, target: str) -> tuple[int, str]:
         self._step("open_temp")
-        return super().open_temp(directory, target)
+        return super().open_temp(dir_fd, target)
 
     def write(self, fd: int, data: bytes) -> None:
         if self.fail_at == "write" and not self.dead:
@@ -379,17 +379,17 @@ class FailingFiles(DefinitionFiles):
         finally:
             os.close(fd)  # gone either way: close(2) frees it even when it fails
 
-    def rename(self, source: str, target: str) -> None:
+    def rename(self, dir_fd: int, source: str, target: str) -> None:
         self._step("rename")
-        super().rename(source, target)
+        super().rename(dir_fd, source, target)
 
-    def fsync_dir(self, directory: str) -> None:
+    def fsync_dir(self, dir_fd: int) -> None:
         self._step("fsync_dir")
-        super().fsync_dir(directory)
+        super().fsync_dir(dir_fd)
 
-    def unlink(self, path: str) -> None:
+    def unlink(self, dir_fd: int, name: str) -> None:
         self._step("unlink")
-        super().unlink(path)
+        super().unlink(dir_fd, name)
 
 
 def _old_and_new(tmp_path: Path) -> tuple[str, bytes, DefinitionDraft]:

@@ -128,7 +128,9 @@ def test_autostart_starts_the_marked_ones_and_retries_a_late_port(
     assert [r.name for r in outcome.started] == ["early", "late"]
     assert outcome.failed == ()
     assert sleeps == [5]
-    assert lines == ["1 definition(s) not started yet (late); trying again in 5 s"]
+    # each retry line says why (item: the reason each time), its pause rounded
+    assert lines == ["1 definition(s) not started yet (late: scsi_host5 cannot take a new"
+                     " vHBA: port state is Linkdown, not Online); trying again in 5 s"]  # fmt: skip
     assert _state(store, "manual", root) == "stopped"
     assert _state(store, "late", root).startswith("running as")
 

@@ -74,6 +74,6 @@ def wwn_option(option: str, text: str | None) -> WWN | None:
     if text is None:
         return None
     try:
-        return WWN.parse(text) if ":" in text else WWN.parse_strict(text)
+        return WWN.parse_given(text)
     except WWNError as e:
         raise UsageError(f"{option}: {e}") from None

@@ -16,6 +16,7 @@ from ..vocabulary import (
     DEFAULT_PROFILE,
     LIST_CAPS,
     PROFILES,
+    Profile,
     is_node_device_name,
     node_device_name,
 )
@@ -193,19 +194,16 @@ def cmd_dumpxml(args: argparse.Namespace) -> int:
         return EXIT_OK
     out = sys.stdout
     if args.json:
-        from ..xml.document import to_element
-        from ..xml.jsonview import to_json_data
+        from ..xml.jsonview import device_json_data, write_json
 
-        data = [to_json_data(to_element(d, args.profile), args.profile) for d in devices]
-        json.dump(data, out, indent=2)
-        out.write("\n")
+        write_json((device_json_data(d, args.profile) for d in devices), out)
         return EXIT_OK
     for d in devices:
         out.write(to_xml(d, args.profile))
     return EXIT_OK
 
 
-def _write_files(folder: str, devices: list[Device], profile: str) -> None:
+def _write_files(folder: str, devices: list[Device], profile: Profile) -> None:
     """``folder/NAME.xml`` for each device (node-device names are safe file names);
     the folder is made if missing.  Raises OSError naming the file."""
     from ..xml.document import to_xml

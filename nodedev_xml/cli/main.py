@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .._version import __version__
-from ..errors import DeviceNotFoundError, NodedevXmlError
+from ..errors import DeviceNotFoundError, NodedevXmlError, VHBAInterrupted
 from ..vocabulary import (
     BACKENDS,
     ROOT_ENV,
@@ -113,6 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except UsageError as e:
         return fail(f"{e} (see '{PROG} --help')", EXIT_USAGE)
+    except VHBAInterrupted as e:
+        return fail(str(e), 128 + e.signal)  # as a shell reports a death by that signal
     except DeviceNotFoundError as e:
         return fail(str(e), EXIT_NO)
     except NodedevXmlError as e:

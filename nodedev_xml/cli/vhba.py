@@ -35,7 +35,8 @@ def register(sub: Any) -> None:
     p.add_argument("--wwpn", metavar="WWN", help="the vHBA's WWPN (with --wwnn)")
     p.add_argument("--timeout", type=float, default=30.0, metavar="S",
                    help="how long to wait for the vHBA's host (default 30)")  # fmt: skip
-    p.add_argument("--xml", action="store_true", help="also print the new vHBA's enriched XML")
+    p.add_argument("--xml", action="store_true",
+                   help="print its enriched XML (the name then goes to stderr)")  # fmt: skip
     p.set_defaults(handler=cmd_create)
 
     p = vsub.add_parser("delete", help="delete a vHBA (like virsh nodedev-destroy)")
@@ -43,7 +44,14 @@ def register(sub: Any) -> None:
     p.add_argument("--wwpn", metavar="WWN", help="the vport's WWPN instead of a name")
     p.add_argument("--timeout", type=float, default=10.0, metavar="S",
                    help="how long to wait for it to go (default 10)")  # fmt: skip
+    p.add_argument("--force", action="store_true",
+                   help="delete it even when a LUN of it is mounted, held or open")  # fmt: skip
     p.set_defaults(handler=cmd_delete)
+
+    p = vsub.add_parser("cleanup", help="delete the vports interrupted nodedev-xml runs left")
+    p.add_argument("--timeout", type=float, default=10.0, metavar="S",
+                   help="how long to wait for each to go (default 10)")  # fmt: skip
+    p.set_defaults(handler=cmd_cleanup)
     vhba_defs.register(vsub)
 
 
@@ -74,13 +82,17 @@ def _request(args: argparse.Namespace) -> Any:
 def cmd_create(args: argparse.Namespace) -> int:
     from ..vhba import create_vhba
 
-    made = create_vhba(_request(args), root=args.root, timeout=args.timeout, backend=args.backend)
-    print(made.name)
-    if args.xml:
-        from ..api import scan
-        from ..xml.document import to_xml
+    request = _request(args)
+    vhba_defs.warn_orphans(args)
+    made = create_vhba(request, root=args.root, timeout=args.timeout, backend=args.backend)
+    if not args.xml:
+        print(made.name)
+        return EXIT_OK
+    print(made.name, file=sys.stderr)  # stdout holds one document: | validate - takes it
+    from ..api import scan
+    from ..xml.document import to_xml
 
-        sys.stdout.write(to_xml(scan(args.root, backend=args.backend)[made.name], "enriched"))
+    sys.stdout.write(to_xml(scan(args.root, backend=args.backend)[made.name], "enriched"))
     return EXIT_OK
 
 
@@ -92,5 +104,18 @@ def cmd_delete(args: argparse.Namespace) -> int:
     if not args.timeout > 0:
         raise UsageError("--timeout must be a positive number of seconds")
     wwpn = wwn_option("--wwpn", args.wwpn)
-    delete_vhba(args.name, wwpn=wwpn, root=args.root, timeout=args.timeout, backend=args.backend)
+    vhba_defs.warn_orphans(args)
+    delete_vhba(args.name, wwpn=wwpn, root=args.root, timeout=args.timeout,
+                backend=args.backend, force=args.force)  # fmt: skip
+    return EXIT_OK
+
+
+def cmd_cleanup(args: argparse.Namespace) -> int:
+    from ..vhba.lifecycle import cleanup
+
+    if not args.timeout > 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+    found = cleanup(root=args.root, timeout=args.timeout, backend=args.backend, report=print)
+    if not found:
+        print("nothing to clean up")
     return EXIT_OK

@@ -14,10 +14,11 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from ..errors import NodedevXmlError
 from .common import EXIT_NO, EXIT_OK, PROG, UsageError, fail, load, warn, wwn_option
 
 if TYPE_CHECKING:
-    from ..model import Parent
+    from ..model import Inventory, Parent
     from ..vhba.store import DefinitionStore
     from ..wwn import WWN
 
@@ -36,6 +37,12 @@ def register(sub: Any) -> None:
         "'virsh nodedev-create' takes; - for stdin",
     )
     p.add_argument("--name", metavar="NAME", help="the definition's name (for a <device> FILE)")
+    p.add_argument(
+        "--adopt",
+        action="store_true",
+        help="the WWNs are those of a vHBA running on this host: make it this definition's"
+        " (then 'vhba stop' deletes it)",
+    )
     p.set_defaults(handler=cmd_define)
 
     p = sub.add_parser("undefine", help="remove a definition (a running vHBA keeps running)")
@@ -161,6 +168,31 @@ def _store(args: argparse.Namespace) -> DefinitionStore:
     return DefinitionStore(getattr(args, "state_dir", None))
 
 
+def _broken_lines(loaded: Any) -> set[str]:
+    return {f"{message}; skipped, left as it is" for message in loaded.broken.values()}
+
+
+def warn_orphans(args: argparse.Namespace, inv: Inventory | None = None) -> None:
+    """One warning for each vport an interrupted nodedev-xml left on the host, with
+    the command that cleans it up (``vhba cleanup``)."""
+    from ..vhba.lifecycle import orphans
+
+    if getattr(args, "quiet", False):
+        return
+    try:
+        found = orphans(inv if inv is not None else _quiet_scan(args))
+    except NodedevXmlError:
+        return  # the command itself will say what is wrong with the root
+    for orphan in found:
+        warn(orphan.describe(args.root))
+
+
+def _quiet_scan(args: argparse.Namespace) -> Inventory:
+    from ..api import scan
+
+    return scan(args.root, backend=args.backend)
+
+
 def _report_problems(args: argparse.Namespace, problems: tuple[str, ...]) -> None:
     if not getattr(args, "quiet", False):
         for line in problems:
@@ -179,7 +211,10 @@ def cmd_define(args: argparse.Namespace) -> int:
     draft = read_draft(data, source=source, name=args.name)
     inv = load(args)
     store = _store(args)
-    saved, previous = store.define(draft, avoid=names_in_use(inv), reserved=port_names(inv))
+    used = names_in_use(inv)
+    saved, previous = store.define(
+        draft, avoid=used, reserved=port_names(inv), in_use=used, adopt=args.adopt
+    )
     verb = "updated" if previous is not None else "defined"
     print(
         f"vHBA definition {saved.name} {verb}: wwnn {saved.wwnn}, wwpn {saved.wwpn}"
@@ -212,6 +247,7 @@ def cmd_start(args: argparse.Namespace) -> int:
     from ..vhba.persistent import start_autostart, start_definition
 
     store = _store(args)
+    warn_orphans(args)
     if not args.autostart:
         if args.retry_for:
             raise UsageError("--retry-for goes with --autostart")
@@ -225,7 +261,8 @@ def cmd_start(args: argparse.Namespace) -> int:
         )
         print(result.describe())
         return EXIT_OK
-    _report_problems(args, store.load().problems)
+    loaded = store.load()
+    _report_problems(args, tuple(p for p in loaded.problems if p not in _broken_lines(loaded)))
     outcome = start_autostart(
         store,
         root=args.root,
@@ -239,14 +276,18 @@ def cmd_start(args: argparse.Namespace) -> int:
         print(result.describe())
     for name, message in outcome.failed:
         fail(f"{name}: not started: {message}", EXIT_NO)
-    if not outcome.started and not outcome.failed:
+    for name, message in sorted(loaded.broken.items()):
+        # it may be marked autostart: a boot must not call that success
+        fail(f"{name}: not started: {message}", EXIT_NO)
+    if not outcome.started and not outcome.failed and not loaded.broken:
         print("no definition is marked autostart")
-    return EXIT_NO if outcome.failed else EXIT_OK
+    return EXIT_NO if outcome.failed or loaded.broken else EXIT_OK
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
     from ..vhba.persistent import stop_definition
 
+    warn_orphans(args)
     device = stop_definition(_store(args), args.name, root=args.root, backend=args.backend)
     if device is None:
         print(f"{args.name} is not running; nothing done")
@@ -281,9 +322,13 @@ def _parent_text(parent: Parent | None) -> str:
 def cmd_list_defined(args: argparse.Namespace) -> int:
     from ..vhba.state import definition_state
 
-    loaded = _store(args).load()
+    store = _store(args)
+    loaded = store.load()
+    if not loaded.exists:
+        warn(f"{store.state_dir}: no such directory: no vHBA definitions (check --state-dir)")
     _report_problems(args, loaded.problems)
     inv = load(args)
+    warn_orphans(args, inv)
     states = [definition_state(d, inv) for d in loaded.definitions.values()]
     if args.json:
         data = [
@@ -331,18 +376,54 @@ def cmd_migrate_pool(args: argparse.Namespace) -> int:
     wwnn, wwpn = wwn_option("--wwnn", args.wwnn), wwn_option("--wwpn", args.wwpn)
     data, source = read_xml_source(args.file)
     read_fc_pool(data, source=source)  # the pool's own problems come first
+    inv = load(args)
+    _check_destination(args, inv, parent, wwnn, wwpn)
     avoid: set[WWN] = set()
     if wwnn is None:
         # names to keep clear of when generating: this host's ports and vports, its definitions
-        avoid |= set(names_in_use(load(args)))
+        avoid |= set(names_in_use(inv))
         avoid |= {w for d in _store(args).load().definitions.values() for w in d.wwns}
     out = migrate_pool(data, parent=parent, wwnn=wwnn, wwpn=wwpn, avoid=avoid, source=source)
     sys.stdout.write(out)
     return EXIT_OK
 
 
+def _check_destination(
+    args: argparse.Namespace,
+    inv: Inventory,
+    parent: Parent | None,
+    wwnn: WWN | None,
+    wwpn: WWN | None,
+) -> None:
+    """The destination host (``--root``) must have the parent, vport-capable, and
+    none of the given WWNs in use: else the pool would fail to start there."""
+    from ..errors import PoolError
+    from ..vhba.parent import names_in_use, present_parent
+
+    if parent is not None and present_parent(inv, parent) is None:
+        raise PoolError(
+            f"the destination {args.root} has no vport-capable HBA {_parent_text(parent)}:"
+            " run migrate-pool on the destination host, or give its --root"
+        )
+    used = names_in_use(inv)
+    for kind, wwn in (("--wwnn", wwnn), ("--wwpn", wwpn)):
+        if wwn is not None and wwn in used:
+            raise PoolError(f"{kind} {wwn} is already in use on {args.root}: it is {used[wwn]}")
+
+
 def cmd_export_pool(args: argparse.Namespace) -> int:
     from ..vhba.pools import export_pool
+    from ..vhba.state import definition_state
 
-    sys.stdout.write(export_pool(_store(args).get(args.name), uuid=args.uuid))
+    definition = _store(args).get(args.name)
+    sys.stdout.write(export_pool(definition, uuid=args.uuid))
+    try:
+        state = definition_state(definition, _quiet_scan(args))
+    except NodedevXmlError:
+        return EXIT_OK
+    if state.state == "running":
+        warn(
+            f"{args.name} is running as {state.device}: libvirt's pool-start fails on a"
+            f" vHBA that exists already; 'vhba stop {args.name}' first"
+        )
     return EXIT_OK

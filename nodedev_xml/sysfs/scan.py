@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..model import Device, Inventory, NameEntry, ScanWarning
-from ..vocabulary import BACKENDS, default_root, scsi_host_name
+from ..vocabulary import BACKENDS, Backend, default_root, scsi_host_name
 from .access import FileAccess
 from .builders.computer import computer_device
 from .discovery import HOST
@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 __all__ = ["hbas_named", "list_names", "open_session", "rescan", "scan"]
 
 
-def open_session(root: str, backend: str = "sysfs", fs: FileAccess | None = None) -> ReadSession:
+def open_session(
+    root: str, backend: Backend = "sysfs", fs: FileAccess | None = None
+) -> ReadSession:
     """A read session on ``root`` through ``backend``'s source.  Raises
     :class:`ValueError` for an unknown backend and, for ``udev``,
     :class:`~nodedev_xml.errors.SysfsError` when ``root`` is not ``/`` or
@@ -47,7 +49,7 @@ def open_session(root: str, backend: str = "sysfs", fs: FileAccess | None = None
 def scan(
     root: str | None = None,
     *,
-    backend: str = "sysfs",
+    backend: Backend = "sysfs",
     fs: FileAccess | None = None,
     pci_ids: PCIIds | None = None,
 ) -> Inventory:
@@ -74,7 +76,7 @@ def list_names(
     caps: frozenset[str] | None = None,
     *,
     all_devices: bool = False,
-    backend: str = "sysfs",
+    backend: Backend = "sysfs",
     fs: FileAccess | None = None,
 ) -> tuple[list[NameEntry], list[ScanWarning]]:
     """The devices :func:`scan` finds, as ``(name, parent, capability names)``
@@ -115,7 +117,7 @@ def rescan(
     base: Inventory,
     hbas: frozenset[int],
     *,
-    backend: str = "sysfs",
+    backend: Backend = "sysfs",
     fs: FileAccess | None = None,
 ) -> Inventory:
     """``base`` with the HBAs ``hbas`` (host numbers), their vHBAs, their targets

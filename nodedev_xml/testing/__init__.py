@@ -35,20 +35,26 @@ The modules, from the bottom up:
 - :mod:`.vpd`: PCI Vital Product Data images (:func:`vpd_image`), for a
   function's binary ``vpd`` file.
 - :mod:`.specs`: the records the builder returns (``FCHostSpec``, ...).
+- :mod:`.vport`: what an NPIV vport and its vHBA look like (names, rules,
+  files, layout), the one description the builder and the emulator write.
 - :mod:`.builder`: the layout builder, :class:`SysfsBuilder`.
 - :mod:`.pciids`: the ``pci.ids`` excerpt.
 - :mod:`.benchmark`: the benchmark host.
 - :mod:`.udevview`: libudev on a fake root (a private mount namespace, root only).
+- :mod:`.emulator`: the kernel emulator (``vport_create``, ``vport_delete``),
+  writing vports with :mod:`.vport`; :mod:`.background`: the emulator in a
+  background process, the root's vport files served as FIFOs.
 
 Where coming pieces go: ``uevent`` files and ``subsystem`` links on every
-device belong in :meth:`TreeWriter.device` and :meth:`TreeWriter.class_device`,
-the one place each kind of directory is made; a PCI function's binary
+device are made by :meth:`TreeWriter.device` and :meth:`TreeWriter.class_device`,
+the one place each kind of directory is made, in a ``complete`` tree
+(``SysfsBuilder(root, complete=True)``, and always the emulator's); a PCI function's binary
 ``config`` space (with its PCI Express capability) is a file of
 :func:`.attributes.pci_function_files`, its ``iommu_group`` link a step of
 :meth:`SysfsBuilder.add_pci_function` beside its driver binding; the kernel
 emulator that plays the FC transport on a written root (``vport_create``,
 ``vport_delete``) is ``emulator.py`` here, writing through :class:`TreeWriter`
-and :mod:`.attributes` like the builder.
+and :mod:`.vport` like the builder.
 """
 
 from .attributes import (

@@ -25,6 +25,7 @@ __all__ = [
     "PCIE_RC_INTEGRATED_ENDPOINT",
     "PCIE_ROOT_PORT",
     "PCIE_UPSTREAM_PORT",
+    "VPORT_TYPE",
     "FCPortValues",
     "ccw_device_files",
     "fc_host_files",
@@ -38,6 +39,8 @@ __all__ = [
     "subchannel_files",
 ]
 
+#: The ``vport_type`` of an NPIV vport, and the ``port_type`` of its vHBA.
+VPORT_TYPE = "NPIV VPORT"
 #: ``supported_fc4s`` / ``active_fc4s``: a 32-byte FC-4 type bitmap, FCP (type 8) only.
 FC4S = "".join(f"0x{b:02x} " for b in [0, 0, 1] + [0] * 29)
 #: The ``statistics/`` group of an ``fc_host`` (a few of its counters).
@@ -294,7 +297,7 @@ def fc_vport_files(
         "node_name": kernel_wwn(node_name),
         "port_name": kernel_wwn(port_name),
         "roles": "FCP Initiator",
-        "vport_type": "NPIV VPORT",
+        "vport_type": VPORT_TYPE,
         "vport_state": state,
         "vport_last_state": last_state,
         "symbolic_name": "",

@@ -23,7 +23,6 @@ from .attributes import (
     SCSI_DRIVERS,
     FCPortValues,
     ccw_device_files,
-    fc_host_files,
     fc_remote_port_files,
     fc_transport_files,
     fc_vport_files,
@@ -45,6 +44,17 @@ from .specs import (
 )
 from .tree import TreeWriter
 from .values import WRITE_ONLY, Overrides, WWNLike, apply_overrides, kernel_wwn, parse_wwn
+from .vport import (
+    VPORT_COUNTERS,
+    PhysicalPort,
+    fc_scsi_host_files,
+    template_fields,
+    vhba_port,
+    vport_name,
+    write_scsi_host,
+    write_vport,
+)
+from .vport import unique_id as _unique_id
 
 __all__ = ["SysfsBuilder"]
 
@@ -68,14 +78,18 @@ class SysfsBuilder:
 
     ``hosts`` (by number) and ``pci`` (by address) hold the records of what was
     added; ``tree`` is the :class:`~nodedev_xml.testing.tree.TreeWriter` it
-    writes with, for what the builder has no method for.
+    writes with, for what the builder has no method for.  ``complete``: every
+    device gets its ``uevent`` and every class device its ``subsystem`` link, as
+    in the kernel and the emulator's trees (see :mod:`~nodedev_xml.testing.tree`).
     """
 
-    def __init__(self, root: str | os.PathLike[str], *, first_host: int = 0) -> None:
+    def __init__(
+        self, root: str | os.PathLike[str], *, first_host: int = 0, complete: bool = False
+    ) -> None:
         self.root = Path(root)
         self.sys = self.root / "sys"
         self.sys.mkdir(parents=True, exist_ok=True)
-        self.tree = TreeWriter(self.sys)
+        self.tree = TreeWriter(self.sys, complete=complete)
         self._next_host = first_host
         self._next_ata = 1
         self._fabric_ports = 0
@@ -246,26 +260,8 @@ class SysfsBuilder:
         instance = self._instances.get(proc_name, 0)
         self._instances[proc_name] = instance + 1
         if unique_id is None:
-            unique_id = {"host": host, "instance": instance}.get(rule, 0)
+            unique_id = _unique_id(rule, host, instance)
         return host, instance, unique_id
-
-    def _write_scsi_host(
-        self,
-        parent_rel: str,
-        number: int,
-        scsi_files: Mapping[str, bytes],
-        fc_files: Mapping[str, bytes] | None,
-    ) -> str:
-        """``<parent>/hostN/`` with ``uevent``, its ``scsi_host`` (and ``fc_host``) class
-        devices, the class links and ``bus/scsi/devices/hostN``; returns its path."""
-        name = f"host{number}"
-        rel = f"{parent_rel}/{name}"
-        self.tree.device(rel, {"uevent": b"DEVTYPE=scsi_host\n"}, subsystem="bus/scsi")
-        self.tree.class_device(rel, "scsi_host", name, scsi_files)
-        if fc_files is not None:
-            self.tree.class_device(rel, "fc_host", name, fc_files)
-        self.tree.bus_entry("scsi", name, rel)
-        return rel
 
     def _add_fc_host(
         self,
@@ -278,38 +274,31 @@ class SysfsBuilder:
         model: str,
         host: int | None,
         unique_id: int | None,
-        fields: Mapping[str, object],
+        vpi: int | None,
         fc_host: Overrides | None,
         scsi_host: Overrides | None,
     ) -> FCHostSpec:
-        """A Scsi_Host with an ``fc_host``, physical or vHBA (``physical=False``), with the
-        attribute set of the matching template; ``fields`` fill the driver's templates."""
+        """A Scsi_Host with an ``fc_host``, physical or vHBA (``physical=False``, ``vpi``
+        its port's vport count), with the attribute set of the matching template."""
         number, instance, unique_id = self._allocate_host(
             preset.proc_name, preset.unique_id, host, unique_id
         )
         card = preset.card(model)
-        fields = {
-            "model": model,
-            "desc": card.desc,
-            "instance": instance,
-            "max_vports": port.max_npiv_vports,
-            "totalvfs": (pci.sriov_totalvfs or 0) if pci else 0,
-            "node_name": kernel_wwn(port.node_name),
-            **fields,
-        }  # what the preset's templates may name
-        fc = fc_host_files(
+        totalvfs = (pci.sriov_totalvfs or 0) if pci else 0
+        fields = template_fields(
+            port, model=model, desc=card.desc, instance=instance, totalvfs=totalvfs, vpi=vpi
+        )
+        scsi, fc = fc_scsi_host_files(
             preset,
             port,
             physical=physical,
             supported_speeds=card.supported_speeds,
-            symbolic_name=preset.symbolic_name.format_map(fields),
+            unique_id=unique_id,
             fields=fields,
         )
         apply_overrides(fc, fc_host)
-        extra = preset.scsi_host if physical else preset.vport_scsi_host
-        scsi = scsi_host_files(preset.proc_name, preset.queue, unique_id, extra, fields)
         apply_overrides(scsi, scsi_host)
-        rel = self._write_scsi_host(parent_rel, number, scsi, fc)
+        rel = write_scsi_host(self.tree, parent_rel, number, scsi, fc)
         result = FCHostSpec(
             number,
             unique_id,
@@ -398,7 +387,7 @@ class SysfsBuilder:
             model=model,
             host=host,
             unique_id=unique_id,
-            fields={},
+            vpi=None,
             fc_host=fc_host,
             scsi_host=scsi_host,
         )
@@ -506,16 +495,14 @@ class SysfsBuilder:
         if number is None:
             number = parent.next_vport
         parent.next_vport = max(parent.next_vport, number + 1)
-        name = f"vport-{parent.number}:0-{number}"
-        rel = f"{parent.rel}/{name}"
+        name = vport_name(parent.number, number)
         node, port = parse_wwn(node_name), parse_wwn(port_name)
         if last_state is None:
             last_state = "Unknown" if state == "Initializing" else "Initializing"
         files = fc_vport_files(
             node, port, state, last_state, vport_disable=parent.preset.vport_disable
         )
-        self.tree.mkdir(rel)
-        self.tree.class_device(rel, "fc_vports", name, apply_overrides(files, vport))
+        rel, _ = write_vport(self.tree, parent.rel, name, apply_overrides(files, vport))
         vp = VportSpec(name, number, parent, node, port, state, self.sys / rel, rel)
         parent.vports.append(vp)
         for counter in parent.inuse_files:
@@ -535,18 +522,28 @@ class SysfsBuilder:
         """The vHBA of ``vport``: a Scsi_Host below it, on the fabric when it is Active."""
         parent = vport.parent
         preset = parent.preset
-        active = vport.state == "Active"
-        fabric = parent.fabric_name if active else None
-        port = FCPortValues(
-            node_name=vport.node_name,
-            port_name=vport.port_name,
-            fabric_name=preset.no_fabric_name if fabric is None else fabric,
-            port_id=(parent.port_id + 1 + vport.number) & 0xFFFFFF if active else 0,
-            port_state=parent.port_state,
-            port_type="NPIV VPORT",
-            speed=parent.speed,
-            max_npiv_vports=0,
+        card = preset.card(parent.model)
+        fabric = parent.fabric_name
+        physical = PhysicalPort(
+            preset,
+            parent.model,
+            card.desc,
+            card.supported_speeds,
+            FCPortValues(
+                node_name=parent.node_name,
+                port_name=parent.port_name,
+                fabric_name=preset.no_fabric_name if fabric is None else fabric,
+                port_id=parent.port_id,
+                port_state=parent.port_state,
+                port_type=preset.port_type,
+                speed=parent.speed,
+                max_npiv_vports=0,
+            ),
         )
+        port = vhba_port(
+            physical, vport.node_name, vport.port_name, vport.number,
+            active=vport.state == "Active",
+        )  # fmt: skip
         vhba = self._add_fc_host(
             vport.rel,
             preset,
@@ -556,7 +553,7 @@ class SysfsBuilder:
             model=parent.model,
             host=host,
             unique_id=unique_id,
-            fields={"vpi": len(parent.vports)},
+            vpi=len(parent.vports),
             fc_host=fc_host,
             scsi_host=scsi_host,
         )
@@ -602,7 +599,7 @@ class SysfsBuilder:
             target_id=target_id,
             dev_loss_tmo=host.preset.dev_loss_tmo,
         )
-        self.tree.mkdir(rel)
+        self.tree.device(rel, {}, subsystem=None)
         self.tree.class_device(rel, "fc_remote_ports", name, apply_overrides(files, rport))
         target = None
         if is_target:
@@ -728,10 +725,10 @@ class SysfsBuilder:
             proc_name, "", host, port if unique_id is None else unique_id
         )
         ata = f"{fn.rel}/ata{port}"
-        self.tree.mkdir(ata)
+        self.tree.device(ata, {}, subsystem=None)
         lpm = {"link_power_management_policy": "max_performance"}
         scsi = scsi_host_files(proc_name, ("31", "1", "168"), unique_id, lpm, {})
-        rel = self._write_scsi_host(ata, number, apply_overrides(scsi, scsi_host), None)
+        rel = write_scsi_host(self.tree, ata, number, apply_overrides(scsi, scsi_host), None)
         result = ScsiHostSpec(number, unique_id, proc_name, self.sys / rel, rel)
         self.hosts[number] = result
         return result
@@ -873,10 +870,7 @@ def _vport_counters(
     caller overrode them; ``fc`` and ``scsi`` are each class device's files and the
     overrides they were given."""
     counters = []
-    for (files, given), cls, key in (
-        (fc, "fc_host", "npiv_vports_inuse"),
-        (scsi, "scsi_host", "used_vpi"),
-    ):
+    for (files, given), (cls, key) in zip((fc, scsi), VPORT_COUNTERS, strict=True):
         if key in files and key not in (given or {}):
             counters.append(f"{rel}/{cls}/host{number}/{key}")
     return counters

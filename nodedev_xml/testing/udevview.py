@@ -11,7 +11,8 @@ backend="udev")`` scans it.
 
 libudev also wants a ``uevent`` file and a ``subsystem`` link in every device
 directory it lists, class devices included; the fake-sysfs builder writes them
-on hosts, PCI functions and targets only.  :func:`udev_ready_copy` adds them
+on hosts, PCI functions and targets only, unless told to write a ``complete``
+tree (the kernel emulator always does).  :func:`udev_ready_copy` adds them
 to the class devices (``fc_host/hostN``, ``scsi_host/hostN``,
 ``fc_vports/vport-…``, ``fc_remote_ports/rport-…``) of a copy, which the sysfs
 backend reads exactly as it reads the original.  :func:`unavailable` says what
@@ -32,6 +33,8 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from .tree import TreeWriter
 
 __all__ = [
     "complete_class_devices",
@@ -75,17 +78,20 @@ def preload() -> Path:
 
 def complete_class_devices(root: str | os.PathLike[str]) -> None:
     """Give the class devices under ``root/sys`` the ``uevent`` file and ``subsystem``
-    link libudev needs to list them (in place)."""
+    link libudev needs to list them (in place), as a tree written ``complete`` has
+    them (:class:`~nodedev_xml.testing.tree.TreeWriter`)."""
     sysdir = Path(root) / "sys"
+    tree = TreeWriter(sysdir)
     for cls_dir in sorted((sysdir / "class").glob("*")):
         for entry in sorted(cls_dir.iterdir()):
             dev = Path(os.path.normpath(cls_dir / os.readlink(entry)))
-            if not dev.is_dir():
+            if not dev.is_dir() or not dev.is_relative_to(sysdir):
                 continue
+            rel = str(dev.relative_to(sysdir))
             if not (dev / "uevent").exists():
-                (dev / "uevent").write_text("")
+                tree.write(f"{rel}/uevent", b"")
             if not os.path.lexists(dev / "subsystem"):
-                os.symlink(os.path.relpath(cls_dir, dev), dev / "subsystem")
+                tree.link(f"{rel}/subsystem", f"class/{cls_dir.name}")
 
 
 def udev_ready_copy(root: str | os.PathLike[str], dest: str | os.PathLike[str]) -> Path:

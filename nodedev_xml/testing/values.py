@@ -38,16 +38,22 @@ MAX_WWN = (1 << 64) - 1
 
 
 def parse_wwn(value: WWNLike) -> int:
-    """A WWN as an int; strings may be ``0x``-prefixed, unpadded or colon-separated.
+    """A WWN as an int; strings are 16 hex digits, 8 colon-separated bytes, or the
+    kernel's own spelling (``0x`` and unpadded, as sysfs prints it).  A bare string
+    of fewer digits is a typo, refused (it would be written as ``0x2100``).
 
-    Raises ValueError for text that is not hex or a value beyond 64 bits.
+    Raises ValueError for text that is not such a name or a value beyond 64 bits.
     """
     if isinstance(value, int):
         number = value
     else:
-        text = value.strip().lower().removeprefix("0x").replace(":", "")
-        if not re.fullmatch(r"[0-9a-f]{1,16}", text):
-            raise ValueError(f"not a WWN: {value!r}")
+        raw = value.strip().lower()
+        text = raw.removeprefix("0x")
+        if ":" in text and re.fullmatch(r"[0-9a-f]{2}(:[0-9a-f]{2}){7}", text):
+            text = text.replace(":", "")
+        digits = "{1,16}" if raw.startswith("0x") else "{16}"
+        if not re.fullmatch(f"[0-9a-f]{digits}", text):
+            raise ValueError(f"not a WWN: {value!r} (expected 16 hex digits)")
         number = int(text, 16)
     if not 0 <= number <= MAX_WWN:
         raise ValueError(f"WWN out of the 64-bit range: {value!r}")

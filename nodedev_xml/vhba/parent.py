@@ -16,36 +16,58 @@ the first host (by host number) that passes them.
 
 from __future__ import annotations
 
-from ..errors import VHBAError
-from ..model import Device, Inventory, Parent
+import re
+
+from ..errors import Refusal, VHBAError, VHBANotFoundError
+from ..model import Device, Inventory, Parent, Vport
+from ..vocabulary import scsi_host_name
 from ..wwn import WWN
+
+_SYSFS_HOST = re.compile(r"host(0|[1-9][0-9]*)")
+
+
+def refusal(dev: Device) -> tuple[Refusal, str] | None:
+    """Why ``dev`` cannot take another vport (the kind and the words), or ``None``."""
+    cap = dev.scsi_host
+    if cap is None or cap.fc_host is None:
+        return Refusal.NOT_VPORT_CAPABLE, "not a Fibre Channel HBA"
+    if cap.vport_ops is None:
+        if cap.vports is not None and cap.vports.max_count is None:
+            return (
+                Refusal.UNREADABLE,
+                "its vport counters (max_npiv_vports, npiv_vports_inuse) cannot be read",
+            )
+        return Refusal.NOT_VPORT_CAPABLE, "not vport-capable (no vport_create)"
+    fc = cap.fc_host
+    if fc.port_state != "Online":
+        return Refusal.LINKDOWN, f"port state is {fc.port_state or 'unknown'}, not Online"
+    if fc.fabric_wwn is None or not fc.fabric_wwn.is_fabric:
+        return Refusal.NO_FABRIC, "not logged in to a fabric"
+    ops = cap.vport_ops
+    if ops.vports >= ops.max_vports:
+        return Refusal.FULL, f"full ({ops.vports} of {ops.max_vports} vports in use)"
+    return None
 
 
 def unusable(dev: Device) -> str | None:
     """Why ``dev`` cannot take another vport, or ``None`` when it can."""
-    cap = dev.scsi_host
-    if cap is None or cap.fc_host is None:
-        return "not a Fibre Channel HBA"
-    if cap.vport_ops is None:
-        if cap.vports is not None and cap.vports.max_count is None:
-            return "its vport counters (max_npiv_vports, npiv_vports_inuse) cannot be read"
-        return "not vport-capable (no vport_create)"
-    fc = cap.fc_host
-    if fc.port_state != "Online":
-        return f"port state is {fc.port_state or 'unknown'}, not Online"
-    if fc.fabric_wwn is None or not fc.fabric_wwn.is_fabric:
-        return "not logged in to a fabric"
-    ops = cap.vport_ops
-    if ops.vports >= ops.max_vports:
-        return f"full ({ops.vports} of {ops.max_vports} vports in use)"
-    return None
+    why = refusal(dev)
+    return why[1] if why is not None else None
 
 
 def _usable(dev: Device) -> Device:
-    why = unusable(dev)
+    why = refusal(dev)
     if why is not None:
-        raise VHBAError(f"{dev.name} cannot take a new vHBA: {why}")
+        raise VHBAError(f"{dev.name} cannot take a new vHBA: {why[1]}", reason=why[0])
     return dev
+
+
+def not_found(inv: Inventory, name: str, what: str) -> VHBANotFoundError:
+    """The error for a device ``name`` not in ``inv``: ``no WHAT named 'NAME'``, with
+    the node-device name meant when ``name`` is a sysfs name (``host5``)."""
+    m = _SYSFS_HOST.fullmatch(name)
+    hint = scsi_host_name(int(m[1])) if m else None
+    return VHBANotFoundError(f"no {what} named {name!r}", name, hint)
 
 
 def _fc_hosts(inv: Inventory) -> list[Device]:
@@ -74,13 +96,15 @@ def find_parent(inv: Inventory, parent: Parent | None) -> Device:
     naming the reason when there is none (or it cannot take one)."""
     if parent is not None and parent.name:
         if parent.name not in inv:
-            raise VHBAError(f"no parent device named {parent.name!r}")
+            raise not_found(inv, parent.name, "parent device")
         return _usable(inv[parent.name])
     if parent is not None and parent.wwnn is not None and parent.wwpn is not None:
         for dev in _fc_hosts(inv):
             if _answers(dev, parent):
                 return _usable(dev)
-        raise VHBAError(f"no HBA with WWNN {parent.wwnn} and WWPN {parent.wwpn}")
+        raise VHBANotFoundError(
+            f"no HBA with WWNN {parent.wwnn} and WWPN {parent.wwpn}", str(parent.wwpn)
+        )
     if parent is not None and parent.fabric_wwn is not None:
         on_fabric = [
             d
@@ -89,21 +113,29 @@ def find_parent(inv: Inventory, parent: Parent | None) -> Device:
         ]
         return _first(on_fabric, f"on fabric {parent.fabric_wwn}")
     if parent is not None and (parent.wwnn is not None or parent.wwpn is not None):
-        raise VHBAError("a parent by WWNs needs both its WWNN and its WWPN")
+        raise VHBAError(
+            "a parent by WWNs needs both its WWNN and its WWPN", reason=Refusal.BAD_REQUEST
+        )
     return _first(_fc_hosts(inv), "")
 
 
 def _first(candidates: list[Device], where: str) -> Device:
     reasons = []
+    kinds: set[Refusal] = set()
     for dev in candidates:
-        why = unusable(dev)
+        why = refusal(dev)
         if why is None:
             return dev
         if dev.scsi_host is not None and dev.scsi_host.phys_hba is None:
-            reasons.append(f"{dev.name}: {why}")  # vHBAs are never candidates; not worth listing
+            reasons.append(f"{dev.name}: {why[1]}")  # vHBAs are never candidates; not worth listing
+            kinds.add(why[0])
     listed = f" ({'; '.join(reasons)})" if reasons else ""
     space = f" {where}" if where else ""
-    raise VHBAError(f"no Online, vport-capable HBA{space} with room for a vport{listed}")
+    # one kind for all the candidates names it; else none fits (not_found)
+    reason = kinds.pop() if len(kinds) == 1 else Refusal.NOT_FOUND
+    raise VHBAError(
+        f"no Online, vport-capable HBA{space} with room for a vport{listed}", reason=reason
+    )
 
 
 def present_parent(inv: Inventory, parent: Parent | None) -> Device | None:
@@ -140,3 +172,25 @@ def names_in_use(inv: Inventory) -> dict[WWN, str]:
                 if name is not None:
                     used.setdefault(name, f"the {kind} of a vport of {dev.name}")
     return used
+
+
+def find_vport(inv: Inventory, wwpn: WWN) -> tuple[Device, Vport] | None:
+    """The vport whose port name is ``wwpn`` (with or without a Scsi_Host), and the
+    HBA it is on; ``None`` when no HBA of ``inv`` has one."""
+    for dev in _fc_hosts(inv):
+        cap = dev.scsi_host
+        for vport in cap.vports.vports if cap is not None and cap.vports is not None else ():
+            if vport.wwpn == wwpn and vport.wwnn is not None:
+                return dev, vport
+    return None
+
+
+def find_vhba(inv: Inventory, wwpn: WWN) -> Device | None:
+    """The vHBA (a Scsi_Host with an ``fc_host``, not vport-capable) whose port name
+    is ``wwpn``, or ``None``."""
+    for dev in _fc_hosts(inv):
+        cap = dev.scsi_host
+        fc = cap.fc_host if cap is not None and not cap.is_vport_capable else None
+        if fc is not None and fc.wwpn == wwpn:
+            return dev
+    return None

@@ -12,9 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..errors import NodedevXmlError
+from ..errors import NodedevXmlError, VHBAInterrupted
 from ..sysfs.scan import scan
+from ..vocabulary import Backend
 from .lifecycle import create_vhba, delete_vhba
+from .parent import find_vport
 from .state import find_running
 from .store import DefinitionStore
 
@@ -38,12 +40,15 @@ class StartResult:
     device: str
     already_running: bool
     vport_state: str | None = None
+    #: the state of an orphan vport of the definition deleted first, if there was one
+    replaced: str | None = None
 
     def describe(self) -> str:
         if self.already_running:
             return f"{self.name} is already running as {self.device}; nothing done"
         state = f" (vport {self.vport_state})" if self.vport_state else ""
-        return f"{self.name} started as {self.device}{state}"
+        before = f"; its orphan vport ({self.replaced}) was deleted first" if self.replaced else ""
+        return f"{self.name} started as {self.device}{state}{before}"
 
 
 def start_definition(
@@ -54,17 +59,17 @@ def start_definition(
     timeout: float = 30.0,
     writer: Writer | None = None,
     lock_dir: str | None = None,
-    backend: str = "sysfs",
+    backend: Backend = "sysfs",
 ) -> StartResult:
     """Create the vHBA of definition ``name`` unless it runs already (a vHBA with its
-    WWPN exists: then nothing is written); ``backend`` is the lifecycle's (``udev``
-    waits on uevents).  Raises :class:`DefinitionError` for a
-    missing or broken definition and the lifecycle's ``VHBAError`` when the
-    create fails (the lifecycle then has removed any vport it made)."""
+    WWPN exists, checked under the vHBA lock: then nothing is written); a vport of
+    its WWPN without a working vHBA (a crash, ``Fabric Rejected WWN``) is deleted
+    and made again.  ``backend`` is the lifecycle's (``udev`` waits on uevents).
+    Raises :class:`~nodedev_xml.errors.DefinitionNotFoundError` for a missing
+    definition, :class:`DefinitionError` for a broken one, and the lifecycle's
+    ``VHBAError`` when the create fails (the lifecycle then has removed any vport
+    it made)."""
     definition = store.get(name)
-    running = find_running(definition, scan(root or None, backend=backend))
-    if running is not None:
-        return StartResult(name, running.name, already_running=True)
     others = store.load().definitions.values()
     created = create_vhba(
         definition.request(),
@@ -74,8 +79,12 @@ def start_definition(
         avoid=frozenset(w for d in others for w in d.wwns),
         lock_dir=lock_dir,
         backend=backend,
+        own=name,
     )
-    return StartResult(name, created.name, already_running=False, vport_state=created.vport_state)
+    if created.already_running:
+        return StartResult(name, created.name, already_running=True)
+    return StartResult(name, created.name, already_running=False,
+                       vport_state=created.vport_state, replaced=created.replaced)  # fmt: skip
 
 
 def stop_definition(
@@ -84,18 +93,25 @@ def stop_definition(
     *,
     root: str | None = None,
     writer: Writer | None = None,
-    backend: str = "sysfs",
+    backend: Backend = "sysfs",
 ) -> str | None:
     """Delete the vport of definition ``name`` (``backend`` as for
-    :func:`start_definition`); return the vHBA's name, or ``None``
-    when it was not running (nothing written).  Raises :class:`DefinitionError`
-    and the lifecycle's ``VHBAError``."""
+    :func:`start_definition`); return what was deleted (the vHBA's name, or
+    ``its orphan vport (STATE)`` for a vport of its WWPN without a vHBA), or
+    ``None`` when there was neither (nothing written).  Raises
+    :class:`DefinitionError` and the lifecycle's ``VHBAError``."""
     definition = store.get(name)
-    running = find_running(definition, scan(root or None, backend=backend))
-    if running is None:
-        return None
+    inv = scan(root or None, backend=backend)
+    running = find_running(definition, inv)
+    if running is not None:
+        what = running.name
+    else:
+        found = find_vport(inv, definition.wwpn)
+        if found is None:
+            return None
+        what = f"its orphan vport ({found[1].state or 'no vHBA'})"
     delete_vhba(wwpn=definition.wwpn, root=root, writer=writer, backend=backend)
-    return running.name
+    return what
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +134,7 @@ def start_autostart(
     report: Callable[[str], None] | None = None,
     clock: Callable[[], float] | None = None,
     sleep: Callable[[float], None] | None = None,
-    backend: str = "sysfs",
+    backend: Backend = "sysfs",
 ) -> AutostartOutcome:
     """Start every definition marked autostart that is not running.
 
@@ -146,6 +162,8 @@ def start_autostart(
                         backend=backend,
                     )
                 )
+            except VHBAInterrupted:
+                raise  # a signal ends the whole run, after its rollback
             except NodedevXmlError as exc:
                 errors[name] = str(exc)
                 continue
@@ -156,9 +174,10 @@ def start_autostart(
             break
         wait = min(retry_interval, left)
         if report is not None:
+            why = "; ".join(f"{n}: {errors[n]}" for n in pending if n in errors)
             report(
-                f"{len(pending)} definition(s) not started yet ({', '.join(pending)});"
-                f" trying again in {wait:g} s"
+                f"{len(pending)} definition(s) not started yet ({why});"
+                f" trying again in {round(wait, 1):g} s"
             )
         pause(wait)
     return AutostartOutcome(tuple(started), tuple((n, errors[n]) for n in pending))

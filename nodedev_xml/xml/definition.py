@@ -29,6 +29,35 @@ if TYPE_CHECKING:
 __all__ = ["definition_xml", "parse_definition", "read_draft"]
 
 
+_WWN_WORDS = "expected 16 hex digits, optionally 0x-prefixed"
+
+
+def _bad_value(root: etree._Element) -> tuple[etree._Element, str] | None:
+    """The first WWN or flag of the document that is malformed, in words (libxml2's
+    RelaxNG says only "Error validating datatype string")."""
+    for el in (root.find("wwnn"), root.find("wwpn")):
+        if el is not None and not _is_wwn(el.text or ""):
+            return el, f"<{el.tag!s}>: {_WWN_WORDS}, got {(el.text or '')!r}"
+    parent = root.find("parent")
+    if parent is not None:
+        for attr in ("wwnn", "wwpn", "fabric_wwn"):
+            value = parent.get(attr)
+            if value is not None and not _is_wwn(value):
+                return parent, f"<parent> attribute {attr}: {_WWN_WORDS}, got {value!r}"
+    autostart = root.get("autostart")
+    if autostart is not None and autostart.strip() not in ("yes", "no"):
+        return root, f"<vhba> attribute autostart: expected 'yes' or 'no', got {autostart!r}"
+    return None
+
+
+def _is_wwn(text: str) -> bool:
+    try:
+        WWN.parse_strict(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _check_grammar(root: etree._Element, source: str) -> None:
     grammar, lock = relaxng_with_lock(DEFAULT_PROFILE, "definition")
     with lock:  # the validator keeps its error log on itself
@@ -37,6 +66,9 @@ def _check_grammar(root: etree._Element, source: str) -> None:
         entry = next(iter(grammar.error_log), None)
         line = entry.line if entry is not None and entry.line else root.sourceline
         message = entry.message if entry is not None else "not a valid definition"
+    bad = _bad_value(root)
+    if bad is not None:
+        line, message = bad[0].sourceline or line, bad[1]
     raise DefinitionError(
         f"not a vHBA definition: {message} (grammar vhba-definition.rng)", source=source, line=line
     )

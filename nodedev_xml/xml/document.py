@@ -22,7 +22,7 @@ from .parent import emit_parent, parse_parent
 from .safe import parse_with
 
 
-def to_element(device: Device, profile: str = "enriched") -> El:
+def to_element(device: Device, profile: Profile = "enriched") -> El:
     """The ``<device>`` element of ``device`` in ``profile``."""
     prof = _check_profile(profile)
     out = TreeOut()
@@ -31,7 +31,7 @@ def to_element(device: Device, profile: str = "enriched") -> El:
     return out.root
 
 
-def to_xml(device: Device, profile: str = "enriched") -> str:
+def to_xml(device: Device, profile: Profile = "enriched") -> str:
     """The device as libvirt node-device XML (indented, no XML declaration)."""
     prof = _check_profile(profile)
     out = TextOut()
@@ -41,6 +41,12 @@ def to_xml(device: Device, profile: str = "enriched") -> str:
         # Verbatim XML inside: lay the tree out with lxml itself.
         return serialize(to_element(device, prof))
     return out.getvalue()
+
+
+def emit_device(out: Out, device: Device, profile: Profile = "enriched") -> None:
+    """Write ``device`` in ``profile`` to ``out``, as ``to_element`` and ``to_xml`` do (the
+    JSON view builds its objects from the same calls)."""
+    _emit_device(out, device, _check_profile(profile))
 
 
 def serialize(root: El) -> str:

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 from collections.abc import Callable
 from typing import BinaryIO, Final, TypeVar
 
@@ -173,7 +174,8 @@ def _check_encoding(raw: bytes, source: str) -> None:
                 )
 
     try:
-        raw.decode("utf-8")
+        if not raw.isascii():  # ASCII is UTF-8: no decode needed for most documents
+            raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _error(
             f"invalid UTF-8 byte 0x{raw[exc.start]:02X} at offset {exc.start}:"
@@ -202,9 +204,14 @@ def _check_prolog(raw: bytes, source: str) -> None:
     legally appear there, so the parser never reads an internal subset or an
     external DTD.
     """
+    decl = _XML_DECL.match(raw)
+    # The common case: the root element's start tag right after the declaration (if any)
+    # and white space; no comment, PI or DOCTYPE to walk.
+    start = raw[decl.end() if decl is not None else 0 :].lstrip(b" \t\r\n")[:2]
+    if start[:1] == b"<" and start[1:2] not in (b"?", b"!", b""):
+        return
     text = raw.decode("utf-8")
     pos = 0
-    decl = _XML_DECL.match(raw)
     if decl is not None:
         pos = len(decl.group().decode("utf-8"))
     elif text.startswith("<?xml"):
@@ -248,8 +255,20 @@ def _pi_error(text: str, pos: int, source: str) -> XMLInputError:
 # --------------------------------------------------------------------------- parse
 
 
+_PARSERS = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    """This thread's parser (parsers are not thread-safe; each parse resets the error
+    log :func:`_syntax_error` reads), made on first use: making one per document costs
+    as much as parsing a small one."""
+    parser: etree.XMLParser | None = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = _new_parser()
+    return parser
+
+
 def _new_parser() -> etree.XMLParser:
-    # A fresh parser per call: parsers are not thread-safe and keep an error log.
     return etree.XMLParser(
         resolve_entities=False,
         load_dtd=False,
@@ -286,12 +305,13 @@ def _syntax_error(exc: etree.XMLSyntaxError, parser: etree.XMLParser, source: st
 _TOO_DEEP: Final = etree.XPath("/*" + "/*" * MAX_DEPTH)
 
 
-def _check_tree(root: etree._Element, source: str, size: int) -> None:
+def _check_tree(root: etree._Element, source: str, size: int, *, deep: bool = True) -> None:
     """Nesting depth, text sizes, PIs, entity references; stops at the first problem.
 
     The common case costs little: PIs and entities are found by lxml's own
     iterator, depth by one XPath, and text sizes need no look at all when the
-    whole input is shorter than the limit.
+    whole input is shorter than the limit.  ``deep`` false says the input holds too
+    few ``<`` for that many elements, so the depth needs no look either.
     """
     doc = root.getroottree()
     if doc.docinfo.internalDTD is not None or doc.docinfo.doctype:
@@ -302,9 +322,9 @@ def _check_tree(root: etree._Element, source: str, size: int) -> None:
     _check_text(root.tail, root, source, "text after the root element")
     for node in root.iter(etree.ProcessingInstruction, etree.Entity):
         _check_node(node, source)
-    deep = _TOO_DEEP(root)
-    if isinstance(deep, list) and deep:
-        first = deep[0]
+    found = _TOO_DEEP(root) if deep else None
+    if isinstance(found, list) and found:
+        first = found[0]
         line = first.sourceline if isinstance(first, etree._Element) else None
         raise _error(f"elements nested deeper than {MAX_DEPTH} levels", source, line)
     if size <= MAX_TEXT_CHARS:
@@ -395,7 +415,7 @@ def _parse_one(data: str | bytes, source: str) -> etree._Element:
     if not raw.strip(_XML_SPACE.encode()):
         raise _error("empty input: expected an XML document", source)
     _check_prolog(raw, source)
-    parser = _new_parser()
+    parser = _parser()
     try:
         root = etree.fromstring(raw, parser)
     except etree.XMLSyntaxError as exc:
@@ -404,7 +424,7 @@ def _parse_one(data: str | bytes, source: str) -> etree._Element:
         raise _error(f"not well-formed XML: {exc}", source) from None
     if root is None:  # pragma: no cover - lxml raises for an empty document
         raise _error("empty input: expected an XML document", source)
-    _check_tree(root, source, len(raw))
+    _check_tree(root, source, len(raw), deep=raw.count(b"<") > MAX_DEPTH)
     return root
 
 
