@@ -172,6 +172,7 @@ def test_cap_lists_are_libvirts(
                        ("scsi_target", "capability[@type='scsi_target']"),
                        ("scsi", "capability[@type='scsi']"), ("pci", "capability[@type='pci']"),
                        *((c, f"capability[@type='{c}']") for c in AROUND),
+                       ("mdev_types", "capability/capability[@type='mdev_types']"),
                        ("fc_host", "capability/capability[@type='fc_host']"),
                        ("vports", "capability/capability[@type='vport_ops']")):  # fmt: skip
         theirs = [n for n, doc in view.documents.items()
@@ -289,6 +290,8 @@ def _libvirts_pci(document: str) -> bytes:
     doc = etree.fromstring(document.encode())
     for group in doc.iter("iommuGroup"):
         group[:] = sorted(group, key=lambda a: tuple(int(a.get(k), 16) for k in ADDRESS_KEYS))
+    for types in doc.iterfind("capability/capability[@type='mdev_types']"):
+        types[:] = sorted(types, key=lambda t: t.get("id"))
     return canonical(doc)
 
 

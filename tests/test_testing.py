@@ -48,6 +48,7 @@ SCENARIO_HOSTS = {
     "switch": ["host0", "host1"],
     "usb-storage": ["host0", "host1"],
     "fcoe": ["host5", "host6"],
+    "gpu-mdev": [],
 }
 
 

@@ -272,15 +272,37 @@ class PCIExpress:
 
 
 @dataclass(frozen=True, slots=True)
+class MdevType:
+    """One ``<type>`` of ``mdev_types``: its id (the ``mdev_supported_types`` entry),
+    ``name``, ``device_api`` and ``available_instances``, read at each scan."""
+
+    id: str
+    device_api: str
+    available_instances: int
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MdevTypes:
+    """``<capability type='mdev_types'>`` of a PCI function that offers mediated
+    devices (GVT-g, vGPU, some NICs and crypto cards), its types by id."""
+
+    cap_type: ClassVar[str] = "mdev_types"
+    listed_as: ClassVar[str | None] = "mdev_types"
+
+    types: tuple[MdevType, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class PCI:
     """``<capability type='pci'>``.  ``bridge`` is ``pci-bridge`` or
     ``cardbus-bridge`` (from the config space's header type).  ``extra`` keeps,
-    verbatim and in order, the sub-elements that are not modelled here
-    (``mdev_types``); they are printed after the bridge, then ``vpd``,
+    verbatim and in order, the sub-elements that are not modelled here; they
+    are printed after the bridge and ``mdev_types``, then ``vpd``,
     ``iommuGroup``, ``numa`` and ``pci-express``, libvirt's order."""
 
     cap_type: ClassVar[str] = "pci"
-    nested: ClassVar[tuple[str, ...]] = ("virt_functions", "vpd")
+    nested: ClassVar[tuple[str, ...]] = ("virt_functions", "mdev_types", "vpd")
 
     address: PCIAddress
     class_code: int | None = None
@@ -296,6 +318,7 @@ class PCI:
     pci_express: PCIExpress | None = None
     extra: tuple[str, ...] = field(default=())
     vpd: PCIVpd | None = None
+    mdev_types: MdevTypes | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -110,7 +110,7 @@ def read_names(session: ReadSession, policy: ReadPolicy) -> list[NameEntry]:
     the same order, limited to ``policy.caps``; reading what ``policy`` reads."""
     topology = discover(session, policy)
     out: list[NameEntry] = []
-    if policy.reads_kind("pci"):
+    if policy.reads_kind("pci") or policy.reads_kind("mdev_types"):
         from .builders.pci import PCIBuilder
 
         out.extend(PCIBuilder(session).names(policy))

@@ -107,6 +107,11 @@ class Source(Protocol):
         (``OSError`` when it cannot be listed)."""
         ...
 
+    def entries(self, dev: str, name: str) -> list[str]:
+        """The entry names of the directory ``name`` of ``dev`` (``mdev_supported_types``),
+        unsorted (``OSError`` when it cannot be listed; ``FileNotFoundError`` without it)."""
+        ...
+
     def devpath(self, dev: str) -> str:
         """``dev`` as libvirt prints its ``<path>``: ``/sys/devices/…`` of the root."""
         ...
@@ -184,6 +189,9 @@ class SysfsSource:
 
     def iommu_group_members(self, group: str) -> list[str]:
         return self.fs.listdir(f"{self._iommu_groups}/{group}/devices")
+
+    def entries(self, dev: str, name: str) -> list[str]:
+        return self.fs.listdir(f"{dev}/{name}")
 
     def devpath(self, dev: str) -> str:
         if dev.startswith(self._root_slash):  # normalized paths inside the root

@@ -733,6 +733,24 @@ class SysfsBuilder:
         self.hosts[number] = result
         return result
 
+    def add_mdev_types(
+        self, fn: PCIFunctionSpec, types: Mapping[str, tuple[str | None, str, int]]
+    ) -> None:
+        """The mediated-device types ``fn`` offers, as a mdev parent driver (i915's
+        GVT-g, NVIDIA's vGPU manager) lays them out: ``mdev_supported_types/<id>/``
+        with ``name`` (when not ``None``), ``device_api``, ``available_instances``,
+        ``description`` and the write-only ``create``; ``types``: id -> (name,
+        device API, available instances)."""
+        for type_id, (name, api, count) in types.items():
+            files = {"device_api": f"{api}\n".encode(),
+                     "available_instances": f"{count}\n".encode(),
+                     "description": b"low_gm_size: 128MB\nhigh_gm_size: 512MB\n",
+                     "create": WRITE_ONLY}  # fmt: skip
+            if name is not None:
+                files["name"] = f"{name}\n".encode()
+            self.tree.ensure_dir(f"{fn.rel}/mdev_supported_types/{type_id}")
+            self.tree.write_attrs(f"{fn.rel}/mdev_supported_types/{type_id}", files)
+
     # -- USB ---------------------------------------------------------------------------------
 
     def add_usb_device(
@@ -804,7 +822,7 @@ class SysfsBuilder:
         """Write a usb-storage Scsi_Host below a USB interface (no ``fc_host``)."""
         number, _, unique_id = self._allocate_host("usb-storage", "", host, None)
         scsi = scsi_host_files("usb-storage", ("1", "1", "240"), unique_id, {}, {})
-        rel = self._write_scsi_host(interface.rel, number, scsi, None)
+        rel = write_scsi_host(self.tree, interface.rel, number, scsi, None)
         result = ScsiHostSpec(number, unique_id, "usb-storage", self.sys / rel, rel)
         self.hosts[number] = result
         return result

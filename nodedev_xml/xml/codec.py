@@ -37,6 +37,8 @@ from ..model import (
     FCHost,
     FCRemotePort,
     IOMMUGroup,
+    MdevType,
+    MdevTypes,
     Net,
     NetLink,
     PCIELink,
@@ -518,6 +520,7 @@ def emit_pci(out: Out, cap: PCI, profile: Profile) -> None:
     if cap.bridge is not None:
         out.cap(cap.bridge)
         out.close()
+    emit_nested(out, cap, "mdev_types", profile)
     for raw in cap.extra:
         out.raw(raw)
     emit_nested(out, cap, "vpd", profile)
@@ -554,8 +557,11 @@ def parse_pci(el: El) -> PCI:
             continue
         kind = c.get("type") if c.tag == "capability" else None
         row = nested_row(PCI, kind)
-        if row is not None:
-            nested[row.type] = row.parse(c)
+        parsed = row.parse(c) if row is not None else None
+        if isinstance(parsed, RawCapability):
+            extra.append(parsed.xml)  # a layout the model does not hold
+        elif row is not None:
+            nested[row.type] = parsed
         elif kind in _BRIDGES:
             bridge = kind
         elif c.tag == "iommuGroup":
@@ -592,6 +598,36 @@ def parse_pci(el: El) -> PCI:
         extra=tuple(extra),
         **nested,
     )
+
+
+# -- mdev_types (inside pci) -------------------------------------------------
+
+
+def emit_mdev_types(out: Out, cap: MdevTypes, profile: Profile) -> None:
+    out.cap("mdev_types")
+    for t in cap.types:
+        out.open("type", {"id": t.id})
+        if t.name is not None:
+            out.leaf("name", t.name)
+        out.leaf("deviceAPI", t.device_api)
+        out.leaf("availableInstances", str(t.available_instances))
+        out.close()
+    out.close()
+
+
+def parse_mdev_types(el: El) -> MdevTypes | RawCapability:
+    return modelled_or_raw(el, _parse_mdev_types, emit_mdev_types)
+
+
+def _parse_mdev_types(el: El) -> MdevTypes:
+    types = []
+    for t in el.iterfind("type"):
+        api = opt_text(t, "deviceAPI")
+        if api is None or not t.get("id"):
+            raise fail(t, "an mdev type lacks its id or <deviceAPI>")
+        count = req_value(t, "availableInstances", parse_uint_text, "a number")
+        types.append(MdevType(str(t.get("id")), api, count, opt_text(t, "name")))
+    return MdevTypes(tuple(types))
 
 
 # -- virt_functions (inside pci) ---------------------------------------------
@@ -1066,6 +1102,7 @@ CAPABILITIES: tuple[CapRow[Any], ...] = (
     CapRow(ScsiDevice, emit_scsi, parse_scsi),
     CapRow(PCI, emit_pci, parse_pci),
     CapRow(VirtFunctions, emit_virt_functions, parse_virt_functions),
+    CapRow(MdevTypes, emit_mdev_types, parse_mdev_types),
     CapRow(PCIVpd, emit_vpd, parse_vpd),
     CapRow(System, emit_system, parse_system),
     CapRow(UsbDevice, emit_usb_device, parse_usb_device),
