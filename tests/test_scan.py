@@ -169,6 +169,9 @@ class OpaqueSource:
     def read(self, dev: str, attr: str, limit: int = MAX_ATTR_BYTES) -> bytes:
         return self.inner.read(self._path(dev), attr, limit)
 
+    def entries(self, dev: str, name: str) -> list[str]:
+        return self.inner.entries(self._path(dev), name)
+
     def link(self, dev: str, name: str) -> str:
         return self.inner.link(self._path(dev), name)
 

@@ -31,6 +31,7 @@ WRITE_ONLY = {
     "reset_statistics",
     "bind",
     "unbind",
+    "create",  # an mdev type's
 }
 SCENARIO_HOSTS = {
     "qla2xxx": ["host5", "host6", "host7", "host8"],
