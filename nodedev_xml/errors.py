@@ -198,4 +198,18 @@ class DefinitionNotFoundError(DefinitionError, DeviceNotFoundError):
 
 class PoolError(_WhereError):
     """A libvirt storage pool document cannot be migrated or made: not a ``scsi``
-    pool with an ``fc_host`` adapter, or an argument that does not fit it."""
+    pool with an ``fc_host`` adapter, or an argument that does not fit it.
+
+    ``reason`` a :class:`Refusal` when the destination host refused it
+    (``not_vport_capable``: no such vport-capable parent; ``wwn_in_use``)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        reason: Refusal | None = None,
+    ) -> None:
+        super().__init__(message, source=source, line=line)
+        self.reason = reason

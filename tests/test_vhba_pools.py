@@ -23,10 +23,11 @@ import pytest
 from lxml import etree
 from xmlcompare import canonical
 
-from nodedev_xml.errors import PoolError, XMLInputError
+import nodedev_xml as nx
+from nodedev_xml.errors import PoolError, Refusal, XMLInputError
 from nodedev_xml.model import Parent
 from nodedev_xml.model.definition import Definition
-from nodedev_xml.vhba.pools import export_pool, migrate_pool
+from nodedev_xml.vhba.pools import check_destination, export_pool, migrate_pool
 from nodedev_xml.wwn import WWN
 from nodedev_xml.xml.pool import read_fc_pool
 
@@ -334,3 +335,19 @@ def test_libvirt_refuses_what_we_refuse(conn: Any) -> None:
     assert "parent_wwnn" in str(err.value) or "parent_wwpn" in str(err.value)
     with pytest.raises(PoolError):
         migrate_pool(SOURCE, parent=Parent(wwnn=DEST_HBA_WWNN), generate=_gen())
+
+
+def test_the_destination_refuses_with_a_reason_code() -> None:
+    """A destination without the parent, or where a given WWN is taken, is refused
+    before anything is written, with a code tools can test instead of the words."""
+    inv = nx.scan(str(Path(__file__).parent.parent / "fixtures" / "sysfs" / "mixed"))
+    with pytest.raises(PoolError) as missing:
+        check_destination(inv, Parent(name="scsi_host99"), None, None)
+    assert missing.value.reason is Refusal.NOT_VPORT_CAPABLE
+    assert "has no vport-capable HBA scsi_host99" in str(missing.value)
+    taken = WWN.parse("2100001b32b6c1f0")  # scsi_host3's own WWPN
+    with pytest.raises(PoolError) as in_use:
+        check_destination(inv, None, WWN.parse("5001a4a000000001"), taken)
+    assert in_use.value.reason is Refusal.WWN_IN_USE
+    assert f"--wwpn {taken} is already in use" in str(in_use.value)
+    check_destination(inv, Parent(name="scsi_host3"), None, None)  # there, vport-capable

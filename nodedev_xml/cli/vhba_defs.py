@@ -313,10 +313,7 @@ def _parent_json(parent: Parent | None) -> dict[str, str] | None:
 
 
 def _parent_text(parent: Parent | None) -> str:
-    data = _parent_json(parent)
-    if data is None:
-        return "(any)"
-    return ",".join(f"{k}={v}" for k, v in data.items()) if "name" not in data else data["name"]
+    return "(any)" if parent is None else parent.describe()
 
 
 def cmd_list_defined(args: argparse.Namespace) -> int:
@@ -366,7 +363,7 @@ def cmd_list_defined(args: argparse.Namespace) -> int:
 
 def cmd_migrate_pool(args: argparse.Namespace) -> int:
     from ..vhba.parent import names_in_use
-    from ..vhba.pools import migrate_pool
+    from ..vhba.pools import check_destination, migrate_pool
     from ..xml.pool import read_fc_pool
     from ..xml.safe import read_xml_source
 
@@ -377,7 +374,7 @@ def cmd_migrate_pool(args: argparse.Namespace) -> int:
     data, source = read_xml_source(args.file)
     read_fc_pool(data, source=source)  # the pool's own problems come first
     inv = load(args)
-    _check_destination(args, inv, parent, wwnn, wwpn)
+    check_destination(inv, parent, wwnn, wwpn)
     avoid: set[WWN] = set()
     if wwnn is None:
         # names to keep clear of when generating: this host's ports and vports, its definitions
@@ -386,29 +383,6 @@ def cmd_migrate_pool(args: argparse.Namespace) -> int:
     out = migrate_pool(data, parent=parent, wwnn=wwnn, wwpn=wwpn, avoid=avoid, source=source)
     sys.stdout.write(out)
     return EXIT_OK
-
-
-def _check_destination(
-    args: argparse.Namespace,
-    inv: Inventory,
-    parent: Parent | None,
-    wwnn: WWN | None,
-    wwpn: WWN | None,
-) -> None:
-    """The destination host (``--root``) must have the parent, vport-capable, and
-    none of the given WWNs in use: else the pool would fail to start there."""
-    from ..errors import PoolError
-    from ..vhba.parent import names_in_use, present_parent
-
-    if parent is not None and present_parent(inv, parent) is None:
-        raise PoolError(
-            f"the destination {args.root} has no vport-capable HBA {_parent_text(parent)}:"
-            " run migrate-pool on the destination host, or give its --root"
-        )
-    used = names_in_use(inv)
-    for kind, wwn in (("--wwnn", wwnn), ("--wwpn", wwpn)):
-        if wwn is not None and wwn in used:
-            raise PoolError(f"{kind} {wwn} is already in use on {args.root}: it is {used[wwn]}")
 
 
 def cmd_export_pool(args: argparse.Namespace) -> int:

@@ -18,6 +18,15 @@ class Parent:
     wwpn: WWN | None = None
     fabric_wwn: WWN | None = None
 
+    def describe(self) -> str:
+        """The parent as the command shows it: its name, else ``fabric_wwn=…``,
+        else ``wwnn=…,wwpn=…``."""
+        if self.name is not None:
+            return self.name
+        if self.fabric_wwn is not None:
+            return f"fabric_wwn={self.fabric_wwn}"
+        return f"wwnn={self.wwnn},wwpn={self.wwpn}"
+
 
 @dataclass(frozen=True, slots=True)
 class Device:

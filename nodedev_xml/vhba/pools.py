@@ -17,15 +17,16 @@ from __future__ import annotations
 import uuid as uuidlib
 from collections.abc import Callable, Collection, Iterable
 
-from ..errors import PoolError
-from ..model import Parent
+from ..errors import PoolError, Refusal
+from ..model import Inventory, Parent
 from ..model.definition import Definition
 from ..model.request import parent_ways
 from ..wwn import WWN
 from ..xml.pool import pool_adapter_attributes, pool_document, read_fc_pool
+from .parent import names_in_use, present_parent
 from .wwns import generate_wwns
 
-__all__ = ["export_pool", "migrate_pool"]
+__all__ = ["check_destination", "export_pool", "migrate_pool"]
 
 
 def _check_parent(parent: Parent | None) -> None:
@@ -37,6 +38,27 @@ def _check_parent(parent: Parent | None) -> None:
         )
     if parent.name is not None and (not parent.name or not parent.name.isprintable()):
         raise PoolError(f"parent {parent.name!r}: expected a node-device name like 'scsi_host5'")
+
+
+def check_destination(
+    inv: Inventory, parent: Parent | None, wwnn: WWN | None, wwpn: WWN | None
+) -> None:
+    """Check that the destination host ``inv`` can start the migrated pool: it has
+    ``parent``, vport-capable, and none of the given WWNs is in use there.  Raises
+    :class:`PoolError` with ``reason`` ``not_vport_capable`` or ``wwn_in_use``."""
+    if parent is not None and present_parent(inv, parent) is None:
+        raise PoolError(
+            f"the destination {inv.root} has no vport-capable HBA {parent.describe()}:"
+            " run migrate-pool on the destination host, or give its --root",
+            reason=Refusal.NOT_VPORT_CAPABLE,
+        )
+    used = names_in_use(inv)
+    for kind, wwn in (("--wwnn", wwnn), ("--wwpn", wwpn)):
+        if wwn is not None and wwn in used:
+            raise PoolError(
+                f"{kind} {wwn} is already in use on {inv.root}: it is {used[wwn]}",
+                reason=Refusal.WWN_IN_USE,
+            )
 
 
 def migrate_pool(

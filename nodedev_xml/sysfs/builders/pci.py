@@ -161,6 +161,9 @@ class PCIBuilder:
         config = scope.raw(dev, "config")
         if config is None:
             return None, None
+        if len(config) < pciconfig.UNPRIVILEGED_SIZE:
+            # Even a reader who is not root gets the 64-byte header: this file is cut short.
+            scope.warn("config", f"{len(config)} bytes, shorter than the 64-byte PCI header")
         try:
             bridge = pciconfig.bridge(config)
         except ValueError as e:
