@@ -272,7 +272,10 @@ _ROOTS = [pytest.param(s, id=s) for s in _SCENARIOS] or [
 
 
 def _assert_libvirt_reprints(inventory: nx.Inventory, tmp_path: Path) -> None:
-    ours = {name: to_xml(dev, "libvirt") for name, dev in inventory.items()}
+    # libvirt 9.0's parser has no case for its own scsi_generic capability
+    # ("unknown capability type '11'"): those documents are libvirtd's (the oracle).
+    ours = {name: to_xml(dev, "libvirt") for name, dev in inventory.items()
+            if "scsi_generic" not in dev.cap_names()}  # fmt: skip
     assert ours, f"{inventory.root}: the scan found no device"
     uri = _write_node_xml(tmp_path / "node.xml", list(ours.values()))
     try:
@@ -285,6 +288,8 @@ def _assert_libvirt_reprints(inventory: nx.Inventory, tmp_path: Path) -> None:
         conn.close()
     assert set(printed) == set(ours)
     for name, dev in inventory.items():
+        if name not in ours:
+            continue
         expected = to_xml(as_libvirt_reprints(dev), "libvirt")
         assert canonical(printed[name]) == canonical(expected), name
         # what libvirt prints is again something we read, and print the same

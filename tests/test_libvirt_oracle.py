@@ -319,7 +319,7 @@ def test_pci_documents_are_libvirts(name: str, built_dir: Path) -> None:
 
 #: The capabilities of the devices around the SCSI hosts (USB, s390 channels,
 #: network interfaces), whose documents are compared whole.
-AROUND = ("usb_device", "usb", "css", "ccw", "net", "storage")
+AROUND = ("usb_device", "usb", "css", "ccw", "net", "storage", "scsi_generic")
 
 
 @pytest.mark.parametrize("name", ROOTS)

@@ -455,6 +455,17 @@ class Storage:
 
 
 @dataclass(frozen=True, slots=True)
+class ScsiGeneric:
+    """``<capability type='scsi_generic'>``: a SCSI generic node (``sgN``) of a LUN,
+    ``char`` its node under ``/dev``."""
+
+    cap_type: ClassVar[str] = "scsi_generic"
+    nested: ClassVar[tuple[str, ...]] = ()
+
+    char: str
+
+
+@dataclass(frozen=True, slots=True)
 class RawCapability:
     """Any other capability (``net``, ``usb``, ``storage``, ``mdev`` …),
     kept verbatim as serialized XML so that it survives a round trip."""
@@ -472,5 +483,5 @@ class RawCapability:
 
 Capability = (
     ScsiHost | ScsiTarget | ScsiDevice | PCI | System | UsbDevice | UsbInterface | Net | CCW
-    | CSS | Storage | RawCapability
+    | CSS | Storage | ScsiGeneric | RawCapability
 )

@@ -54,6 +54,7 @@ def read_devices(session: ReadSession, pci_ids: PCIIds | None = None) -> list[De
     """Every device of ``session``'s source: PCI functions, then hosts (HBAs,
     then vHBAs), then targets, then LUNs.  ``pci_ids`` names vendors and products
     (by default the pci.ids under the source's root)."""
+    from .builders.generic import generic_devices
     from .builders.luns import lun_devices
     from .builders.pci import PCIBuilder
     from .builders.storage import storage_devices
@@ -67,7 +68,8 @@ def read_devices(session: ReadSession, pci_ids: PCIIds | None = None) -> list[De
     hosts = HostBuilder(session, topology, FULL).devices({**pci, **{d.name: d for d in around}})
     targets = target_devices(session, topology, FULL)
     luns = lun_devices(session, topology, FULL, targets)
-    disks = with_parents(storage_devices(session), [*pci.values(), *around, *luns])
+    disks = with_parents([*storage_devices(session), *generic_devices(session)],
+                         [*pci.values(), *around, *luns])  # fmt: skip
     return [*pci.values(), *around, *disks, *hosts, *targets, *luns]
 
 
@@ -131,10 +133,12 @@ def read_names(session: ReadSession, policy: ReadPolicy) -> list[NameEntry]:
 
             luns = lun_devices(session, topology, policy, targets)
             out.extend((d.name, d.parent_name, d.cap_names() & policy.caps) for d in luns)
-    if policy.reads_kind("storage"):
+    if policy.reads_kind("storage") or policy.reads_kind("scsi_generic"):
+        from .builders.generic import generic_devices
         from .builders.storage import storage_devices
 
-        disks = with_parents(storage_devices(session, details=False), around)
+        below = [*storage_devices(session, details=False), *generic_devices(session)]
+        disks = with_parents(below, around)
         out[mark:mark] = [
             (d.name, d.parent_name, d.cap_names() & policy.caps) for d in disks]
     if not policy.every_device:

@@ -629,6 +629,7 @@ class SysfsBuilder:
         sectors: int = 209715200,
         files: Overrides | None = None,
         serial: str | None = None,
+        sg: int | None = None,
     ) -> Path:
         """Write the SCSI device (LUN) ``H:0:T:<lun>/`` below the remote port's
         target: its attributes (``type``, the inquiry strings, ``state``...), the
@@ -638,8 +639,9 @@ class SysfsBuilder:
         ``block/sdc/`` of ``sectors`` 512-byte sectors (default 100 GiB) and its
         ``class/block`` entry, and with ``serial`` too the root's udev database
         entry for it (``ID_TYPE=disk``, ``ID_BUS=scsi``, ``ID_SERIAL``: what makes
-        it a ``storage`` device to libvirt).  No block device by default, and
-        never a ``scsi_generic`` one.  Returns the LUN's directory."""
+        it a ``storage`` device to libvirt).  With ``sg``, its SCSI generic node
+        ``<lun>/scsi_generic/sg<sg>/`` (``class/scsi_generic``).  No block or
+        generic device by default.  Returns the LUN's directory."""
         if rport.target is None:
             raise ValueError(f"{rport.name} has no target: it is no FCP Target")
         target_rel = f"{rport.path.relative_to(self.sys)}/{rport.target}"
@@ -648,6 +650,12 @@ class SysfsBuilder:
             scsi_device_files(type, vendor, model, rev, SCSI_DRIVERS.get(type)), files
         )
         path = self._write_lun(target_rel, f"{address}:{lun}", files)
+        if sg is not None:
+            lun_rel = f"{target_rel}/{address}:{lun}"
+            event = f"MAJOR=21\nMINOR={sg}\nDEVNAME=sg{sg}\n"
+            rel = self.tree.class_device(lun_rel, "scsi_generic", f"sg{sg}",
+                                         {"uevent": event.encode(), "dev": f"21:{sg}\n".encode()})
+            self.tree.link(f"{rel}/subsystem", "class/scsi_generic")
         if block is not None:
             minor = self._write_disk(f"{target_rel}/{address}:{lun}", block, sectors)
             if serial is not None:

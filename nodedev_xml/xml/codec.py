@@ -47,6 +47,7 @@ from ..model import (
     PhysHBA,
     RawCapability,
     ScsiDevice,
+    ScsiGeneric,
     ScsiHost,
     ScsiTarget,
     Storage,
@@ -1039,6 +1040,26 @@ def _parse_storage(el: El) -> Storage:
     )
 
 
+# -- scsi_generic ------------------------------------------------------------
+
+
+def emit_scsi_generic(out: Out, cap: ScsiGeneric, profile: Profile) -> None:
+    out.cap("scsi_generic")
+    out.leaf("char", cap.char)
+    out.close()
+
+
+def parse_scsi_generic(el: El) -> ScsiGeneric | RawCapability:
+    return modelled_or_raw(el, _parse_scsi_generic, emit_scsi_generic)
+
+
+def _parse_scsi_generic(el: El) -> ScsiGeneric:
+    char = opt_text(el, "char")
+    if char is None:
+        raise fail(el, "scsi_generic lacks <char>")
+    return ScsiGeneric(char)
+
+
 # -- anything else, verbatim -------------------------------------------------
 
 
@@ -1111,6 +1132,7 @@ CAPABILITIES: tuple[CapRow[Any], ...] = (
     CapRow(CCW, emit_ccw, parse_ccw),
     CapRow(CSS, emit_css, parse_css),
     CapRow(Storage, emit_storage, parse_storage),
+    CapRow(ScsiGeneric, emit_scsi_generic, parse_scsi_generic),
 )
 #: Any capability the table does not name: kept verbatim, its type its own.
 RAW: CapRow[RawCapability] = CapRow(RawCapability, emit_raw, parse_raw)
