@@ -423,13 +423,15 @@ class CCW:
 @dataclass(frozen=True, slots=True)
 class CSS:
     """``<capability type='css'>``: an s390 I/O subchannel, with the address of the
-    CCW device on it (``channel_dev_addr``, from ``dev_busid``) when it has one."""
+    CCW device on it (``channel_dev_addr``, from ``dev_busid``) when it has one,
+    and the mediated-device types it offers (bound to ``vfio_ccw``)."""
 
     cap_type: ClassVar[str] = "css"
-    nested: ClassVar[tuple[str, ...]] = ()
+    nested: ClassVar[tuple[str, ...]] = ("mdev_types",)
 
     address: CCWAddress
     channel_dev_addr: CCWAddress | None = None
+    mdev_types: MdevTypes | None = None
 
 
 @dataclass(frozen=True, slots=True)

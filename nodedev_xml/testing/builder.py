@@ -450,6 +450,22 @@ class SysfsBuilder:
             self.tree.bus_entry("ccw", bus_id, ccw)
         return ccw
 
+    def add_vfio_ccw_subchannel(self, subchannel: str, bus_id: str) -> str:
+        """An I/O subchannel handed to ``vfio_ccw`` (for a guest): ``devices/css0/<subchannel>``
+        bound to ``vfio_ccw``, its CCW device ``bus_id`` not probed, and the
+        mediated-device type ``vfio_ccw-io`` it offers; returns its path."""
+        if not self.tree.path("devices/css0").is_dir():
+            self.tree.ensure_dir("devices/css0")
+            self.tree.write("devices/css0/uevent", b"\n")
+        sch = f"devices/css0/{subchannel}"
+        files = {**subchannel_files(bus_id), "uevent": b"DRIVER=vfio_ccw\nST=0\nMODALIAS=css:t0\n"}
+        self.tree.device(sch, files, subsystem="bus/css")
+        self._bind(sch, "bus/css/drivers/vfio_ccw")
+        self.tree.bus_entry("css", subchannel, sch)
+        self.add_mdev_types(DeviceDir(self.sys / sch, sch),
+                            {"vfio_ccw-io": ("I/O subchannel (Non-QDIO)", "vfio-ccw", 1)})
+        return sch
+
     def _bind(self, rel: str, driver: str) -> None:
         """A ``driver`` link from the device ``rel`` to ``driver`` (``bus/X/drivers/NAME``)."""
         if not self.tree.path(driver).is_dir():
@@ -742,7 +758,7 @@ class SysfsBuilder:
         return result
 
     def add_mdev_types(
-        self, fn: PCIFunctionSpec, types: Mapping[str, tuple[str | None, str, int]]
+        self, fn: PCIFunctionSpec | DeviceDir, types: Mapping[str, tuple[str | None, str, int]]
     ) -> None:
         """The mediated-device types ``fn`` offers, as a mdev parent driver (i915's
         GVT-g, NVIDIA's vGPU manager) lays them out: ``mdev_supported_types/<id>/``

@@ -990,6 +990,7 @@ def emit_css(out: Out, cap: CSS, profile: Profile) -> None:
         out.open("channel_dev_addr")
         _emit_ccw_address(out, cap.channel_dev_addr)
         out.close()
+    emit_nested(out, cap, "mdev_types", profile)
     out.close()
 
 
@@ -999,7 +1000,10 @@ def parse_css(el: El) -> CSS | RawCapability:
 
 def _parse_css(el: El) -> CSS:
     dev = el.find("channel_dev_addr")
-    return CSS(_parse_ccw_address(el), _parse_ccw_address(dev) if dev is not None else None)
+    types = el.find("capability[@type='mdev_types']")
+    parsed = _parse_mdev_types(types) if types is not None else None
+    return CSS(_parse_ccw_address(el), _parse_ccw_address(dev) if dev is not None else None,
+               parsed)  # fmt: skip
 
 
 # -- storage -----------------------------------------------------------------

@@ -16,6 +16,7 @@ import re
 from ...model import CCW, CSS, CCWAddress, Device
 from .. import values
 from ..session import ReadSession
+from .mdev import mdev_types
 from .parents import udev_name
 
 __all__ = ["ccw_address", "ccw_devices", "css_devices"]
@@ -47,9 +48,10 @@ def css_devices(session: ReadSession, details: bool = True) -> list[Device]:
         if driver not in _SUBCHANNEL_DRIVERS:
             continue
         busid = scope.attr(dev, "dev_busid", ccw_address) if details else None
+        types = mdev_types(scope, dev)  # decides list --cap mdev_types too
         if scope.lost(dev) is not None:
             continue
-        cap = CSS(ccw_address(entry), busid)
+        cap = CSS(ccw_address(entry), busid, types)
         out.append(Device(scope.name, (cap,), path=src.devpath(dev), driver=driver))
     return out
 

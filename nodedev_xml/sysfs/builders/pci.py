@@ -9,8 +9,6 @@ from ...model import (
     PCI,
     Device,
     IOMMUGroup,
-    MdevType,
-    MdevTypes,
     NameEntry,
     Parent,
     PCIExpress,
@@ -26,9 +24,9 @@ from ..policy import ReadPolicy
 from ..session import DeviceScope, ReadSession
 from ..source import errname
 from ..vpd import MAX_VPD_BYTES, read_vpd
+from .mdev import mdev_types
 
 _VIRTFN_LIMIT = 4096
-_MDEV_TYPES = "mdev_supported_types"
 #: libvirt requires both ids: a function without them is no node device.
 _IDS = ("vendor", "device")
 _LEFT_OUT = "; device left out"
@@ -76,7 +74,7 @@ class PCIBuilder:
             if vendor_id is None or product_id is None:
                 scope.amend(_IDS, _LEFT_OUT)
                 continue
-            mdev = "mdev_types" in policy.caps and self._mdev_types(scope, dev) is not None
+            mdev = "mdev_types" in policy.caps and mdev_types(scope, dev) is not None
             out.append((name, self._parent(dev), caps | {"mdev_types"} if mdev else caps))
         return out
 
@@ -125,36 +123,10 @@ class PCIBuilder:
             numa_node=scope.attr(dev, "numa_node", values.numa_node, may_lack=True),
             pci_express=pci_express,
             vpd=self._vpd(scope, dev),
-            mdev_types=self._mdev_types(scope, dev),
+            mdev_types=mdev_types(scope, dev),
         )
         return Device(name=scope.name, path=self.src.devpath(dev), parent=Parent(self._parent(dev)),
                       driver=driver, capabilities=(cap,))  # fmt: skip
-
-    def _mdev_types(self, scope: DeviceScope, dev: str) -> MdevTypes | None:
-        """The mediated-device types the function offers (``mdev_supported_types/<id>/``:
-        ``name``, ``device_api``, ``available_instances``, read now), by id; a type
-        without ``device_api`` or a readable count is left out, as libvirt does."""
-        try:
-            ids = self.src.entries(dev, _MDEV_TYPES)
-        except FileNotFoundError:
-            return None
-        except OSError as e:
-            scope.warn(_MDEV_TYPES, f"cannot list ({errname(e)})")
-            return None
-        found = []
-        for type_id in sorted(ids):
-            where = self.src.child(dev, _MDEV_TYPES, type_id)
-            label = f"{_MDEV_TYPES}/{type_id}"
-            api = scope.attr(where, "device_api", values.text_value, label=f"{label}/device_api",
-                             optional=False, may_lack=True)  # fmt: skip
-            count = scope.attr(where, "available_instances", values.uint, may_lack=True,
-                               label=f"{label}/available_instances", optional=False)  # fmt: skip
-            if api is None or count is None:
-                continue
-            raw = scope.raw(where, "name", may_lack=True)
-            name = values.udev_text(raw) if raw is not None else None
-            found.append(MdevType(type_id, api, count, name))
-        return MdevTypes(tuple(found)) if found else None
 
     def _config(self, scope: DeviceScope, dev: str) -> tuple[str | None, PCIExpress | None]:
         """The bridge kind and the PCI Express link, from the config space."""
