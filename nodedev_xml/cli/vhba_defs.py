@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import NodedevXmlError
 from .common import EXIT_NO, EXIT_OK, PROG, UsageError, fail, load, warn, wwn_option
+from .luns import add_wait_option, wait_luns
 
 if TYPE_CHECKING:
     from ..model import Inventory, Parent
@@ -77,6 +78,7 @@ def register(sub: Any) -> None:
         metavar="S",
         help="seconds between retries (default 5)",
     )
+    add_wait_option(p)
     p.set_defaults(handler=cmd_start)
 
     p = sub.add_parser("stop", help="delete the vport of a definition (the definition stays)")
@@ -259,8 +261,10 @@ def cmd_start(args: argparse.Namespace) -> int:
             lock_dir=None,
             backend=args.backend,
         )
-        print(result.describe())
-        return EXIT_OK
+        print(result.describe(), flush=True)
+        return wait_luns(args, result.device)
+    if args.wait_luns is not None:
+        raise UsageError("--wait-luns goes with a definition's NAME, not --autostart")
     loaded = store.load()
     _report_problems(args, tuple(p for p in loaded.problems if p not in _broken_lines(loaded)))
     outcome = start_autostart(
