@@ -131,14 +131,14 @@ def rescan_host(
     if not os.path.lexists(scan):
         raise VHBAError(f"{name} has no scsi_host scan file: no such host under {root}")
     if lip:
-        _write(writer, f"{sys_class}/fc_host/host{number}/issue_lip", "1", "issue_lip")
+        _write(writer, f"{sys_class}/fc_host/host{number}/issue_lip", "1\n", "issue_lip")
     if wildcard:
         lines: tuple[str, ...] = ("- - -" if lun is None else f"- - {lun}",)
     else:
         last = "-" if lun is None else str(lun)
         lines = tuple(f"{t.channel} {t.target} {last}" for t in remote_targets(root, number))
     for line in lines:
-        _write(writer, scan, line, "scan")
+        _write(writer, scan, line + "\n", "scan")  # as echo writes it
     if not lines:
         log.info("%s: no FCP target behind it; nothing to scan (--wildcard scans anyway)", name)
     return Rescan(name, lip, lines)
