@@ -188,3 +188,53 @@ def test_compare_luns_refuses_what_it_cannot_read(root: Path, tmp_path: Path) ->
                            "or a pool document\n")  # fmt: skip
     done = run(root, "vhba", "create", "--wait-luns", "0")
     assert done.returncode == 2 and "--wait-luns" in done.stderr
+
+
+SOURCE_POOL = """<pool type='scsi'>
+  <name>guest1-luns</name>
+  <uuid>e9392370-2917-565e-692b-d057f46512d6</uuid>
+  <source>
+    <adapter type='fc_host' parent='scsi_host8' managed='yes'
+             wwnn='5001a4a000000a01' wwpn='5001a4a000000a02'/>
+  </source>
+  <target>
+    <path>/dev/disk/by-id</path>
+  </target>
+</pool>
+"""
+
+
+def test_migrate_pool_carries_the_wwids_the_destination_is_checked_against(
+    root: Path, tmp_path: Path
+) -> None:
+    """The source's LUNs go into the destination's pool document (a comment, which
+    libvirt's storagepool.rng allows); compare-luns reads them back on the destination."""
+    from lxml import etree
+
+    source_pool = tmp_path / "guest1-luns.a.xml"
+    source_pool.write_text(SOURCE_POOL)
+    with BackgroundEmulator(root, fabric=san()):
+        for names in (A, B, C):
+            assert create(root, names, "--wait-luns", "2", "--timeout", "5").returncode == 0
+        done = run(root, "vhba", "migrate-pool", str(source_pool), "--parent", "scsi_host8",
+                   "--luns", "scsi_host10")  # fmt: skip
+        assert (done.returncode, done.stderr) == (0, "")
+        pool = tmp_path / "guest1-luns.b.xml"
+        pool.write_text(done.stdout)
+        comment = ("<!-- nodedev-xml expected LUNs (WWID): naa.5000e11e09f7a001 "
+                   f"{' '.join(WWIDS)} -->")  # fmt: skip
+        assert done.stdout.splitlines()[1] == f"  {comment}"
+        rng = Path("/usr/share/libvirt/schemas/storagepool.rng")
+        if rng.exists():
+            assert etree.RelaxNG(etree.parse(str(rng))).validate(etree.parse(str(pool)))
+        ok = run(root, "vhba", "compare-luns", str(pool), "scsi_host11")
+        assert (ok.returncode, ok.stdout) == (0, "same LUNs: 4 by WWID\n")
+        bad = run(root, "vhba", "compare-luns", str(pool), "scsi_host12")
+        assert bad.returncode == 1 and WWIDS[2] in bad.stderr
+        # a pool migrated on again keeps what it carries
+        again = run(root, "vhba", "migrate-pool", str(pool), "--parent", "scsi_host8")
+        assert again.stdout.splitlines()[1] == f"  {comment}"
+        plain = tmp_path / "plain.xml"
+        plain.write_text(SOURCE_POOL)
+        refused = run(root, "vhba", "compare-luns", str(plain), "scsi_host11")
+        assert refused.returncode == 2 and "no 'nodedev-xml expected LUNs" in refused.stderr

@@ -127,7 +127,7 @@ def cmd_rescan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _wwids(args: argparse.Namespace, what: str) -> frozenset[str]:
+def wwids_from(args: argparse.Namespace, what: str) -> frozenset[str]:
     """The WWIDs ``what`` stands for: a host on the root, or a saved file."""
     from ..errors import VHBAError
     from ..vhba.luns import host_luns, wwid_key, wwids_of_saved
@@ -149,7 +149,7 @@ def _wwids(args: argparse.Namespace, what: str) -> frozenset[str]:
 def cmd_compare(args: argparse.Namespace) -> int:
     from ..vhba.luns import compare_wwids
 
-    expected, seen = _wwids(args, args.expected), _wwids(args, args.seen)
+    expected, seen = wwids_from(args, args.expected), wwids_from(args, args.seen)
     result = compare_wwids(expected, seen)
     if result.same(allow_extra=args.allow_extra):
         extra = f" ({len(result.extra)} more seen)" if result.extra else ""

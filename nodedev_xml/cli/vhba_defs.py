@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import NodedevXmlError
 from .common import EXIT_NO, EXIT_OK, PROG, UsageError, fail, load, warn, wwn_option
-from .luns import add_wait_option, wait_luns
+from .luns import add_wait_option, wait_luns, wwids_from
 
 if TYPE_CHECKING:
     from ..model import Inventory, Parent
@@ -104,11 +104,17 @@ def register(sub: Any) -> None:
     _parent_options(p, required=True)
     p.add_argument("--wwnn", metavar="W", help="the destination vHBA's WWNN (default: generated)")
     p.add_argument("--wwpn", metavar="W", help="the destination vHBA's WWPN (default: generated)")
+    p.add_argument("--luns", metavar="FROM", help="carry the WWIDs of the LUNs the guest relies "
+                   "on (a host such as scsi_host9, or a file of vhba luns --json), for "
+                   "vhba compare-luns on the destination")  # fmt: skip
     p.set_defaults(handler=cmd_migrate_pool)
 
     p = sub.add_parser("export-pool", help="a libvirt scsi pool that creates a definition's vHBA")
     p.add_argument("name", metavar="NAME")
     p.add_argument("--uuid", metavar="UUID", help="the pool's UUID (default: a new one)")
+    p.add_argument("--luns", metavar="FROM", help="carry the WWIDs of the LUNs the guest relies "
+                   "on (a host such as scsi_host9, or a file of vhba luns --json), for "
+                   "vhba compare-luns on the destination")  # fmt: skip
     p.set_defaults(handler=cmd_export_pool)
 
 
@@ -384,7 +390,9 @@ def cmd_migrate_pool(args: argparse.Namespace) -> int:
         # names to keep clear of when generating: this host's ports and vports, its definitions
         avoid |= set(names_in_use(inv))
         avoid |= {w for d in _store(args).load().definitions.values() for w in d.wwns}
-    out = migrate_pool(data, parent=parent, wwnn=wwnn, wwpn=wwpn, avoid=avoid, source=source)
+    wwids = wwids_from(args, args.luns) if args.luns is not None else ()
+    out = migrate_pool(data, parent=parent, wwnn=wwnn, wwpn=wwpn, avoid=avoid, source=source,
+                       wwids=wwids)  # fmt: skip
     sys.stdout.write(out)
     return EXIT_OK
 
@@ -394,7 +402,8 @@ def cmd_export_pool(args: argparse.Namespace) -> int:
     from ..vhba.state import definition_state
 
     definition = _store(args).get(args.name)
-    sys.stdout.write(export_pool(definition, uuid=args.uuid))
+    wwids = wwids_from(args, args.luns) if args.luns is not None else ()
+    sys.stdout.write(export_pool(definition, uuid=args.uuid, wwids=wwids))
     try:
         state = definition_state(definition, _quiet_scan(args))
     except NodedevXmlError:

@@ -225,20 +225,11 @@ def compare_wwids(expected: Iterable[str], seen: Iterable[str]) -> LunComparison
     return LunComparison(frozenset(map(wwid_key, expected)), frozenset(map(wwid_key, seen)))
 
 
-#: How migrate-pool and export-pool carry the WWIDs a pool's guest relies on.
-POOL_COMMENT = "nodedev-xml expected LUNs (WWID):"
-
-
-def pool_comment(wwids: Iterable[str]) -> str:
-    """The text of the comment that carries ``wwids`` in a pool document."""
-    return " ".join([POOL_COMMENT, *sorted(set(map(wwid_key, wwids)))])
-
-
 def wwids_of_saved(data: bytes, source: str) -> frozenset[str]:
     """The WWIDs in a saved list: ``vhba luns --json`` output (objects with a
-    ``wwid``), or a pool document from ``migrate-pool``/``export-pool`` (its
-    :data:`POOL_COMMENT` comment).  Raises :class:`VHBAError` naming ``source``
-    for anything else."""
+    ``wwid``), or a pool document from ``migrate-pool``/``export-pool --luns``
+    (:func:`~nodedev_xml.xml.pool.pool_wwids`).  Raises :class:`VHBAError` naming
+    ``source`` for anything else."""
     text = data.decode("utf-8", "replace").lstrip("\ufeff").strip()
     if text.startswith(("[", "{")):
         try:
@@ -251,15 +242,11 @@ def wwids_of_saved(data: bytes, source: str) -> frozenset[str]:
             raise VHBAError(f"{source}: expected a list of LUNs (vhba luns --json)")
         return frozenset(wwid_key(str(i["wwid"])) for i in items if i.get("wwid"))
     if text.startswith("<"):
-        from lxml import etree
+        from ..xml.pool import POOL_COMMENT, pool_wwids
 
-        from ..xml.safe import parse_xml
-
-        root = parse_xml(data, source=source)
-        for node in root.iter(etree.Comment):
-            if (node.text or "").strip().startswith(POOL_COMMENT):
-                words = (node.text or "").strip()[len(POOL_COMMENT) :].split()
-                return frozenset(wwid_key(w) for w in words)
-        raise VHBAError(f"{source}: no '{POOL_COMMENT}' comment (made by vhba migrate-pool "
-                        "--luns or export-pool --luns)")  # fmt: skip
+        words = pool_wwids(data, source=source)
+        if words is None:
+            raise VHBAError(f"{source}: no '{POOL_COMMENT}' comment (made by vhba migrate-pool "
+                            "--luns or export-pool --luns)")  # fmt: skip
+        return frozenset(wwid_key(w) for w in words)
     raise VHBAError(f"{source}: expected vhba luns --json output or a pool document")
