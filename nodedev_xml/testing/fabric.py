@@ -176,6 +176,7 @@ class Fabric:
         self._disks: set[str] | None = None
         self._maps: dict[str, str] = {}  # WWID -> dm-N
         self._next_dm = 0
+        self._next_disk = 0
 
     # -- the SAN ------------------------------------------------------------------------------
 
@@ -380,9 +381,10 @@ class Fabric:
             self._dev_links(lun, f"../../{disk}")
 
     def _disk_name(self) -> str:
-        """The first ``sdX`` name not in use (``sda``…``sdz``, ``sdaa``…)."""
+        """The next ``sdX`` name not in use (``sda``…``sdz``, ``sdaa``…), as the kernel
+        hands them out (a name freed is not taken again here)."""
         assert self._disks is not None
-        n = 0
+        n = self._next_disk
         while True:
             name, k = "", n
             while True:
@@ -390,10 +392,11 @@ class Fabric:
                 k = k // 26 - 1
                 if k < 0:
                     break
+            n += 1
             if f"sd{name}" not in self._disks:
                 self._disks.add(f"sd{name}")
+                self._next_disk = n
                 return f"sd{name}"
-            n += 1
 
     def _hold(self, lun: FabricLun, disk: str, disk_rel: str, send: Send | None) -> str:
         """The LUN's multipath map, made on its first path, now holding ``disk`` too."""
