@@ -238,3 +238,27 @@ def test_migrate_pool_carries_the_wwids_the_destination_is_checked_against(
         plain.write_text(SOURCE_POOL)
         refused = run(root, "vhba", "compare-luns", str(plain), "scsi_host11")
         assert refused.returncode == 2 and "no 'nodedev-xml expected LUNs" in refused.stderr
+
+
+def test_a_definition_names_the_luns_start_waits_for(root: Path, tmp_path: Path) -> None:
+    """``<lun wwid=.../>`` in a definition: ``vhba start NAME`` and ``--autostart`` wait
+    for them; C's definition expects LUN 2, which is masked from it."""
+    state = str(tmp_path / "state")
+    for name, (wwnn, wwpn) in (("web1", A), ("web2", C)):
+        doc = tmp_path / f"{name}.xml"
+        luns = "".join(f"<lun wwid='{w}'/>" for w in WWIDS)
+        doc.write_text(f"<vhba name='{name}' autostart='yes'><parent>scsi_host8</parent>"
+                       f"<wwnn>{wwnn}</wwnn><wwpn>{wwpn}</wwpn>{luns}</vhba>")  # fmt: skip
+        assert run(root, "--state-dir", state, "vhba", "define", str(doc)).returncode == 0
+    saved = (tmp_path / "state/vhba/web1.xml").read_text()
+    assert f'<lun wwid="{WWIDS[2]}"/>' in saved
+    with BackgroundEmulator(root, fabric=san(delays=(0, 0, 0.5))):
+        done = run(root, "--state-dir", state, "vhba", "start", "web1", "--timeout", "10")
+        assert (done.returncode, done.stderr) == (0, "")
+        assert done.stdout.endswith("scsi_host10 sees 3 of 3 expected LUNs\n")
+        pool = run(root, "--state-dir", state, "vhba", "export-pool", "web1").stdout
+        assert f"nodedev-xml expected LUNs (WWID): {' '.join(WWIDS)}" in pool
+        done = run(root, "--state-dir", state, "vhba", "start", "--autostart", "--timeout", "2")
+        assert done.returncode == 1
+        assert "web1 is already running as scsi_host10" in done.stdout
+        assert f"scsi_host11 sees 2 of 3 expected LUNs; missing {WWIDS[2]}" in done.stderr

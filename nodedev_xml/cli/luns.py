@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Iterable
 from typing import Any, TextIO
 
 from .common import EXIT_NO, EXIT_OK, UsageError, fail
@@ -69,10 +70,17 @@ def _expected(text: str) -> int | frozenset[str]:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
-def wait_luns(args: argparse.Namespace, host: str, *, out: TextIO | None = None) -> int:
-    """After ``host`` was made or started: wait for ``--wait-luns`` if given; the exit
-    code.  What it saw goes to ``out`` (default stdout)."""
+def wait_luns(
+    args: argparse.Namespace, host: str, named: Iterable[str] = (), *, out: TextIO | None = None
+) -> int:
+    """After ``host`` was made or started: wait for ``--wait-luns`` if given, else for
+    the WWIDs ``named`` (a definition's) if any; the exit code.  What it saw goes to
+    ``out`` (default stdout)."""
     expected = getattr(args, "wait_luns", None)
+    if expected is None and named:
+        from ..vhba.luns import wwid_key
+
+        expected = frozenset(wwid_key(w) for w in named)
     if expected is None:
         return EXIT_OK
     from ..vhba.luns import wait_for_luns

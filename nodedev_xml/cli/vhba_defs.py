@@ -268,9 +268,10 @@ def cmd_start(args: argparse.Namespace) -> int:
             backend=args.backend,
         )
         print(result.describe(), flush=True)
-        return wait_luns(args, result.device)
+        return wait_luns(args, result.device, store.get(args.name).luns)
     if args.wait_luns is not None:
-        raise UsageError("--wait-luns goes with a definition's NAME, not --autostart")
+        raise UsageError("--wait-luns goes with a definition's NAME, not --autostart "
+                         "(which waits for the LUNs each definition names)")  # fmt: skip
     loaded = store.load()
     _report_problems(args, tuple(p for p in loaded.problems if p not in _broken_lines(loaded)))
     outcome = start_autostart(
@@ -282,8 +283,12 @@ def cmd_start(args: argparse.Namespace) -> int:
         report=lambda line: print(f"{PROG}: {line}", file=sys.stderr),
         backend=args.backend,
     )
+    short = 0
+    definitions = store.load().definitions
     for result in outcome.started:
-        print(result.describe())
+        print(result.describe(), flush=True)
+        if result.name in definitions and definitions[result.name].luns:
+            short += wait_luns(args, result.device, definitions[result.name].luns) != EXIT_OK
     for name, message in outcome.failed:
         fail(f"{name}: not started: {message}", EXIT_NO)
     for name, message in sorted(loaded.broken.items()):
@@ -291,7 +296,7 @@ def cmd_start(args: argparse.Namespace) -> int:
         fail(f"{name}: not started: {message}", EXIT_NO)
     if not outcome.started and not outcome.failed and not loaded.broken:
         print("no definition is marked autostart")
-    return EXIT_NO if outcome.failed or loaded.broken else EXIT_OK
+    return EXIT_NO if outcome.failed or loaded.broken or short else EXIT_OK
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
@@ -402,7 +407,7 @@ def cmd_export_pool(args: argparse.Namespace) -> int:
     from ..vhba.state import definition_state
 
     definition = _store(args).get(args.name)
-    wwids = wwids_from(args, args.luns) if args.luns is not None else ()
+    wwids = wwids_from(args, args.luns) if args.luns is not None else definition.luns
     sys.stdout.write(export_pool(definition, uuid=args.uuid, wwids=wwids))
     try:
         state = definition_state(definition, _quiet_scan(args))
