@@ -769,7 +769,7 @@ def measure(trees: dict[str, Path], repeat: int, base: Path) -> list[Figure]:
             f"python -c pass: {ms(t_bare)}; heavy modules imported: {', '.join(heavy) or 'none'}",
         )
     )
-    figures += lun_figures(base, repeat)
+    figures += lun_figures(Path(h255).parent, repeat)  # beside the other trees
     return figures
 
 
