@@ -235,7 +235,9 @@ def test_the_emulator_answers_scan_and_issue_lip(tmp_path: Path) -> None:
         assert rescan.lines == ("0 0 -",)
         assert len(nx.scan(root=str(tmp_path)).luns(made.name)) == 2
         assert [w.path.rpartition("/")[2] for w in k.writes[-2:]] == ["issue_lip", "scan"]
-        nx.delete_vhba(made.name, root=str(tmp_path), writer=k)
+        with pytest.raises(nx.VHBAError, match="sda is held by dm-0"):  # the multipath map
+            nx.delete_vhba(made.name, root=str(tmp_path), writer=k)
+        nx.delete_vhba(made.name, root=str(tmp_path), writer=k, force=True)
     assert not (tmp_path / "sys/devices/virtual/block/dm-0").exists()
     assert os.listdir(tmp_path / "dev/disk/by-id") == []
     assert os.listdir(tmp_path / "dev/mapper") == []
