@@ -175,6 +175,12 @@ class OpaqueSource:
     def has(self, dev: str, attr: str) -> bool:
         return self.inner.has(self._path(dev), attr)
 
+    def entries(self, dev: str, name: str) -> list[str]:
+        return self.inner.entries(self._path(dev), name)
+
+    def dev_links(self, directory: str) -> list[tuple[str, str]]:
+        return self.inner.dev_links(directory)
+
     def reachable(self, dev: str) -> bool:
         return self.inner.reachable(self._path(dev))
 

@@ -71,6 +71,16 @@ class Source(Protocol):
         """``dev`` has an attribute ``attr`` (readable or not).  Never raises."""
         ...
 
+    def entries(self, dev: str, name: str) -> list[str]:
+        """The names in ``dev``'s directory ``name`` (a disk's ``holders``), unsorted;
+        ``OSError`` when it cannot be listed (``FileNotFoundError``: there is none)."""
+        ...
+
+    def dev_links(self, directory: str) -> list[tuple[str, str]]:
+        """``(name, link text)`` of the symbolic links in ``/dev/<directory>`` of the
+        root (``disk/by-id``), never followed; none when it cannot be listed."""
+        ...
+
     def reachable(self, dev: str) -> bool:
         """``dev`` is still there and can be entered.  Never raises."""
         ...
@@ -144,6 +154,23 @@ class SysfsSource:
 
     def has(self, dev: str, attr: str) -> bool:
         return self._exists(f"{dev}/{attr}")
+
+    def entries(self, dev: str, name: str) -> list[str]:
+        return self.fs.listdir(f"{dev}/{name}")
+
+    def dev_links(self, directory: str) -> list[tuple[str, str]]:
+        where = os.path.join(self.root, "dev", directory)
+        try:
+            names = self.fs.listdir(where)
+        except OSError:
+            return []
+        out: list[tuple[str, str]] = []
+        for name in names:
+            try:
+                out.append((name, self.fs.readlink(f"{where}/{name}")))
+            except OSError:
+                continue  # not a link, or gone
+        return out
 
     def reachable(self, dev: str) -> bool:
         return self._exists(dev + "/")  # lstat through a trailing separator
