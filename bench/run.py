@@ -27,7 +27,10 @@ interleaved round by round so that a noisy machine slows all of them alike:
   beside lxml's bare parse + RelaxNG validate of the same documents (<= 1.3x);
 * ``dumpxml --all --json`` beside ``dumpxml --all``, both processes (<= 1.5x);
 * peak memory of scan + enriched XML of every device (< 64 MB);
-* start-up of ``nodedev-xml --version`` (< 100 ms, no heavy imports).
+* start-up of ``nodedev-xml --version`` (< 100 ms, no heavy imports);
+* scan + enriched XML of the benchmark host with 4 LUNs behind every vHBA (16,320
+  LUNs, each with its WWID, VPD pages, disk and by-id links) against the floor
+  extended to the LUN files.
 
 Each figure is one line: what was measured, the target, the ratio, PASS or FAIL.
 The exit status is 1 when a figure fails, 0 otherwise (skipped figures do not fail).
@@ -438,6 +441,107 @@ def peak_kib(code: str, *args: str) -> int:
     return int(out.stdout.split()[-1])
 
 
+# ----------------------------------------------------------------------------- LUNs
+
+LUNS_PER_VHBA = 4
+LUN_TREE = "h255-luns"
+#: What the enriched XML of a LUN needs from its SCSI device directory.
+LUN_ATTRS = ("type", "vendor", "model", "rev", "wwid", "vpd_pg80")
+
+
+def build_lun_tree(base: Path) -> Path:
+    """The benchmark host with a SAN behind it (:mod:`nodedev_xml.testing.fabric`): every
+    vHBA zoned to a target of its own exporting ``LUNS_PER_VHBA`` disks, each with its
+    ``wwid``, VPD pages, block device and ``/dev/disk/by-id`` links."""
+    from nodedev_xml.testing.fabric import Fabric, FabricLun
+    from nodedev_xml.testing.specs import FCHostSpec
+
+    tree = base / LUN_TREE
+    if (tree / DONE).exists():
+        return tree
+    shutil.rmtree(tree, ignore_errors=True)
+    start = time.perf_counter()
+    builder = build_benchmark_host(tree)
+    fabric = Fabric()
+    for spec in list(builder.hosts.values()):
+        if not isinstance(spec, FCHostSpec) or spec.vport is None:
+            continue
+        luns = [FabricLun(n, f"naa.600a0b8000{spec.number:06x}{n:016x}")
+                for n in range(LUNS_PER_VHBA)]  # fmt: skip
+        fabric.zone(spec.port_name, fabric.add_target(0x2011000200000000 | spec.number, luns,
+                                                      port_id=0x400000 + spec.number))  # fmt: skip
+        fabric.attach(builder, spec)
+    (tree / DONE).touch()
+    print(f"built {tree} (LUNs behind every vHBA) in {time.perf_counter() - start:.1f} s",
+          file=sys.stderr)  # fmt: skip
+    return tree
+
+
+def floor_luns(root: str) -> int:
+    """:func:`floor` extended to the LUN files: each target's remote-port name; each
+    LUN's :data:`LUN_ATTRS` and ``driver`` link, its disk's ``size`` and ``holders``;
+    the ``block`` class and ``/dev/disk/by-id`` links.  Returns the files opened."""
+    opened = floor(root)
+    data: list[bytes | None] = []
+    bus = root + "/sys/bus/scsi/devices/"
+    for name in os.listdir(bus):
+        if name.startswith("host"):
+            continue
+        dev = os.path.normpath(bus + os.readlink(bus + name)) + "/"
+        if name.startswith("target"):
+            rport = dev[:-1].rpartition("/")[0]
+            _read_all(f"{rport}/fc_remote_ports/{rport.rpartition('/')[2]}/", ("port_name",), data)
+            continue
+        _read_all(dev, LUN_ATTRS, data)
+        os.readlink(dev + "driver")
+        try:
+            disks = os.listdir(dev + "block")
+        except FileNotFoundError:
+            continue
+        for disk in disks:
+            _read_all(f"{dev}block/{disk}/", ("size",), data)
+            if os.path.isdir(f"{dev}block/{disk}/holders"):
+                os.listdir(f"{dev}block/{disk}/holders")
+    for where in (root + "/sys/class/block/", root + "/dev/disk/by-id/"):
+        for name in os.listdir(where):
+            os.readlink(where + name)
+    return opened + len(data)
+
+
+def lun_figures(base: Path, repeat: int) -> list[Figure]:
+    """Scan + enriched XML of the benchmark host with LUNs behind every vHBA, against
+    the floor extended to the LUN files (and the same host without LUNs)."""
+    tree = str(build_lun_tree(base))
+    inv = nodedev_xml.scan(tree)
+    luns = sum(1 for dev in inv.values() if dev.scsi is not None)
+    if inv.warnings or luns != 4080 * LUNS_PER_VHBA:
+        raise SystemExit(f"unexpected LUN host: {luns} LUNs, {len(inv.warnings)} warnings")
+    files = floor_luns(tree)
+    best = {name: min(t) for name, t in rounds({
+        "floor": lambda: floor_luns(tree),
+        "full": lambda: scan_and_xml(tree),
+    }, repeat).items()}  # fmt: skip
+    ratio = best["full"] / best["floor"]
+    return [
+        Figure(
+            f"floor with LUNs: bare loop reading {files:,} files",
+            ms(best["floor"]),
+            "-",
+            "-",
+            "-",
+            f"{best['floor'] / files * 1e6:.2f} us per file opened and read",
+        ),
+        Figure(
+            f"scan + enriched XML, {len(inv):,} devices ({luns:,} LUNs)",
+            ms(best["full"]),
+            "<= 1.2x floor",
+            f"{ratio:.2f}x",
+            verdict(ratio <= 1.2),
+            f"{best['full'] / len(inv) * 1e6:.0f} us per device",
+        ),
+    ]
+
+
 # ----------------------------------------------------------------------------- main
 
 
@@ -665,6 +769,7 @@ def measure(trees: dict[str, Path], repeat: int, base: Path) -> list[Figure]:
             f"python -c pass: {ms(t_bare)}; heavy modules imported: {', '.join(heavy) or 'none'}",
         )
     )
+    figures += lun_figures(Path(h255).parent, repeat)  # beside the other trees
     return figures
 
 

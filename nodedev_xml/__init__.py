@@ -37,7 +37,9 @@ if TYPE_CHECKING:
     from .pciaddr import PCIAddress
     from .validation import validate
     from .vhba import CreatedVHBA, create_vhba, delete_vhba
+    from .vhba.luns import Lun, LunWait, compare_wwids, host_luns, wait_for_luns, wwid_key
     from .vhba.pools import export_pool, migrate_pool
+    from .vhba.rescan import rescan_host
     from .vhba.store import DefinitionStore
     from .wwn import WWN
     from .xml.create import vhba_create_xml
@@ -64,6 +66,13 @@ _LAZY = {
     "DefinitionStore": "nodedev_xml.vhba.store",
     "migrate_pool": "nodedev_xml.vhba.pools",
     "export_pool": "nodedev_xml.vhba.pools",
+    "Lun": "nodedev_xml.vhba.luns",
+    "LunWait": "nodedev_xml.vhba.luns",
+    "host_luns": "nodedev_xml.vhba.luns",
+    "wait_for_luns": "nodedev_xml.vhba.luns",
+    "compare_wwids": "nodedev_xml.vhba.luns",
+    "wwid_key": "nodedev_xml.vhba.luns",
+    "rescan_host": "nodedev_xml.vhba.rescan",
 }
 
 __all__ = [
@@ -75,6 +84,8 @@ __all__ = [
     "DeviceNotFoundError",
     "Event",
     "Inventory",
+    "Lun",
+    "LunWait",
     "NodedevXmlError",
     "PCIAddress",
     "PCIAddressError",
@@ -86,18 +97,23 @@ __all__ = [
     "WWNError",
     "XMLInputError",
     "__version__",
+    "compare_wwids",
     "create_vhba",
     "delete_vhba",
     "enrich",
     "export_pool",
     "from_xml",
+    "host_luns",
     "migrate_pool",
+    "rescan_host",
     "scan",
     "strip",
     "to_xml",
     "validate",
     "vhba_create_xml",
+    "wait_for_luns",
     "watch",
+    "wwid_key",
 ]
 
 

@@ -301,7 +301,7 @@ def scsi_target_caps(draw: st.DrawFn) -> etree._Element:
 
 @st.composite
 def scsi_caps(draw: st.DrawFn, profile: Profile = "enriched") -> etree._Element:
-    """A LUN; in the enriched profile with its inquiry data and disk, any of them."""
+    """A LUN; in the enriched profile with its inquiry data, disk and identity, any of them."""
     cap = _cap("scsi")
     for tag in ("host", "bus", "target", "lun"):
         _sub(cap, tag, draw(small_numbers))
@@ -315,6 +315,18 @@ def scsi_caps(draw: st.DrawFn, profile: Profile = "enriched") -> etree._Element:
             _sub(cap, "block", draw(st.sampled_from(["/dev/sdc", "/dev/sr0"])))
         if _maybe(draw):
             _sub(cap, "size", draw(numbers))
+        identity = {
+            "wwid": ["naa.600a0b80001234560000000000000a01", "t10.ATA     QEMU HARDDISK",
+                     "eui.0025385b71b0a123"],
+            "serial": ["0000000000000a01", "QM00001"],
+            "by_id": ["/dev/disk/by-id/wwn-0x600a0b8000123456"],
+            "multipath": ["mpatha", "3600a0b80001234560000000000000a01"],
+            "multipath_uuid": ["mpath-3600a0b80001234560000000000000a01"],
+            "remote_wwpn": ["20110002ac000001", "0x20110002AC000001"],
+        }
+        for tag, choices in identity.items():
+            if _maybe(draw):
+                _sub(cap, tag, draw(st.sampled_from(choices)))
     return cap
 
 

@@ -3,7 +3,9 @@
 libvirtd runs on each fake root (:mod:`oracle`, root only): every fixture under
 ``fixtures/sysfs/`` and a few builder roots chosen for what they exercise in
 the drawing and the order (hosts numbered across 999/1000, a deep tree whose
-last children have children, single children) and in PCI (domains 0001 and
+last children have children, single children), in the LUNs (WWIDs, VPD pages,
+disks, multipath maps shared by two vHBAs and by-id links, which leave libvirt's
+profile as it was) and in PCI (domains 0001 and
 ffff, hex bus and slot numbers, SR-IOV, a function with no driver, bridges of
 each kind, IOMMU groups, NUMA nodes, PCI Express links).  The builder writes
 each PCI function's ``config`` space, without which libvirt makes no PCI
@@ -37,6 +39,7 @@ from nodedev_xml.sysfs.pciids import PCIIds
 from nodedev_xml.sysfs.scan import scan
 from nodedev_xml.testing import SysfsBuilder
 from nodedev_xml.testing.attributes import scsi_device_files
+from nodedev_xml.testing.fabric import Fabric, FabricLun
 from nodedev_xml.vocabulary import NO_UUID
 
 pytestmark = pytest.mark.skipif(unavailable() is not None, reason=str(unavailable()))
@@ -113,9 +116,34 @@ def _lun_types(root: Path) -> None:
     b.write_pci_ids()
 
 
+def _multipath_luns(root: Path) -> None:
+    """LUNs as a SAN shows them (:class:`~nodedev_xml.testing.fabric.Fabric`): an HBA and
+    two vHBAs seeing one array's disks, each disk with its ``wwid``, VPD pages 0x80 and
+    0x83, its block device, and one dm-multipath map over both vHBAs' paths
+    (``holders``/``slaves``, ``devices/virtual/block/dm-N``), and ``/dev/disk/by-id``
+    links; a kernel without ``wwid`` on the HBA's own LUNs (the pages alone)."""
+    b = SysfsBuilder(root, first_host=4)
+    fn = b.add_pci_function("0000:00:05.0", vendor=0x1077, device=0x2532, driver="qla2xxx")
+    hba = b.add_fc_host(fn, "qla2xxx", node_name=0x2000001B35000000, port_name=0x2100001B35000000)
+    fabric = Fabric(multipath=True)
+    luns = [FabricLun(n, f"naa.600a0b8000123456000000000000{n:04x}") for n in range(4)]
+    array = fabric.add_target(0x20110002AC000001, [*luns, FabricLun(
+        31, "eui.0025385b71b0a123", type=13, model="SES")])  # fmt: skip
+    for n in (1, 2):
+        vport = b.add_vport(hba, node_name=0x2001001B35000000 + n, port_name=0x2101001B35000000 + n)
+        assert vport.host is not None
+        fabric.zone(vport.host.port_name, array)
+        fabric.attach(b, vport.host)
+    plain = Fabric(kernel_wwid=False)
+    plain.zone(hba.port_name, plain.add_target(0x20120002AC000001, luns[:1]))
+    plain.attach(b, hba)
+    b.write_pci_ids()
+
+
 BUILT = {"hosts-across-1000": _hosts_across_1000, "deep-vhba-tree": _deep_vhba_tree,
          "single-children": _single_children, "lun-types": _lun_types,
-         "pci-odd-numbering": pci_odd_numbering}  # fmt: skip
+         "pci-odd-numbering": pci_odd_numbering,
+         "multipath-luns": _multipath_luns}  # fmt: skip
 ROOTS = sorted(p.name for p in FIXTURES.iterdir()) + sorted(BUILT)
 
 

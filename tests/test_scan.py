@@ -169,14 +169,17 @@ class OpaqueSource:
     def read(self, dev: str, attr: str, limit: int = MAX_ATTR_BYTES) -> bytes:
         return self.inner.read(self._path(dev), attr, limit)
 
-    def entries(self, dev: str, name: str) -> list[str]:
-        return self.inner.entries(self._path(dev), name)
-
     def link(self, dev: str, name: str) -> str:
         return self.inner.link(self._path(dev), name)
 
     def has(self, dev: str, attr: str) -> bool:
         return self.inner.has(self._path(dev), attr)
+
+    def entries(self, dev: str, name: str) -> list[str]:
+        return self.inner.entries(self._path(dev), name)
+
+    def dev_links(self, directory: str) -> list[tuple[str, str]]:
+        return self.inner.dev_links(directory)
 
     def reachable(self, dev: str) -> bool:
         return self.inner.reachable(self._path(dev))

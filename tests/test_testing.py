@@ -284,6 +284,9 @@ def test_values_end_with_a_newline_and_write_only_files_are_empty(built: SysfsBu
                 assert len(data) in (256, 4096), path  # conventional PCI, PCI Express
             elif path.name == "vpd":  # binary Vital Product Data: it ends with its end tag
                 assert data[-1:] == b"\x78", path
+            elif path.name in ("vpd_pg80", "vpd_pg83"):  # a LUN's VPD pages: header and length
+                assert data[1] == int(path.name[-2:], 16), path
+                assert len(data) == 4 + int.from_bytes(data[2:4], "big"), path
             else:
                 assert data.endswith(b"\n"), path
 

@@ -10,8 +10,9 @@ import argparse
 import sys
 from typing import Any
 
-from . import vhba_defs
+from . import luns, vhba_defs
 from .common import EXIT_OK, UsageError, wwn_option
+from .luns import add_wait_option, wait_luns
 
 
 def register(sub: Any) -> None:
@@ -37,6 +38,7 @@ def register(sub: Any) -> None:
                    help="how long to wait for the vHBA's host (default 30)")  # fmt: skip
     p.add_argument("--xml", action="store_true",
                    help="print its enriched XML (the name then goes to stderr)")  # fmt: skip
+    add_wait_option(p)
     p.set_defaults(handler=cmd_create)
 
     p = vsub.add_parser("delete", help="delete a vHBA (like virsh nodedev-destroy)")
@@ -53,6 +55,7 @@ def register(sub: Any) -> None:
                    help="how long to wait for each to go (default 10)")  # fmt: skip
     p.set_defaults(handler=cmd_cleanup)
     vhba_defs.register(vsub)
+    luns.register(vsub)
 
 
 def _request(args: argparse.Namespace) -> Any:
@@ -86,14 +89,15 @@ def cmd_create(args: argparse.Namespace) -> int:
     vhba_defs.warn_orphans(args)
     made = create_vhba(request, root=args.root, timeout=args.timeout, backend=args.backend)
     if not args.xml:
-        print(made.name)
-        return EXIT_OK
+        print(made.name, flush=True)
+        return wait_luns(args, made.name)
     print(made.name, file=sys.stderr)  # stdout holds one document: | validate - takes it
     from ..api import scan
     from ..xml.document import to_xml
 
     sys.stdout.write(to_xml(scan(args.root, backend=args.backend)[made.name], "enriched"))
-    return EXIT_OK
+    sys.stdout.flush()
+    return wait_luns(args, made.name, out=sys.stderr)  # stdout holds the document alone
 
 
 def cmd_delete(args: argparse.Namespace) -> int:

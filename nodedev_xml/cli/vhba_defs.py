@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import NodedevXmlError
 from .common import EXIT_NO, EXIT_OK, PROG, UsageError, fail, load, warn, wwn_option
+from .luns import add_wait_option, wait_luns, wwids_from
 
 if TYPE_CHECKING:
     from ..model import Inventory, Parent
@@ -77,6 +78,7 @@ def register(sub: Any) -> None:
         metavar="S",
         help="seconds between retries (default 5)",
     )
+    add_wait_option(p)
     p.set_defaults(handler=cmd_start)
 
     p = sub.add_parser("stop", help="delete the vport of a definition (the definition stays)")
@@ -102,11 +104,17 @@ def register(sub: Any) -> None:
     _parent_options(p, required=True)
     p.add_argument("--wwnn", metavar="W", help="the destination vHBA's WWNN (default: generated)")
     p.add_argument("--wwpn", metavar="W", help="the destination vHBA's WWPN (default: generated)")
+    p.add_argument("--luns", metavar="FROM", help="carry the WWIDs of the LUNs the guest relies "
+                   "on (a host such as scsi_host9, or a file of vhba luns --json), for "
+                   "vhba compare-luns on the destination")  # fmt: skip
     p.set_defaults(handler=cmd_migrate_pool)
 
     p = sub.add_parser("export-pool", help="a libvirt scsi pool that creates a definition's vHBA")
     p.add_argument("name", metavar="NAME")
     p.add_argument("--uuid", metavar="UUID", help="the pool's UUID (default: a new one)")
+    p.add_argument("--luns", metavar="FROM", help="carry the WWIDs of the LUNs the guest relies "
+                   "on (a host such as scsi_host9, or a file of vhba luns --json), for "
+                   "vhba compare-luns on the destination")  # fmt: skip
     p.set_defaults(handler=cmd_export_pool)
 
 
@@ -259,8 +267,11 @@ def cmd_start(args: argparse.Namespace) -> int:
             lock_dir=None,
             backend=args.backend,
         )
-        print(result.describe())
-        return EXIT_OK
+        print(result.describe(), flush=True)
+        return wait_luns(args, result.device, store.get(args.name).luns)
+    if args.wait_luns is not None:
+        raise UsageError("--wait-luns goes with a definition's NAME, not --autostart "
+                         "(which waits for the LUNs each definition names)")  # fmt: skip
     loaded = store.load()
     _report_problems(args, tuple(p for p in loaded.problems if p not in _broken_lines(loaded)))
     outcome = start_autostart(
@@ -272,8 +283,12 @@ def cmd_start(args: argparse.Namespace) -> int:
         report=lambda line: print(f"{PROG}: {line}", file=sys.stderr),
         backend=args.backend,
     )
+    short = 0
+    definitions = store.load().definitions
     for result in outcome.started:
-        print(result.describe())
+        print(result.describe(), flush=True)
+        if result.name in definitions and definitions[result.name].luns:
+            short += wait_luns(args, result.device, definitions[result.name].luns) != EXIT_OK
     for name, message in outcome.failed:
         fail(f"{name}: not started: {message}", EXIT_NO)
     for name, message in sorted(loaded.broken.items()):
@@ -281,7 +296,7 @@ def cmd_start(args: argparse.Namespace) -> int:
         fail(f"{name}: not started: {message}", EXIT_NO)
     if not outcome.started and not outcome.failed and not loaded.broken:
         print("no definition is marked autostart")
-    return EXIT_NO if outcome.failed or loaded.broken else EXIT_OK
+    return EXIT_NO if outcome.failed or loaded.broken or short else EXIT_OK
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
@@ -380,7 +395,9 @@ def cmd_migrate_pool(args: argparse.Namespace) -> int:
         # names to keep clear of when generating: this host's ports and vports, its definitions
         avoid |= set(names_in_use(inv))
         avoid |= {w for d in _store(args).load().definitions.values() for w in d.wwns}
-    out = migrate_pool(data, parent=parent, wwnn=wwnn, wwpn=wwpn, avoid=avoid, source=source)
+    wwids = wwids_from(args, args.luns) if args.luns is not None else ()
+    out = migrate_pool(data, parent=parent, wwnn=wwnn, wwpn=wwpn, avoid=avoid, source=source,
+                       wwids=wwids)  # fmt: skip
     sys.stdout.write(out)
     return EXIT_OK
 
@@ -390,7 +407,8 @@ def cmd_export_pool(args: argparse.Namespace) -> int:
     from ..vhba.state import definition_state
 
     definition = _store(args).get(args.name)
-    sys.stdout.write(export_pool(definition, uuid=args.uuid))
+    wwids = wwids_from(args, args.luns) if args.luns is not None else definition.luns
+    sys.stdout.write(export_pool(definition, uuid=args.uuid, wwids=wwids))
     try:
         state = definition_state(definition, _quiet_scan(args))
     except NodedevXmlError:

@@ -165,7 +165,11 @@ class ScsiDevice:
     ``type`` is libvirt's word for the peripheral type (``disk``, ``tape``, ...),
     ``None`` for a type libvirt has no word for.  The last fields are the
     enrichment (the device's inquiry data, and its block device: its node under
-    ``/dev`` and its size in bytes); the ``libvirt`` profile leaves them out.
+    ``/dev`` and its size in bytes; then its identity: ``wwid``, the kernel's
+    ``wwid`` or the designator it would pick from VPD page 0x83, ``serial`` from
+    page 0x80, ``by_id`` the disk's ``/dev/disk/by-id`` link, ``multipath`` and
+    ``multipath_uuid`` the dm-multipath map holding the disk, ``remote_wwpn`` the
+    remote port it is reached through); the ``libvirt`` profile leaves them out.
     """
 
     cap_type: ClassVar[str] = "scsi"
@@ -181,6 +185,12 @@ class ScsiDevice:
     revision: str | None = None
     block: str | None = None
     size: int | None = None
+    wwid: str | None = None
+    serial: str | None = None
+    by_id: str | None = None
+    multipath: str | None = None
+    multipath_uuid: str | None = None
+    remote_wwpn: WWN | None = None
 
 
 @dataclass(frozen=True, slots=True)

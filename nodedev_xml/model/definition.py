@@ -38,13 +38,15 @@ def check_name(name: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Definition:
-    """A saved vHBA definition: always with its own WWNN and WWPN."""
+    """A saved vHBA definition: always with its own WWNN and WWPN; ``luns`` the
+    WWIDs of the LUNs it expects to see (``vhba start`` waits for them)."""
 
     name: str
     wwnn: WWN
     wwpn: WWN
     parent: Parent | None = None
     autostart: bool = False
+    luns: tuple[str, ...] = ()
 
     def request(self) -> CreateRequest:
         """The create request that starts this vHBA."""
@@ -66,6 +68,7 @@ class DefinitionDraft:
     wwnn: WWN | None = None
     wwpn: WWN | None = None
     autostart: bool | None = None
+    luns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         check_name(self.name)

@@ -77,3 +77,13 @@ class Inventory(Mapping[str, Device]):
         ``inventory[hba]`` does."""
         self[hba]
         return [d for d in self.children(hba) if (c := d.scsi_host) and c.phys_hba is not None]
+
+    def luns(self, host: str) -> list[Device]:
+        """The LUNs (SCSI devices) the host ``host`` (an HBA or a vHBA, ``scsi_hostN``)
+        sees itself, in the scan's order (by target, then LUN number): one pass over
+        the devices, whatever their nesting.  Raises :class:`DeviceNotFoundError`
+        when there is no device ``host``, and ``ValueError`` when it is no SCSI host."""
+        cap = self[host].scsi_host
+        if cap is None:
+            raise ValueError(f"{host} is not a SCSI host")
+        return [d for d in self._devices.values() if (s := d.scsi) and s.host == cap.host]

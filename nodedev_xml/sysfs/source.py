@@ -71,6 +71,16 @@ class Source(Protocol):
         """``dev`` has an attribute ``attr`` (readable or not).  Never raises."""
         ...
 
+    def entries(self, dev: str, name: str) -> list[str]:
+        """The names in ``dev``'s directory ``name`` (a disk's ``holders``), unsorted;
+        ``OSError`` when it cannot be listed (``FileNotFoundError``: there is none)."""
+        ...
+
+    def dev_links(self, directory: str) -> list[tuple[str, str]]:
+        """``(name, link text)`` of the symbolic links in ``/dev/<directory>`` of the
+        root (``disk/by-id``), never followed; none when it cannot be listed."""
+        ...
+
     def reachable(self, dev: str) -> bool:
         """``dev`` is still there and can be entered.  Never raises."""
         ...
@@ -105,11 +115,6 @@ class Source(Protocol):
     def iommu_group_members(self, group: str) -> list[str]:
         """The entry names of ``/sys/kernel/iommu_groups/<group>/devices``, unsorted
         (``OSError`` when it cannot be listed)."""
-        ...
-
-    def entries(self, dev: str, name: str) -> list[str]:
-        """The entry names of the directory ``name`` of ``dev`` (``mdev_supported_types``),
-        unsorted (``OSError`` when it cannot be listed; ``FileNotFoundError`` without it)."""
         ...
 
     def devpath(self, dev: str) -> str:
@@ -150,6 +155,23 @@ class SysfsSource:
     def has(self, dev: str, attr: str) -> bool:
         return self._exists(f"{dev}/{attr}")
 
+    def entries(self, dev: str, name: str) -> list[str]:
+        return self.fs.listdir(f"{dev}/{name}")
+
+    def dev_links(self, directory: str) -> list[tuple[str, str]]:
+        where = os.path.join(self.root, "dev", directory)
+        try:
+            names = self.fs.listdir(where)
+        except OSError:
+            return []
+        out: list[tuple[str, str]] = []
+        for name in names:
+            try:
+                out.append((name, self.fs.readlink(f"{where}/{name}")))
+            except OSError:
+                continue  # not a link, or gone
+        return out
+
     def reachable(self, dev: str) -> bool:
         return self._exists(dev + "/")  # lstat through a trailing separator
 
@@ -189,9 +211,6 @@ class SysfsSource:
 
     def iommu_group_members(self, group: str) -> list[str]:
         return self.fs.listdir(f"{self._iommu_groups}/{group}/devices")
-
-    def entries(self, dev: str, name: str) -> list[str]:
-        return self.fs.listdir(f"{dev}/{name}")
 
     def devpath(self, dev: str) -> str:
         if dev.startswith(self._root_slash):  # normalized paths inside the root

@@ -124,6 +124,17 @@ def text_value(text: str) -> str | None:
     return text
 
 
+def ascii_text(text: str) -> str | None:
+    """An identifier (a LUN's ``wwid``, a dm map's name): printable ASCII, at most
+    256 characters, blanks around it dropped; empty is ``None``."""
+    text = text.strip(" ")
+    if not text:
+        return None
+    if len(text) > 256 or not (text.isascii() and text.isprintable()):
+        raise ValueError("expected printable ASCII of at most 256 characters")
+    return text
+
+
 def _member(text: str, known: frozenset[str], what: str) -> str:
     if text not in known:
         raise ValueError(f"expected {what}")

@@ -31,13 +31,16 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..vhba.wait import FAILED_STATES
 from .tree import TreeWriter
+
+if TYPE_CHECKING:
+    from .fabric import Fabric
 
 __all__ = ["EMULATOR_MODULE", "BackgroundEmulator", "Servable", "run", "serve"]
 
@@ -69,6 +72,8 @@ class Servable(Protocol):
     def root(self) -> str: ...
     @property
     def writes(self) -> Sequence[Answer]: ...
+    @property
+    def served(self) -> Mapping[str, tuple[str, ...]]: ...
     def write(self, path: str, data: str) -> None: ...
     def listen(self, callback: Callable[[str, str], None]) -> None: ...
     def close(self) -> None: ...
@@ -77,8 +82,9 @@ class Servable(Protocol):
 class _Fifos:
     """The served FIFOs of a root: each open read-write, by descriptor."""
 
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, served: Mapping[str, tuple[str, ...]]) -> None:
         self.sys = os.path.join(root, "sys")
+        self.served = served
         self.open: dict[int, str] | None = {}  # fd -> path below sys/; None once restored
         self.lock = threading.Lock()
 
@@ -88,12 +94,12 @@ class _Fifos:
     def serve_device(self, rel: str) -> None:
         """The served files of the class device ``rel`` (``.../<class>/<name>``) become FIFOs."""
         cls = rel.rpartition("/")[0].rpartition("/")[2]
-        for attr in SERVED.get(cls, ()):
+        for attr in self.served.get(cls, ()):
             self._make(f"{rel}/{attr}")
 
     def serve_root(self) -> None:
         """Every served file of the root's class devices becomes a FIFO."""
-        for cls in SERVED:
+        for cls in self.served:
             try:
                 entries = sorted(os.listdir(self._abs(f"class/{cls}")))
             except OSError:
@@ -148,7 +154,7 @@ def serve(
     stream = out if out is not None else sys.stdout
     assert hasattr(stream, "write") and hasattr(stream, "flush")
     deadline = time.monotonic() + max_seconds
-    fifos = _Fifos(emulator.root)
+    fifos = _Fifos(emulator.root, emulator.served)
 
     def follow(action: str, rel: str) -> None:  # a device came or is going: its files too
         with fifos.lock:
@@ -178,10 +184,12 @@ def serve(
                         data = os.read(fd, 4096).decode("latin-1")
                     except BlockingIOError:
                         continue
-                with contextlib.suppress(OSError):  # recorded; there is no caller to tell
-                    emulator.write(f"{fifos.sys}/{rel}", data)
-                last = emulator.writes[-1]
-                stream.write(f"write {last.path} {last.data!r} -> {last.result}\n")
+                # Writes that met in the pipe come apart at their newlines (echo's).
+                for piece in data.splitlines(keepends=True) or [data]:
+                    with contextlib.suppress(OSError):  # recorded; no caller to tell
+                        emulator.write(f"{fifos.sys}/{rel}", piece)
+                    last = emulator.writes[-1]
+                    stream.write(f"write {last.path} {last.data!r} -> {last.result}\n")
                 stream.flush()
     finally:
         with fifos.lock:
@@ -205,6 +213,7 @@ class BackgroundEmulator:
         host_delay: float = 0.0,
         vport_state: str = "Active",
         host_appears: bool = True,
+        fabric: Fabric | None = None,
         max_seconds: float = 120.0,
         start_timeout: float = 10.0,
         stop_timeout: float = 5.0,
@@ -229,6 +238,12 @@ class BackgroundEmulator:
         ]
         if not host_appears:
             self._argv.append("--no-host")
+        self._fabric_path: str | None = None
+        if fabric is not None:  # the process gets the same fabric, as JSON
+            fd, self._fabric_path = tempfile.mkstemp(prefix="fcemu-", suffix=".fabric.json")
+            with os.fdopen(fd, "w") as f:
+                f.write(fabric.to_json())
+            self._argv += ["--fabric", self._fabric_path]
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
         self._proc: subprocess.Popen[bytes] | None = None
@@ -300,6 +315,8 @@ class BackgroundEmulator:
         self.stop()
         os.close(self._log_fd)
         os.unlink(self.log_path)
+        if self._fabric_path is not None:
+            os.unlink(self._fabric_path)
 
 
 def run(argv: Sequence[str] | None, make: Callable[..., Servable]) -> int:
@@ -315,17 +332,25 @@ def run(argv: Sequence[str] | None, make: Callable[..., Servable]) -> int:
     p.add_argument("--host-delay", type=float, default=0.0, metavar="S")
     p.add_argument("--vport-state", default="Active", choices=("Active", *FAILED_STATES))
     p.add_argument("--no-host", action="store_true", help="the vHBA's host never appears")
+    p.add_argument("--fabric", metavar="FILE", help="a Fabric as JSON (Fabric.to_json)")
     p.add_argument("--max-seconds", type=float, default=300.0, metavar="S")
     p.add_argument("--parent-pid", type=int, default=None, metavar="PID")
     args = p.parse_args(argv)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    options = {}
+    if args.fabric is not None:
+        from .fabric import Fabric
+
+        with open(args.fabric, encoding="utf-8") as f:
+            options["fabric"] = Fabric.from_json(f.read())
     emulator = make(
         args.root,
         host_delay=args.host_delay,
         vport_state=args.vport_state,
         host_appears=not args.no_host,
+        **options,
     )
     serve(emulator, stop=stop, parent_pid=args.parent_pid, max_seconds=args.max_seconds)
     return 0

@@ -50,6 +50,10 @@ goes; none for the vport device itself (no class, no bus) nor for a changed
 Options make the fabric misbehave: ``vport_state="Fabric Rejected WWN"`` (or
 ``"No Fabric Support"``, ...) ends each new vport in that state with no
 Scsi_Host; ``host_appears=False`` leaves it ``Initializing`` for ever.
+``fabric=`` (a :class:`~nodedev_xml.testing.fabric.Fabric`) puts targets and
+LUNs behind the vHBAs: their remote ports appear when a vHBA logs in, their
+LUNs on the kernel's scans, and writes to a host's ``scan`` and ``issue_lip``
+are answered (:mod:`nodedev_xml.testing.fabric`).
 
 In-process, the emulator *is* a :class:`~nodedev_xml.sysfs.writer.Writer`:
 hand it to the code under test, which gets the kernel's ``OSError`` back::
@@ -81,14 +85,15 @@ import re
 import shutil
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
 from ..vhba.wait import FAILED_STATES
 from .attributes import fc_vport_files
-from .background import BackgroundEmulator, run, serve
+from .background import SERVED, BackgroundEmulator, run, serve
+from .fabric import Fabric
 from .tree import TreeWriter
 from .values import MAX_WWN
 from .vport import (
@@ -118,6 +123,8 @@ log = logging.getLogger("nodedev_xml.testing.emulator")
 _HOST_DIR = re.compile(r"host(0|[1-9][0-9]*)")
 _VPORT_DIR = re.compile(r"vport-(0|[1-9][0-9]*):0-(0|[1-9][0-9]*)")
 _HEX = frozenset("0123456789abcdefABCDEF")
+#: The host files a fabric answers: a Scsi_Host's ``scan``, an fc_host's ``issue_lip``.
+_FABRIC_FILES = frozenset({("scan", "scsi_host"), ("issue_lip", "fc_host")})
 
 
 def parse_vport_names(data: str | bytes) -> tuple[int, int]:
@@ -164,10 +171,12 @@ class KernelEmulator:
         vport_state: str = "Active",
         host_appears: bool = True,
         uevent: Callable[[str, str], None] | None = None,
+        fabric: Fabric | None = None,
     ) -> None:
         if vport_state != "Active" and vport_state not in FAILED_STATES:
             raise ValueError(f"not a final vport_state: {vport_state!r}")
         self.root = os.path.abspath(root)
+        self.fabric = fabric
         self._sys = os.path.join(self.root, "sys")
         if not os.path.isdir(self._sys):
             raise ValueError(f"{self.root} holds no sys/ directory")
@@ -182,6 +191,15 @@ class KernelEmulator:
         self._timers: dict[str, threading.Timer] = {}
         self._next_vport: dict[str, int] = {}
         self._closed = False
+
+    @property
+    def served(self) -> Mapping[str, tuple[str, ...]]:
+        """The files the background process serves, by class: the vport files, and with
+        a fabric a Scsi_Host's ``scan`` and an fc_host's ``issue_lip``."""
+        if self.fabric is None:
+            return SERVED
+        extra = {cls: (attr,) for attr, cls in _FABRIC_FILES}
+        return {cls: (*SERVED.get(cls, ()), *extra.get(cls, ())) for cls in SERVED}
 
     def listen(self, callback: Callable[[str, str], None]) -> None:
         """Tell ``callback`` of each uevent too, as ``uevent(action, path below sys/)``,
@@ -243,6 +261,8 @@ class KernelEmulator:
             if vport is None:
                 raise OSError(errno.ENODEV, "no vport with these names on this host", path)
             self._delete(vport)
+        elif self.fabric is not None and is_host_class and (attr, parts[-2]) in _FABRIC_FILES:
+            self.fabric.write(host_dir, attr, data, self._send)
         elif attr == "vport_delete" and is_vport_class:
             # The vport's own delete: any string; asynchronous in the kernel, done at once here.
             self._delete("/".join(parts[:-2]))
@@ -422,7 +442,23 @@ class KernelEmulator:
             unique_id=unique_id(preset.unique_id, number, instance),
             fields=fields,
         )
-        write_scsi_host(self._tree, vport, number, scsi, fc, self._send)
+        write_scsi_host(self._tree, vport, number, scsi, fc, self._fabric_login(vport, number))
+
+    def _fabric_login(self, vport: str, number: int) -> Callable[[str, str], None]:
+        """What announces the vHBA's devices: with a fabric, its login follows the
+        ``scsi_host`` class device (before the ``fc_host`` one is listed, which makes
+        the vHBA complete to whoever looks), so its targets are there with it."""
+        fabric = self.fabric
+        if fabric is None:
+            return self._send
+        host = f"{vport}/host{number}"
+
+        def send(action: str, rel: str) -> None:
+            self._send(action, rel)
+            if action == "add" and rel == f"{host}/scsi_host/host{number}":
+                fabric.login(self.root, host, self._send)
+
+        return send
 
     def _send(self, action: str, rel: str) -> None:
         """Hand the uevent of the device ``rel`` (below sys/) to the listeners and the
@@ -438,6 +474,8 @@ class KernelEmulator:
         timer = self._timers.pop(vport, None)
         if timer is not None:
             timer.cancel()
+        if self.fabric is not None:
+            self.fabric.logout(vport)
         inside = self._abs(vport) + os.sep
         for dirpath, dirnames, _ in sorted(os.walk(self._abs(vport)), reverse=True):
             for entry in dirnames:  # the class and bus devices below the vport, deepest first

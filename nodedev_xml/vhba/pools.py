@@ -23,6 +23,7 @@ from ..model.definition import Definition
 from ..model.request import parent_ways
 from ..wwn import WWN
 from ..xml.pool import pool_adapter_attributes, pool_document, read_fc_pool
+from .luns import wwid_key
 from .parent import names_in_use, present_parent
 from .wwns import generate_wwns
 
@@ -70,13 +71,17 @@ def migrate_pool(
     avoid: Iterable[WWN] = (),
     source: str = "<string>",
     generate: Callable[[Collection[WWN]], tuple[WWN, WWN]] | None = None,
+    wwids: Iterable[str] = (),
 ) -> str:
     """The destination's pool document for migrating the vHBA pool ``pool_xml``.
 
     Same name, UUID and everything else; the adapter gets the destination
     ``parent`` (``None``: libvirt picks an Online vport-capable HBA),
     ``managed='yes'`` and a new WWNN/WWPN: ``wwnn`` and ``wwpn`` when given,
-    else generated, never the source's and none of ``avoid``.  Raises
+    else generated, never the source's and none of ``avoid``.  ``wwids``, the
+    LUNs the guest relies on, go in a comment for ``vhba compare-luns`` on the
+    destination (:func:`~nodedev_xml.xml.pool.pool_wwids` reads it back);
+    without them a comment the source pool carries is kept.  Raises
     :class:`PoolError` for a pool that is not a ``scsi`` pool with an ``fc_host``
     adapter, for given WWNs equal to the source's or to each other, and for a
     parent given more than one way; :class:`~nodedev_xml.errors.XMLInputError`
@@ -96,18 +101,23 @@ def migrate_pool(
             )
     if wwnn == wwpn:
         raise PoolError(f"the WWNN and the WWPN are both {wwnn}: expected two names")
-    return pool.with_adapter(pool_adapter_attributes(parent, wwnn, wwpn))
+    expected = sorted({wwid_key(w) for w in wwids})
+    return pool.with_adapter(pool_adapter_attributes(parent, wwnn, wwpn), wwids=expected)
 
 
-def export_pool(definition: Definition, *, uuid: str | None = None) -> str:
+def export_pool(
+    definition: Definition, *, uuid: str | None = None, wwids: Iterable[str] = ()
+) -> str:
     """A libvirt ``scsi`` pool that creates the vHBA of ``definition`` when started:
     named after the definition, a new UUID (or ``uuid``), the definition's parent
-    and WWNs, ``managed='yes'``, target path ``/dev/disk/by-path``.  Raises
-    :class:`PoolError` for a ``uuid`` that is not one."""
+    and WWNs, ``managed='yes'``, target path ``/dev/disk/by-path``; ``wwids`` in a
+    comment as :func:`migrate_pool` puts them.  Raises :class:`PoolError` for a
+    ``uuid`` that is not one."""
     try:
         pool_uuid = str(uuidlib.UUID(uuid)) if uuid is not None else str(uuidlib.uuid4())
     except ValueError:
         raise PoolError(f"invalid UUID {uuid!r}") from None
     return pool_document(
-        definition.name, pool_uuid, definition.parent, definition.wwnn, definition.wwpn
+        definition.name, pool_uuid, definition.parent, definition.wwnn, definition.wwpn,
+        wwids=sorted({wwid_key(w) for w in wwids}),
     )

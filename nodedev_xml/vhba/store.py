@@ -225,6 +225,7 @@ class DefinitionStore:
             wwnn=draft.wwnn,
             wwpn=draft.wwpn,
             autostart=bool(draft.autostart),
+            luns=draft.luns,
         )
 
     def load(self) -> LoadedDefinitions:
@@ -420,7 +421,7 @@ class DefinitionStore:
             autostart = draft.autostart
             if autostart is None:
                 autostart = previous.autostart if previous is not None else False
-            saved = Definition(draft.name, wwnn, wwpn, draft.parent, autostart)
+            saved = Definition(draft.name, wwnn, wwpn, draft.parent, autostart, draft.luns)
             self._save(dir_fd, saved)
             return saved, previous
 

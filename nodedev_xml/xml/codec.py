@@ -464,8 +464,9 @@ def parse_fc_remote_port(el: El) -> FCRemotePort:
 
 _SCSI_ADDRESS = ("host", "bus", "target", "lun")
 #: ``scsi``'s children after its address, in document order: libvirt's ``type``,
-#: then the device's inquiry data and block device, which only the ``enriched``
-#: profile prints.
+#: then the device's inquiry data, block device and identity (WWID, serial,
+#: by-id link, multipath map, remote port), which only the ``enriched`` profile
+#: prints.
 SCSI_FIELDS: tuple[Field[Any], ...] = (
     Field("type"),
     Field("vendor", profile="enriched"),
@@ -473,6 +474,12 @@ SCSI_FIELDS: tuple[Field[Any], ...] = (
     Field("revision", profile="enriched"),
     Field("block", profile="enriched"),
     Field("size", str, parse_uint_text, "a size in bytes", "enriched"),
+    Field("wwid", profile="enriched"),
+    Field("serial", profile="enriched"),
+    Field("by_id", profile="enriched"),
+    Field("multipath", profile="enriched"),
+    Field("multipath_uuid", profile="enriched"),
+    Field("remote_wwpn", str, WWN.parse_strict, WWN_WHAT, "enriched"),
 )
 #: The ``scsi`` children only the ``enriched`` profile prints, in document order.
 ENRICHED_SCSI_FIELDS = tuple(f.tag for f in SCSI_FIELDS if f.profile == "enriched")

@@ -139,6 +139,7 @@ def _draft_of(root: etree._Element, source: str) -> DefinitionDraft:
         wwnn=WWN.parse_strict(wwnn_el.text or "") if wwnn_el is not None else None,
         wwpn=WWN.parse_strict(wwpn_el.text or "") if wwpn_el is not None else None,
         autostart=None if autostart is None else autostart.strip() == "yes",
+        luns=tuple((el.get("wwid") or "").strip() for el in root.iterfind("lun")),
     )
 
 
@@ -160,5 +161,7 @@ def definition_xml(definition: Definition) -> str:
             el.text = parent.name
     etree.SubElement(root, "wwnn").text = str(definition.wwnn)
     etree.SubElement(root, "wwpn").text = str(definition.wwpn)
+    for wwid in definition.luns:
+        etree.SubElement(root, "lun", wwid=wwid)
     text: str = etree.tostring(root, encoding="unicode", pretty_print=True)
     return text

@@ -23,15 +23,53 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_TARGET_PATH",
+    "POOL_COMMENT",
     "FCPool",
     "pool_adapter_attributes",
     "pool_document",
+    "pool_wwids",
     "read_fc_pool",
 ]
 
 #: Where an exported pool looks for its LUNs: stable names that survive host renumbering.
 DEFAULT_TARGET_PATH: Final = "/dev/disk/by-path"
 _PARENT_ATTRS: Final = ("parent", "parent_wwnn", "parent_wwpn", "parent_fabric_wwn")
+#: How a pool document carries the WWIDs of the LUNs its guest relies on: a comment,
+#: first in ``<pool>``, of this text and the WWIDs (libvirt's grammar allows comments;
+#: libvirt drops them when it defines the pool).
+POOL_COMMENT: Final = "nodedev-xml expected LUNs (WWID):"
+
+
+def _wwid_comment(root: etree._Element, wwids: list[str]) -> None:
+    """Put the comment naming ``wwids`` first in ``root``, replacing an older one."""
+    from lxml import etree
+
+    for old in list(root.iter(etree.Comment)):
+        if (old.text or "").strip().startswith(POOL_COMMENT):
+            parent = old.getparent()
+            if parent is not None:
+                if old.getprevious() is None:
+                    parent.text = old.tail
+                parent.remove(old)  # lxml gives its tail to the previous sibling
+    comment = etree.Comment(" ".join(["", POOL_COMMENT, *wwids, ""]))
+    comment.tail = root.text  # the indentation the first child had
+    root.insert(0, comment)
+
+
+def pool_wwids(data: str | bytes, *, source: str = "<string>") -> list[str] | None:
+    """The WWIDs a pool document carries (its :data:`POOL_COMMENT` comment), as
+    written; ``None`` when it carries none.  Raises
+    :class:`~nodedev_xml.errors.XMLInputError` for input that is not safe XML."""
+    from lxml import etree
+
+    from .safe import parse_xml
+
+    root = parse_xml(data, source=source)
+    for node in root.iter(etree.Comment):
+        text = (node.text or "").strip()
+        if text.startswith(POOL_COMMENT):
+            return text[len(POOL_COMMENT) :].split()
+    return None
 
 
 def _error(message: str, source: str, element: etree._Element | None) -> PoolError:
@@ -53,9 +91,10 @@ class FCPool:
     def wwns(self) -> frozenset[WWN]:
         return frozenset((self.wwnn, self.wwpn))
 
-    def with_adapter(self, attrs: dict[str, str]) -> str:
+    def with_adapter(self, attrs: dict[str, str], *, wwids: list[str] | None = None) -> str:
         """The document with the adapter's fc_host attributes replaced by ``attrs``
-        (in their order); any other attribute (none in libvirt 9) is kept after them.
+        (in their order); any other attribute (none in libvirt 9) is kept after them;
+        with ``wwids``, the comment carrying them first (replacing the one there).
         The pool read stays as it was."""
         import copy
 
@@ -67,6 +106,8 @@ class FCPool:
         adapter.attrib.clear()
         for key, value in {**attrs, **others}.items():
             adapter.set(key, value)
+        if wwids:
+            _wwid_comment(root, wwids)
         from lxml import etree
 
         text: str = etree.tostring(root, encoding="unicode")
@@ -162,11 +203,11 @@ def pool_adapter_attributes(
 
 def pool_document(
     name: str, uuid: str, parent: Parent | None, wwnn: WWN, wwpn: WWN,
-    *, target_path: str = DEFAULT_TARGET_PATH,
+    *, target_path: str = DEFAULT_TARGET_PATH, wwids: list[str] | None = None,
 ) -> str:  # fmt: skip
     """A libvirt ``scsi`` pool named ``name`` with UUID ``uuid`` whose ``fc_host``
     adapter creates the vHBA ``wwnn``/``wwpn`` under ``parent`` (``managed='yes'``),
-    its LUNs looked for in ``target_path``."""
+    its LUNs looked for in ``target_path``; ``wwids`` in the comment that carries them."""
     from lxml import etree
 
     root = etree.Element("pool", type="scsi")
@@ -176,5 +217,7 @@ def pool_document(
     etree.SubElement(src, "adapter", pool_adapter_attributes(parent, wwnn, wwpn))
     target = etree.SubElement(root, "target")
     etree.SubElement(target, "path").text = target_path
+    if wwids:
+        root.insert(0, etree.Comment(" ".join(["", POOL_COMMENT, *wwids, ""])))
     text: str = etree.tostring(root, encoding="unicode", pretty_print=True)
     return text
