@@ -111,9 +111,14 @@ def schema_file(profile: Profile, language: SchemaLanguage, kind: DocumentKind =
 
 #: The capability names ``list --cap`` takes, in the order the command shows them;
 #: ``fc_host`` and ``vports`` are libvirt's pseudo-capabilities of a ``scsi_host``;
-#: ``scsi`` is a SCSI device (a LUN).
+#: ``scsi`` is a SCSI device (a LUN); ``usb_device`` a USB device, ``usb`` one of its
+#: interfaces, ``net`` a network interface, ``css`` and ``ccw`` an s390 subchannel and
+#: CCW device, ``storage`` a disk, ``scsi_generic`` a LUN's ``sgN``; ``mdev_types`` a
+#: PCI function offering mediated devices.
 LIST_CAPS: Final[tuple[str, ...]] = (
     "fc_host", "vports", "scsi_host", "scsi_target", "scsi", "pci",
+    "usb_device", "usb", "net", "css", "ccw", "storage", "mdev_types",
+    "scsi_generic",
 )  # fmt: skip
 ALL_CAPS: Final[frozenset[str]] = frozenset(LIST_CAPS)
 

@@ -42,7 +42,7 @@ from xmlcompare import canonical
 
 import nodedev_xml as nx
 from nodedev_xml import WWN, Device, from_xml, to_xml, vhba_create_xml
-from nodedev_xml.model import FCHost, ScsiHost, VportOps
+from nodedev_xml.model import FCHost, ScsiHost, Storage, VportOps
 from nodedev_xml.testing import Overrides, PCIFunctionSpec, SysfsBuilder
 from nodedev_xml.xml.create import create_request_to_xml
 
@@ -119,6 +119,10 @@ def as_libvirt_reprints(dev: Device) -> Device:
             # sysfs on every dumpxml; the test driver skips that refresh, so
             # they print as 0.
             cap = replace(cap, vport_ops=VportOps(max_vports=0, vports=0))
+        if isinstance(cap, Storage):
+            # virNodeDevCapStorageParseXML reads no <logical_block_size> or
+            # <num_blocks>: libvirt fills them from sysfs, not from a document.
+            cap = replace(cap, logical_block_size=None, num_blocks=None)
         caps.append(cap)
     # virNodeDeviceDefParseXML reads name, path, devnode, parent and the
     # capabilities, never <driver>: the node-device driver fills the driver in
@@ -268,7 +272,10 @@ _ROOTS = [pytest.param(s, id=s) for s in _SCENARIOS] or [
 
 
 def _assert_libvirt_reprints(inventory: nx.Inventory, tmp_path: Path) -> None:
-    ours = {name: to_xml(dev, "libvirt") for name, dev in inventory.items()}
+    # libvirt 9.0's parser has no case for its own scsi_generic capability
+    # ("unknown capability type '11'"): those documents are libvirtd's (the oracle).
+    ours = {name: to_xml(dev, "libvirt") for name, dev in inventory.items()
+            if "scsi_generic" not in dev.cap_names()}  # fmt: skip
     assert ours, f"{inventory.root}: the scan found no device"
     uri = _write_node_xml(tmp_path / "node.xml", list(ours.values()))
     try:
@@ -281,6 +288,8 @@ def _assert_libvirt_reprints(inventory: nx.Inventory, tmp_path: Path) -> None:
         conn.close()
     assert set(printed) == set(ours)
     for name, dev in inventory.items():
+        if name not in ours:
+            continue
         expected = to_xml(as_libvirt_reprints(dev), "libvirt")
         assert canonical(printed[name]) == canonical(expected), name
         # what libvirt prints is again something we read, and print the same

@@ -40,6 +40,7 @@ from nodedev_xml.sysfs.scan import scan
 from nodedev_xml.testing import SysfsBuilder
 from nodedev_xml.testing.attributes import scsi_device_files
 from nodedev_xml.testing.fabric import Fabric, FabricLun
+from nodedev_xml.vocabulary import NO_UUID
 
 pytestmark = pytest.mark.skipif(unavailable() is not None, reason=str(unavailable()))
 
@@ -198,6 +199,8 @@ def test_cap_lists_are_libvirts(
     for cap, xpath in (("scsi_host", "capability[@type='scsi_host']"),
                        ("scsi_target", "capability[@type='scsi_target']"),
                        ("scsi", "capability[@type='scsi']"), ("pci", "capability[@type='pci']"),
+                       *((c, f"capability[@type='{c}']") for c in AROUND),
+                       ("mdev_types", "capability/capability[@type='mdev_types']"),
                        ("fc_host", "capability/capability[@type='fc_host']"),
                        ("vports", "capability/capability[@type='vport_ops']")):  # fmt: skip
         theirs = [n for n, doc in view.documents.items()
@@ -315,6 +318,8 @@ def _libvirts_pci(document: str) -> bytes:
     doc = etree.fromstring(document.encode())
     for group in doc.iter("iommuGroup"):
         group[:] = sorted(group, key=lambda a: tuple(int(a.get(k), 16) for k in ADDRESS_KEYS))
+    for types in doc.iterfind("capability/capability[@type='mdev_types']"):
+        types[:] = sorted(types, key=lambda t: t.get("id"))
     return canonical(doc)
 
 
@@ -340,41 +345,89 @@ def test_pci_documents_are_libvirts(name: str, built_dir: Path) -> None:
     _assert_pci_documents_are_libvirts(root)
 
 
-def _without_interfaces(view: LibvirtView) -> dict[str, bytes]:
-    """libvirt's documents but its network interfaces (``net_*``, which nodedev-xml
-    does not model: README), each device below one re-parented to the interface's
-    parent; SCSI documents corrected, PCI ones as :func:`_libvirts_pci` has them."""
-    docs = {n: etree.fromstring(d.encode()) for n, d in view.documents.items()}
-    interfaces = {n: d.findtext("parent") for n, d in docs.items()
-                  if d.find("capability[@type='net']") is not None}  # fmt: skip
-    out = {}
-    for n, doc in docs.items():
-        if n in interfaces:
-            continue
-        parent = doc.find("parent")
-        if parent is not None and parent.text in interfaces:
-            parent.text = interfaces[parent.text]
-        text = etree.tostring(doc).decode()
-        out[n] = _libvirts_pci(text) if n.startswith("pci_") else _corrected(text)
-    return out
+#: The capabilities of the devices around the SCSI hosts (USB, s390 channels,
+#: network interfaces), whose documents are compared whole.
+AROUND = ("usb_device", "usb", "css", "ccw", "net", "storage", "scsi_generic")
+
+
+@pytest.mark.parametrize("name", ROOTS)
+def test_devices_around_hosts_are_libvirts(name: str, built_dir: Path) -> None:
+    """Every USB device and interface, s390 subchannel and CCW device and network
+    interface libvirt lists is ours, its document identical (the interfaces'
+    offload features are asked of the kernel by name, which on a fake root names
+    no interface: libvirt prints none there either)."""
+    root = _root(name, built_dir)
+    view = _libvirt(root)
+    theirs = {n: canonical(d) for n, d in view.documents.items()
+              if etree.fromstring(d.encode()).find("capability").get("type") in AROUND}  # fmt: skip
+    inv = nx.scan(root=str(root))
+    ours = {n: canonical(nx.to_xml(d, profile="libvirt")) for n, d in inv.items()
+            if d.cap_names() & set(AROUND)}  # fmt: skip
+    if not theirs and not ours:
+        pytest.skip("no such device on this root")
+    assert sorted(ours) == sorted(theirs)
+    for n, doc in theirs.items():
+        assert ours[n] == doc, n
 
 
 def test_fcoe_hosts_below_an_interface(built_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """An FCoE host below a network interface (bnx2fc's and the software initiator's
-    ``net/ethN/ctlr_M/hostH``, a VLAN's under ``devices/virtual``) is libvirt's, but
-    for its parent: the interface's own parent, the nearest device nodedev-xml
-    models."""
+    ``net/ethN/ctlr_M/hostH``) hangs from the interface, as in libvirt; a VLAN
+    laid out without its ``DEVTYPE`` is an Ethernet interface to libvirt 9.0 too."""
     root = built_dir / "fcoe-over-net"
     fcoe_over_net(root)
     view = _libvirt(root)
     assert sorted(n for n in view.names if n.startswith("net_")) == [
         "net_eth2_00_10_18_aa_bb_cc", "net_eth2_100_00_10_18_aa_bb_cc"]  # fmt: skip
-    theirs = _without_interfaces(view)
     inv = scan(str(root), pci_ids=PCIIds(SYSTEM_PCI_IDS))
-    assert _ours(capsys, root).splitlines() == [n for n in view.names if n in theirs]
-    assert {n: canonical(nx.to_xml(d, profile="libvirt")) for n, d in inv.items()} == {
-        n: doc for n, doc in theirs.items() if n != "computer"}  # fmt: skip
-    assert inv["scsi_host5"].parent_name == "pci_0000_05_00_2"
-    assert inv["scsi_host6"].parent_name == "computer"
-    drawn = [line.split("+- ")[-1] for line in _ours(capsys, root, "--tree").split("\n")[1:]]
-    assert sorted(n for n in drawn if n.strip(" |")) == sorted(inv)
+    assert _ours(capsys, root).splitlines() == view.names
+    assert _ours(capsys, root, "--tree") == view.tree
+    assert inv["scsi_host5"].parent_name == "net_eth2_00_10_18_aa_bb_cc"
+    assert inv["scsi_host6"].parent_name == "net_eth2_100_00_10_18_aa_bb_cc"
+
+
+def _live_devices() -> bool:
+    return any(Path("/sys/class", c).is_dir() and any(Path("/sys/class", c).iterdir())
+               for c in ("net", "block"))  # fmt: skip
+
+
+@pytest.mark.skipif(not _live_devices(), reason="this machine's /sys has no interface or disk")
+def test_the_live_host_is_libvirts(capsys: pytest.CaptureFixture[str]) -> None:
+    """This machine's own ``/sys``: libvirtd and ``nodedev-xml --profile libvirt`` list
+    the same devices, draw the same tree and print the same documents (network
+    interfaces with their offload features, disks, PCI functions), but for the
+    documented corrections."""
+    view = run_libvirtd("/")
+    inv = scan("/", pci_ids=PCIIds(SYSTEM_PCI_IDS))
+    assert _ours(capsys, Path("/")).splitlines() == view.names
+    assert _ours(capsys, Path("/"), "--tree") == view.tree
+    for n, d in inv.items():
+        theirs = view.documents[n]
+        expected = _libvirts_pci(theirs) if d.pci is not None else _corrected(theirs)
+        assert canonical(nx.to_xml(d, profile="libvirt")) == expected, n
+
+
+def test_computer_s_dmi_strings_are_libvirts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """DMI strings as libvirt reads them: firmware's padding (leading and trailing
+    blanks, tabs) kept, control characters below 0x20 dropped (but tab and
+    newline; DEL stays), the trailing newline and carriage return cut, an empty
+    one left out.  Without ``product_uuid`` libvirt prints a random UUID, another
+    each time it starts; ours is all zeros (the README's correction)."""
+    b = SysfsBuilder(tmp_path)
+    dmi = {"product_name": "ProLiant DL380 Gen9  \t", "sys_vendor": " HP\x01x\x7fy",
+           "product_version": "Gen9\r", "product_serial": "CZJ\n1234", "bios_vendor": "HP",
+           "bios_version": "P89   ", "bios_date": "", "uevent": "MODALIAS=dmi:bvnHP:"}  # fmt: skip
+    b.tree.ensure_dir("devices/virtual/dmi/id")
+    b.tree.write_attrs("devices/virtual/dmi/id", {k: f"{v}\n".encode() for k, v in dmi.items()})
+    b.tree.ensure_dir("class/dmi")
+    b.tree.link("class/dmi/id", "devices/virtual/dmi/id")
+    theirs = etree.fromstring(_libvirt(tmp_path).documents["computer"].encode())
+    uuid = theirs.find("capability/hardware/uuid")
+    assert uuid is not None and uuid.text != NO_UUID
+    uuid.text = NO_UUID
+    assert main(["-q", "--root", str(tmp_path), "dumpxml", "computer"]) == 0
+    assert canonical(capsys.readouterr().out) == canonical(theirs)
+    inv = nx.scan(str(tmp_path))
+    assert nx.from_xml(nx.to_xml(inv.computer, "libvirt")) == inv.computer

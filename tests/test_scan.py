@@ -69,7 +69,7 @@ def test_zfcp_host_has_no_fabric_and_no_pci() -> None:
     assert cap is not None and cap.fc_host is not None
     assert cap.fc_host.fabric_wwn is None
     assert cap.adapter is None
-    assert dev.parent_name == "computer"
+    assert dev.parent_name == "ccw_0_0_1900"  # its CCW device, below subchannel 0.0.0010
 
 
 def test_sata_hosts_are_scsi_hosts_without_fc() -> None:

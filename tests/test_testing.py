@@ -31,6 +31,7 @@ WRITE_ONLY = {
     "reset_statistics",
     "bind",
     "unbind",
+    "create",  # an mdev type's
 }
 SCENARIO_HOSTS = {
     "qla2xxx": ["host5", "host6", "host7", "host8"],
@@ -46,6 +47,9 @@ SCENARIO_HOSTS = {
     "mixed": ["host3", "host4", "host5", "host6", "host7", "host8", "host9"],
     "igb": [],
     "switch": ["host0", "host1"],
+    "usb-storage": ["host0", "host1"],
+    "fcoe": ["host5", "host6"],
+    "gpu-mdev": [],
 }
 
 

@@ -282,15 +282,37 @@ class PCIExpress:
 
 
 @dataclass(frozen=True, slots=True)
+class MdevType:
+    """One ``<type>`` of ``mdev_types``: its id (the ``mdev_supported_types`` entry),
+    ``name``, ``device_api`` and ``available_instances``, read at each scan."""
+
+    id: str
+    device_api: str
+    available_instances: int
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MdevTypes:
+    """``<capability type='mdev_types'>`` of a PCI function that offers mediated
+    devices (GVT-g, vGPU, some NICs and crypto cards), its types by id."""
+
+    cap_type: ClassVar[str] = "mdev_types"
+    listed_as: ClassVar[str | None] = "mdev_types"
+
+    types: tuple[MdevType, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class PCI:
     """``<capability type='pci'>``.  ``bridge`` is ``pci-bridge`` or
     ``cardbus-bridge`` (from the config space's header type).  ``extra`` keeps,
-    verbatim and in order, the sub-elements that are not modelled here
-    (``mdev_types``); they are printed after the bridge, then ``vpd``,
+    verbatim and in order, the sub-elements that are not modelled here; they
+    are printed after the bridge and ``mdev_types``, then ``vpd``,
     ``iommuGroup``, ``numa`` and ``pci-express``, libvirt's order."""
 
     cap_type: ClassVar[str] = "pci"
-    nested: ClassVar[tuple[str, ...]] = ("virt_functions", "vpd")
+    nested: ClassVar[tuple[str, ...]] = ("virt_functions", "mdev_types", "vpd")
 
     address: PCIAddress
     class_code: int | None = None
@@ -306,6 +328,7 @@ class PCI:
     pci_express: PCIExpress | None = None
     extra: tuple[str, ...] = field(default=())
     vpd: PCIVpd | None = None
+    mdev_types: MdevTypes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +351,133 @@ class System:
 
 
 @dataclass(frozen=True, slots=True)
+class UsbDevice:
+    """``<capability type='usb_device'>``: a USB device (``usb2``, ``2-1``).  The ids
+    are udev's (``ID_VENDOR_ID``, ``ID_MODEL_ID``: libvirt lists no USB device
+    without them), the names udev's hardware database's, else the device's own
+    ``manufacturer`` and ``product`` strings."""
+
+    cap_type: ClassVar[str] = "usb_device"
+    nested: ClassVar[tuple[str, ...]] = ()
+
+    bus: int
+    device: int
+    product_id: int
+    vendor_id: int
+    product_name: str | None = None
+    vendor_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UsbInterface:
+    """``<capability type='usb'>``: one interface of a USB device (``2-1:1.0``), from
+    its ``bInterface*`` attributes."""
+
+    cap_type: ClassVar[str] = "usb"
+    nested: ClassVar[tuple[str, ...]] = ()
+
+    number: int
+    klass: int
+    subclass: int
+    protocol: int
+
+
+@dataclass(frozen=True, slots=True)
+class NetLink:
+    """``<link>`` of a network interface: its ``operstate`` (libvirt's word for it)
+    and, while it is ``up``, its ``speed`` in Mb/s."""
+
+    state: str | None = None
+    speed: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Net:
+    """``<capability type='net'>``: a network interface, ``subtype`` ``80203``
+    (Ethernet) or ``80211`` (wireless, udev's ``DEVTYPE=wlan``).  ``features`` are
+    the offloads libvirt asks the kernel for by the interface's name (ethtool), in
+    its order: only on the live host."""
+
+    cap_type: ClassVar[str] = "net"
+    nested: ClassVar[tuple[str, ...]] = ()
+
+    interface: str
+    address: str | None = None
+    link: NetLink | None = None
+    features: tuple[str, ...] = ()
+    subtype: str = "80203"
+
+
+@dataclass(frozen=True, slots=True)
+class CCWAddress:
+    """An s390 channel-subsystem address ``cssid.ssid.devno`` (``0.0.1900``)."""
+
+    cssid: int
+    ssid: int
+    devno: int
+
+    def __str__(self) -> str:
+        return f"{self.cssid:x}.{self.ssid:x}.{self.devno:04x}"
+
+
+@dataclass(frozen=True, slots=True)
+class CCW:
+    """``<capability type='ccw'>``: an online s390 CCW device (an FCP channel, say)."""
+
+    cap_type: ClassVar[str] = "ccw"
+    nested: ClassVar[tuple[str, ...]] = ()
+
+    address: CCWAddress
+
+
+@dataclass(frozen=True, slots=True)
+class CSS:
+    """``<capability type='css'>``: an s390 I/O subchannel, with the address of the
+    CCW device on it (``channel_dev_addr``, from ``dev_busid``) when it has one,
+    and the mediated-device types it offers (bound to ``vfio_ccw``)."""
+
+    cap_type: ClassVar[str] = "css"
+    nested: ClassVar[tuple[str, ...]] = ("mdev_types",)
+
+    address: CCWAddress
+    channel_dev_addr: CCWAddress | None = None
+    mdev_types: MdevTypes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Storage:
+    """``<capability type='storage'>``: a block device (a disk, a LUN's ``sdX``), as
+    libvirt reads it: its node, udev's ``ID_BUS``, ``ID_TYPE`` (``drive_type``;
+    libvirt guesses ``disk`` for ``/dev/vd*``) and ``ID_SERIAL``, the device's
+    ``vendor`` and ``model`` (blanks trimmed), its size in bytes, its logical block
+    size and its number of blocks (``size`` counts 512-byte sectors)."""
+
+    cap_type: ClassVar[str] = "storage"
+    nested: ClassVar[tuple[str, ...]] = ()
+
+    block: str
+    bus: str | None = None
+    drive_type: str | None = None
+    model: str | None = None
+    vendor: str | None = None
+    serial: str | None = None
+    size: int = 0
+    logical_block_size: int | None = None
+    num_blocks: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScsiGeneric:
+    """``<capability type='scsi_generic'>``: a SCSI generic node (``sgN``) of a LUN,
+    ``char`` its node under ``/dev``."""
+
+    cap_type: ClassVar[str] = "scsi_generic"
+    nested: ClassVar[tuple[str, ...]] = ()
+
+    char: str
+
+
+@dataclass(frozen=True, slots=True)
 class RawCapability:
     """Any other capability (``net``, ``usb``, ``storage``, ``mdev`` …),
     kept verbatim as serialized XML so that it survives a round trip."""
@@ -343,4 +493,7 @@ class RawCapability:
         return self.type
 
 
-Capability = ScsiHost | ScsiTarget | ScsiDevice | PCI | System | RawCapability
+Capability = (
+    ScsiHost | ScsiTarget | ScsiDevice | PCI | System | UsbDevice | UsbInterface | Net | CCW
+    | CSS | Storage | ScsiGeneric | RawCapability
+)

@@ -25,12 +25,18 @@ from typing import TYPE_CHECKING
 
 from ..model import Device, NameEntry
 from .builders.hosts import HostBuilder
+from .builders.parents import with_parents
 from .discovery import TARGET, discover
 from .policy import FULL, ReadPolicy, families
 from .session import ReadSession
 
 if TYPE_CHECKING:
     from .pciids import PCIIds
+
+#: The capabilities of the devices :func:`around_hosts` builds.
+AROUND_CAPS = frozenset({"usb_device", "usb", "css", "ccw", "net"})
+#: What the names-only listing reads of them: what decides which are devices.
+AROUND_NAMES = ReadPolicy(details=False, caps=AROUND_CAPS, every_device=False)
 
 # The PCI and target builders are imported where they are used: ``list --cap
 # vports`` (a process of its own, timed start-up included) needs neither.
@@ -48,18 +54,39 @@ def read_devices(session: ReadSession, pci_ids: PCIIds | None = None) -> list[De
     """Every device of ``session``'s source: PCI functions, then hosts (HBAs,
     then vHBAs), then targets, then LUNs.  ``pci_ids`` names vendors and products
     (by default the pci.ids under the source's root)."""
+    from .builders.generic import generic_devices
     from .builders.luns import lun_devices
     from .builders.pci import PCIBuilder
+    from .builders.storage import storage_devices
     from .builders.targets import target_devices
     from .pciids import PCIIds
 
     topology = discover(session, FULL)
     ids = pci_ids if pci_ids is not None else PCIIds.for_root(session.source.root)
     pci = PCIBuilder(session).devices(ids)
-    hosts = HostBuilder(session, topology, FULL).devices(pci)
+    around = with_parents(around_hosts(session, FULL), pci.values())
+    hosts = HostBuilder(session, topology, FULL).devices({**pci, **{d.name: d for d in around}})
     targets = target_devices(session, topology, FULL)
     luns = lun_devices(session, topology, FULL, targets)
-    return [*pci.values(), *hosts, *targets, *luns]
+    disks = with_parents([*storage_devices(session), *generic_devices(session)],
+                         [*pci.values(), *around, *luns])  # fmt: skip
+    return [*pci.values(), *around, *disks, *hosts, *targets, *luns]
+
+
+def around_hosts(session: ReadSession, policy: ReadPolicy) -> list[Device]:
+    """The devices of the kinds a SCSI host may hang below that are no PCI function,
+    without their parents: USB devices and interfaces, s390 subchannels and CCW
+    devices, network interfaces (those ``policy`` reads)."""
+    from .builders.channels import ccw_devices, css_devices
+    from .builders.net import net_devices
+    from .builders.usb import usb_devices
+
+    out: list[Device] = []
+    for kinds, build in ((("usb_device", "usb"), usb_devices), (("css",), css_devices),
+                         (("ccw",), ccw_devices), (("net",), net_devices)):  # fmt: skip
+        if any(policy.reads_kind(k) for k in kinds):
+            out.extend(build(session, policy.details))
+    return out
 
 
 def read_families(
@@ -85,11 +112,17 @@ def read_names(session: ReadSession, policy: ReadPolicy) -> list[NameEntry]:
     the same order, limited to ``policy.caps``; reading what ``policy`` reads."""
     topology = discover(session, policy)
     out: list[NameEntry] = []
-    if policy.reads_kind("pci"):
+    if policy.reads_kind("pci") or policy.reads_kind("mdev_types"):
         from .builders.pci import PCIBuilder
 
         out.extend(PCIBuilder(session).names(policy))
-    out.extend(HostBuilder(session, topology, policy).names())
+    hosts = HostBuilder(session, topology, policy)
+    # All of them, whatever is asked for: they are one another's and the hosts' parents.
+    around = with_parents(around_hosts(session, AROUND_NAMES), ())
+    hosts.hang_below(around)
+    out.extend((d.name, d.parent_name, d.cap_names() & policy.caps) for d in around)
+    mark = len(out)  # where read_devices puts the disks
+    out.extend(hosts.names())
     if policy.reads_kind("scsi_target") or policy.reads_kind("scsi"):
         from .builders.targets import target_devices
 
@@ -100,6 +133,14 @@ def read_names(session: ReadSession, policy: ReadPolicy) -> list[NameEntry]:
 
             luns = lun_devices(session, topology, policy, targets)
             out.extend((d.name, d.parent_name, d.cap_names() & policy.caps) for d in luns)
+    if policy.reads_kind("storage") or policy.reads_kind("scsi_generic"):
+        from .builders.generic import generic_devices
+        from .builders.storage import storage_devices
+
+        below = [*storage_devices(session, details=False), *generic_devices(session)]
+        disks = with_parents(below, around)
+        out[mark:mark] = [
+            (d.name, d.parent_name, d.cap_names() & policy.caps) for d in disks]
     if not policy.every_device:
         out = [e for e in out if e[2]]
     return out

@@ -139,3 +139,28 @@ def _member(text: str, known: frozenset[str], what: str) -> str:
     if text not in known:
         raise ValueError(f"expected {what}")
     return text
+
+
+#: The control characters libvirt strips from a string it reads through udev
+#: (``virStringStripControlChars``): those below 0x20 but tab and newline (DEL stays).
+_CONTROL = {c: None for c in range(0x20) if c not in (0x09, 0x0A)}
+
+
+def udev_text(raw: bytes) -> str | None:
+    """A string attribute as libvirt reads it through libudev: the trailing
+    newlines cut (udev's), the control characters below 0x20 but tab and newline
+    dropped (libvirt's); leading and trailing blanks and tabs stay.  Empty:
+    ``None``.  Bytes that are no UTF-8 are replaced (libvirt passes them
+    through; XML cannot hold them)."""
+    text = raw.decode("utf-8", "replace").rstrip("\n\r").translate(_CONTROL)
+    return text or None
+
+
+def uevent(text: str) -> dict[str, str]:
+    """A ``uevent`` file's ``KEY=value`` lines as a mapping (lines without ``=`` skipped)."""
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            out[key] = value
+    return out

@@ -36,6 +36,7 @@ __all__ = [
     "pci_function_files",
     "scsi_device_files",
     "scsi_host_files",
+    "subchannel_files",
 ]
 
 #: The ``vport_type`` of an NPIV vport, and the ``port_type`` of its vHBA.
@@ -181,9 +182,22 @@ def pci_function_files(
     return as_files(values)
 
 
-def ccw_device_files() -> dict[str, bytes]:
-    """An s390 CCW device of an FCP channel: ``online``, ``cutype``, ``devtype``."""
-    return as_files({"online": "1", "cutype": "1731/03", "devtype": "1732/03"})
+def ccw_device_files(driver: str = "zfcp", online: bool = True) -> dict[str, bytes]:
+    """An s390 CCW device of an FCP channel: ``uevent``, ``online``, ``cutype``,
+    ``devtype``, ``availability``, ``modalias``."""
+    modalias = "ccw:t1731m03dt1732dm03dtm"
+    uevent = (f"DRIVER={driver}\n" if online else "") + (
+        f"CU_TYPE=1731\nCU_MODEL=03\nDEV_TYPE=1732\nDEV_MODEL=03\nMODALIAS={modalias}")
+    return as_files({"uevent": uevent, "online": "1" if online else "0",
+                     "cutype": "1731/03", "devtype": "1732/03", "availability": "good",
+                     "modalias": modalias})  # fmt: skip
+
+
+def subchannel_files(bus_id: str) -> dict[str, bytes]:
+    """An s390 I/O subchannel (bound to ``io_subchannel``) holding the CCW device ``bus_id``."""
+    return as_files({"uevent": "DRIVER=io_subchannel\nST=0\nMODALIAS=css:t0", "type": "0",
+                     "dev_busid": bus_id, "chpids": "50 00 00 00 00 00 00 00",
+                     "pimpampom": "80 80 ff", "modalias": "css:t0"})  # fmt: skip
 
 
 def scsi_host_files(

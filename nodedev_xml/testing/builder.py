@@ -29,6 +29,7 @@ from .attributes import (
     pci_function_files,
     scsi_device_files,
     scsi_host_files,
+    subchannel_files,
 )
 from .pciids import write_pci_ids
 from .presets import DEFAULT_FABRIC, DRIVERS, DriverPreset, fastest
@@ -94,6 +95,8 @@ class SysfsBuilder:
         self._fabric_ports = 0
         self._instances: dict[str, int] = {}
         self._ccw_devices: set[str] = set()
+        self._usb_numbers: dict[int, int] = {}
+        self._ifindex = 1
         self._disks: set[str] = set()
         self.hosts: dict[int, ScsiHostSpec] = {}
         self.pci: dict[str, PCIFunctionSpec] = {}
@@ -428,14 +431,47 @@ class SysfsBuilder:
 
     def _ccw_device(self, subchannel: str, bus_id: str) -> str:
         """The CCW device ``devices/css0/<subchannel>/<bus_id>`` (written once, shared by
-        the hosts on it) and its ``bus/ccw/devices`` link; returns its path."""
+        the hosts on it), bound to ``zfcp``, below its I/O subchannel (bound to
+        ``io_subchannel``), as an s390 kernel lays them out: each with its
+        ``uevent``, ``subsystem`` and ``driver`` links and its bus entry
+        (``bus/css/devices/<subchannel>``, ``bus/ccw/devices/<bus_id>``); returns its path."""
         ccw = f"devices/css0/{subchannel}/{bus_id}"
         if ccw not in self._ccw_devices:
             self._ccw_devices.add(ccw)
-            self.tree.ensure_dir(ccw)
-            self.tree.write_attrs(ccw, ccw_device_files())
+            if not self.tree.path("devices/css0").is_dir():
+                self.tree.ensure_dir("devices/css0")
+                self.tree.write("devices/css0/uevent", b"\n")
+            sch = f"devices/css0/{subchannel}"
+            self.tree.device(sch, subchannel_files(bus_id), subsystem="bus/css")
+            self._bind(sch, "bus/css/drivers/io_subchannel")
+            self.tree.bus_entry("css", subchannel, sch)
+            self.tree.device(ccw, ccw_device_files(), subsystem="bus/ccw")
+            self._bind(ccw, "bus/ccw/drivers/zfcp")
             self.tree.bus_entry("ccw", bus_id, ccw)
         return ccw
+
+    def add_vfio_ccw_subchannel(self, subchannel: str, bus_id: str) -> str:
+        """An I/O subchannel handed to ``vfio_ccw`` (for a guest): ``devices/css0/<subchannel>``
+        bound to ``vfio_ccw``, its CCW device ``bus_id`` not probed, and the
+        mediated-device type ``vfio_ccw-io`` it offers; returns its path."""
+        if not self.tree.path("devices/css0").is_dir():
+            self.tree.ensure_dir("devices/css0")
+            self.tree.write("devices/css0/uevent", b"\n")
+        sch = f"devices/css0/{subchannel}"
+        files = {**subchannel_files(bus_id), "uevent": b"DRIVER=vfio_ccw\nST=0\nMODALIAS=css:t0\n"}
+        self.tree.device(sch, files, subsystem="bus/css")
+        self._bind(sch, "bus/css/drivers/vfio_ccw")
+        self.tree.bus_entry("css", subchannel, sch)
+        self.add_mdev_types(DeviceDir(self.sys / sch, sch),
+                            {"vfio_ccw-io": ("I/O subchannel (Non-QDIO)", "vfio-ccw", 1)})
+        return sch
+
+    def _bind(self, rel: str, driver: str) -> None:
+        """A ``driver`` link from the device ``rel`` to ``driver`` (``bus/X/drivers/NAME``)."""
+        if not self.tree.path(driver).is_dir():
+            self.tree.ensure_dir(driver)
+            self.tree.write_attrs(driver, {"bind": WRITE_ONLY, "unbind": WRITE_ONLY})
+        self.tree.link(f"{rel}/driver", driver)
 
     # -- NPIV vports ---------------------------------------------------------------------------
 
@@ -608,6 +644,8 @@ class SysfsBuilder:
         block: str | None = None,
         sectors: int = 209715200,
         files: Overrides | None = None,
+        serial: str | None = None,
+        sg: int | None = None,
     ) -> Path:
         """Write the SCSI device (LUN) ``H:0:T:<lun>/`` below the remote port's
         target: its attributes (``type``, the inquiry strings, ``state``...), the
@@ -615,10 +653,11 @@ class SysfsBuilder:
         ``ch``, ``ses``; none for other types), ``scsi_device/H:0:T:L/`` and its
         ``bus/scsi`` entry.  With ``block`` (``sdc``), also its disk
         ``block/sdc/`` of ``sectors`` 512-byte sectors (default 100 GiB) and its
-        ``class/block`` entry.  No block device by default, and never a
-        ``scsi_generic`` one: on a live host libvirt lists those as node devices
-        of their own (``storage``, ``scsi_generic``), which nodedev-xml does not
-        model.  Returns the LUN's directory."""
+        ``class/block`` entry, and with ``serial`` too the root's udev database
+        entry for it (``ID_TYPE=disk``, ``ID_BUS=scsi``, ``ID_SERIAL``: what makes
+        it a ``storage`` device to libvirt).  With ``sg``, its SCSI generic node
+        ``<lun>/scsi_generic/sg<sg>/`` (``class/scsi_generic``).  No block or
+        generic device by default.  Returns the LUN's directory."""
         if rport.target is None:
             raise ValueError(f"{rport.name} has no target: it is no FCP Target")
         target_rel = f"{rport.path.relative_to(self.sys)}/{rport.target}"
@@ -627,12 +666,23 @@ class SysfsBuilder:
             scsi_device_files(type, vendor, model, rev, SCSI_DRIVERS.get(type)), files
         )
         path = self._write_lun(target_rel, f"{address}:{lun}", files)
+        if sg is not None:
+            lun_rel = f"{target_rel}/{address}:{lun}"
+            event = f"MAJOR=21\nMINOR={sg}\nDEVNAME=sg{sg}\n"
+            rel = self.tree.class_device(lun_rel, "scsi_generic", f"sg{sg}",
+                                         {"uevent": event.encode(), "dev": f"21:{sg}\n".encode()})
+            self.tree.link(f"{rel}/subsystem", "class/scsi_generic")
         if block is not None:
-            self._write_disk(f"{target_rel}/{address}:{lun}", block, sectors)
+            minor = self._write_disk(f"{target_rel}/{address}:{lun}", block, sectors)
+            if serial is not None:
+                self.write_udev_data(f"b8:{minor}", {
+                    "DEVNAME": f"/dev/{block}", "DEVTYPE": "disk", "ID_TYPE": "disk",
+                    "ID_BUS": "scsi", "ID_SERIAL": serial, "ID_VENDOR": vendor.strip(),
+                    "ID_MODEL": model.strip()})  # fmt: skip
         return path
 
-    def _write_disk(self, lun_rel: str, name: str, sectors: int) -> None:
-        """The disk ``<lun>/block/<name>/`` and its ``class/block`` entry."""
+    def _write_disk(self, lun_rel: str, name: str, sectors: int) -> int:
+        """The disk ``<lun>/block/<name>/`` and its ``class/block`` entry; returns its minor."""
         major, minor = 8, 16 * (len(self._disks) % 16)
         self._disks.add(name)
         self.tree.mkdir(f"{lun_rel}/block")
@@ -645,6 +695,7 @@ class SysfsBuilder:
         self.tree.link(f"{rel}/device", lun_rel)
         self.tree.ensure_dir("class/block")
         self.tree.link(f"class/block/{name}", rel)
+        return minor
 
     def add_ata_disk(
         self, host: ScsiHostSpec, *, model: str = "Samsung SSD 870", rev: str = "2B6Q"
@@ -705,6 +756,145 @@ class SysfsBuilder:
         result = ScsiHostSpec(number, unique_id, proc_name, self.sys / rel, rel)
         self.hosts[number] = result
         return result
+
+    def add_mdev_types(
+        self, fn: PCIFunctionSpec | DeviceDir, types: Mapping[str, tuple[str | None, str, int]]
+    ) -> None:
+        """The mediated-device types ``fn`` offers, as a mdev parent driver (i915's
+        GVT-g, NVIDIA's vGPU manager) lays them out: ``mdev_supported_types/<id>/``
+        with ``name`` (when not ``None``), ``device_api``, ``available_instances``,
+        ``description`` and the write-only ``create``; ``types``: id -> (name,
+        device API, available instances)."""
+        for type_id, (name, api, count) in types.items():
+            files = {"device_api": f"{api}\n".encode(),
+                     "available_instances": f"{count}\n".encode(),
+                     "description": b"low_gm_size: 128MB\nhigh_gm_size: 512MB\n",
+                     "create": WRITE_ONLY}  # fmt: skip
+            if name is not None:
+                files["name"] = f"{name}\n".encode()
+            self.tree.ensure_dir(f"{fn.rel}/mdev_supported_types/{type_id}")
+            self.tree.write_attrs(f"{fn.rel}/mdev_supported_types/{type_id}", files)
+
+    # -- USB ---------------------------------------------------------------------------------
+
+    def add_usb_device(
+        self,
+        parent: PCIFunctionSpec | DeviceDir,
+        sysname: str,
+        *,
+        vendor: int,
+        product: int,
+        manufacturer: str,
+        product_name: str,
+        interfaces: tuple[tuple[int, int, int, str], ...] = (),
+        hwdb: tuple[str, str] | None = None,
+        udev: bool = True,
+    ) -> list[DeviceDir]:
+        """Write the USB device ``<parent>/<sysname>`` (``usb2`` for a root hub on its
+        host controller, ``2-1`` on port 1 of bus 2's root hub) as the kernel lays it
+        out: ``uevent`` (``DEVTYPE=usb_device``, ``BUSNUM``, ``DEVNUM``, its node),
+        ``dev``, ``busnum``, ``devnum``, ``idVendor``, ``idProduct``,
+        ``manufacturer``, ``product``, bound to ``usb``; and its ``interfaces``
+        ``<sysname>:1.N`` (class, subclass, protocol, driver).  With ``udev`` the
+        root's udev database (``run/udev/data/c189:M``) holds the ids udev's
+        ``usb_id`` gives it, and ``hwdb``'s vendor and model names; without it
+        libvirt lists no such device.  Returns the interfaces' directories."""
+        bus = int(sysname.removeprefix("usb").partition("-")[0])
+        number = self._usb_numbers.get(bus, 0) + 1
+        self._usb_numbers[bus] = number
+        minor = (bus - 1) * 128 + number - 1
+        rel = f"{parent.rel}/{sysname}"
+        node = f"bus/usb/{bus:03d}/{number:03d}"
+        event = (f"MAJOR=189\nMINOR={minor}\nDEVNAME={node}\nDEVTYPE=usb_device\nDRIVER=usb\n"
+                 f"PRODUCT={vendor:x}/{product:x}/100\nTYPE=0/0/0\n"
+                 f"BUSNUM={bus:03d}\nDEVNUM={number:03d}\n")  # fmt: skip
+        files = {"uevent": event, "dev": f"189:{minor}\n", "busnum": f"{bus}\n",
+                 "devnum": f"{number}\n", "idVendor": f"{vendor:04x}\n",
+                 "idProduct": f"{product:04x}\n", "manufacturer": f"{manufacturer}\n",
+                 "product": f"{product_name}\n", "bDeviceClass": "00\n"}  # fmt: skip
+        self.tree.device(rel, {k: v.encode() for k, v in files.items()}, subsystem="bus/usb")
+        self._bind(rel, "bus/usb/drivers/usb")
+        self.tree.bus_entry("usb", sysname, rel)
+        if udev:
+            props = {"ID_VENDOR_ID": f"{vendor:04x}", "ID_MODEL_ID": f"{product:04x}",
+                     "ID_BUS": "usb", "DEVNAME": f"/dev/{node}"}  # fmt: skip
+            if hwdb is not None:
+                props["ID_VENDOR_FROM_DATABASE"], props["ID_MODEL_FROM_DATABASE"] = hwdb
+            self.write_udev_data(f"c189:{minor}", props)
+        port = sysname.removeprefix("usb")
+        port = f"{port}-0" if "-" not in port else port
+        out = []
+        for n, (klass, subclass, protocol, driver) in enumerate(interfaces):
+            name = f"{port}:1.{n}"
+            irel = f"{rel}/{name}"
+            event = (f"DEVTYPE=usb_interface\nDRIVER={driver}\n"
+                     f"PRODUCT={vendor:x}/{product:x}/100\nTYPE=0/0/0\n"
+                     f"INTERFACE={klass}/{subclass}/{protocol}\n")  # fmt: skip
+            files = {"uevent": event, "bInterfaceNumber": f"{n:02x}\n",
+                     "bInterfaceClass": f"{klass:02x}\n", "bInterfaceSubClass": f"{subclass:02x}\n",
+                     "bInterfaceProtocol": f"{protocol:02x}\n", "bAlternateSetting": " 0\n",
+                     "bNumEndpoints": "02\n"}  # fmt: skip
+            self.tree.device(irel, {k: v.encode() for k, v in files.items()}, subsystem="bus/usb")
+            self._bind(irel, f"bus/usb/drivers/{driver}")
+            self.tree.bus_entry("usb", name, irel)
+            out.append(DeviceDir(self.sys / irel, irel))
+        return out
+
+    def add_usb_storage_host(
+        self, interface: DeviceDir, *, host: int | None = None
+    ) -> ScsiHostSpec:
+        """Write a usb-storage Scsi_Host below a USB interface (no ``fc_host``)."""
+        number, _, unique_id = self._allocate_host("usb-storage", "", host, None)
+        scsi = scsi_host_files("usb-storage", ("1", "1", "240"), unique_id, {}, {})
+        rel = write_scsi_host(self.tree, interface.rel, number, scsi, None)
+        result = ScsiHostSpec(number, unique_id, "usb-storage", self.sys / rel, rel)
+        self.hosts[number] = result
+        return result
+
+    def write_udev_data(self, device_id: str, properties: Mapping[str, str]) -> None:
+        """The root's udev database entry ``run/udev/data/<device_id>`` with ``properties``."""
+        where = self.root / "run" / "udev" / "data"
+        where.mkdir(parents=True, exist_ok=True)
+        lines = [f"E:{k}={v}" for k, v in properties.items()] + ["I:1000000", "V:1"]
+        (where / device_id).write_text("\n".join(lines) + "\n")
+
+    # -- network interfaces -----------------------------------------------------------------
+
+    def add_net_interface(
+        self,
+        parent: PCIFunctionSpec | DeviceDir | None,
+        name: str,
+        *,
+        address: str,
+        devtype: str | None = None,
+        operstate: str = "up",
+        speed: int = 10000,
+    ) -> DeviceDir:
+        """Write the network interface ``<parent>/net/<name>`` (``devices/virtual/net/<name>``
+        without a parent), its ``uevent`` (``INTERFACE``, ``IFINDEX``, ``DEVTYPE`` when
+        given: ``vlan``, ``bridge``, ``bond``, ``wlan``), ``address``, ``operstate``,
+        ``speed`` and its ``class/net`` entry."""
+        where = f"{parent.rel}/net" if parent is not None else "devices/virtual/net"
+        self.tree.ensure_dir(where)
+        rel = f"{where}/{name}"
+        self._ifindex += 1
+        event = (f"DEVTYPE={devtype}\n" if devtype else "") + (
+            f"INTERFACE={name}\nIFINDEX={self._ifindex}\n")
+        files = {"uevent": event, "ifindex": f"{self._ifindex}\n", "address": f"{address}\n",
+                 "addr_len": "6\n", "operstate": f"{operstate}\n", "type": "1\n",
+                 "mtu": "1500\n", "carrier": "1\n", "speed": f"{speed}\n"}  # fmt: skip
+        self.tree.device(rel, {k: v.encode() for k, v in files.items()}, subsystem="class/net")
+        self.tree.ensure_dir("class/net")
+        self.tree.link(f"class/net/{name}", rel)
+        return DeviceDir(self.sys / rel, rel)
+
+    def add_fcoe_controller(self, interface: DeviceDir, number: int) -> DeviceDir:
+        """The FCoE controller ``<interface>/ctlr_<number>`` an FCoE host hangs below
+        (bnx2fc, qedf and the software initiator lay it out so)."""
+        rel = f"{interface.rel}/ctlr_{number}"
+        self.tree.device(rel, {"uevent": b"DEVTYPE=fcoe_ctlr\n"}, subsystem="bus/fcoe")
+        self.tree.bus_entry("fcoe", f"ctlr_{number}", rel)
+        return DeviceDir(self.sys / rel, rel)
 
     def write_pci_ids(self) -> Path:
         """Write ``<root>/usr/share/misc/pci.ids`` naming the PCI devices added so far."""

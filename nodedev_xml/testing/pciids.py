@@ -17,6 +17,7 @@ _PCI_VENDORS = {
     0x1077: "QLogic Corp.",
     0x10B5: "PLX Technology, Inc.",
     0x10DF: "Emulex Corporation",
+    0x10DE: "NVIDIA Corporation",
     0x1137: "Cisco Systems Inc",
     0x1657: "Cavium QLogic",  # nee Brocade Communications Systems, Inc.
     0x8086: "Intel Corporation",
@@ -37,6 +38,9 @@ _PCI_DEVICES = {
     (0x8086, 0x2F02): "Xeon E7 v3/Xeon E5 v3/Core i7 PCI Express Root Port 1",
     (0x8086, 0x2F04): "Xeon E7 v3/Xeon E5 v3/Core i7 PCI Express Root Port 2",
     (0x8086, 0x2F08): "Xeon E7 v3/Xeon E5 v3/Core i7 PCI Express Root Port 3",
+    (0x8086, 0xA36D): "Cannon Lake PCH USB 3.1 xHCI Host Controller",
+    (0x8086, 0x3E92): "CoffeeLake-S GT2 [UHD Graphics 630]",
+    (0x10DE, 0x13F2): "GM204GL [Tesla M60]",
     (0x8086, 0x8C02): "8 Series/C220 Series Chipset Family 6-port SATA Controller 1 [AHCI mode]",
 }
 _PCI_SUBSYSTEMS = {

@@ -126,14 +126,16 @@ def run_in_udev_view(
     """Run ``code`` (Python that assigns its answer to ``result``) with ``root``'s
     ``sys/`` as ``/sys`` under libudev; return ``result`` (pickled across).
     ``udev_data`` is udev's database (``/run/udev/data``), as the properties of each
-    device by its udev id (``+pci:0000:04:00.0``); without it there is none.  Raises
+    device by its udev id (``+pci:0000:04:00.0``); without it the root's own
+    (``run/udev/data``) when it has one, else there is none.  Raises
     :class:`RuntimeError` with the reason (:func:`unavailable`) or the child's
     stderr when it fails."""
     why = unavailable()
     if why is not None:
         raise RuntimeError(why)
     with tempfile.TemporaryDirectory(prefix="nodedev-xml-udevdb-") as tmp:
-        db = ""
+        own = Path(root, "run", "udev", "data")
+        db = str(own.resolve()) if own.is_dir() else ""
         if udev_data is not None:
             db = os.path.join(tmp, "data")
             os.mkdir(db)

@@ -28,21 +28,32 @@ from lxml import etree
 
 from ..errors import NodedevXmlError, XMLInputError
 from ..model import (
+    CCW,
+    CSS,
     PCI,
     Adapter,
     Capability,
+    CCWAddress,
     FCHost,
     FCRemotePort,
     IOMMUGroup,
+    MdevType,
+    MdevTypes,
+    Net,
+    NetLink,
     PCIELink,
     PCIExpress,
     PCIVpd,
     PhysHBA,
     RawCapability,
     ScsiDevice,
+    ScsiGeneric,
     ScsiHost,
     ScsiTarget,
+    Storage,
     System,
+    UsbDevice,
+    UsbInterface,
     VirtFunctions,
     VpdField,
     VpdReadOnly,
@@ -54,9 +65,10 @@ from ..model import (
 from ..pciaddr import PCIAddress
 from ..vocabulary import PROFILES, Profile
 from ..wwn import WWN
-from .out import El, Out
+from .out import El, Out, TreeOut
 
 T = TypeVar("T")
+C = TypeVar("C")
 
 # -- shared helpers ----------------------------------------------------------
 
@@ -516,6 +528,7 @@ def emit_pci(out: Out, cap: PCI, profile: Profile) -> None:
     if cap.bridge is not None:
         out.cap(cap.bridge)
         out.close()
+    emit_nested(out, cap, "mdev_types", profile)
     for raw in cap.extra:
         out.raw(raw)
     emit_nested(out, cap, "vpd", profile)
@@ -552,8 +565,11 @@ def parse_pci(el: El) -> PCI:
             continue
         kind = c.get("type") if c.tag == "capability" else None
         row = nested_row(PCI, kind)
-        if row is not None:
-            nested[row.type] = row.parse(c)
+        parsed = row.parse(c) if row is not None else None
+        if isinstance(parsed, RawCapability):
+            extra.append(parsed.xml)  # a layout the model does not hold
+        elif row is not None:
+            nested[row.type] = parsed
         elif kind in _BRIDGES:
             bridge = kind
         elif c.tag == "iommuGroup":
@@ -590,6 +606,36 @@ def parse_pci(el: El) -> PCI:
         extra=tuple(extra),
         **nested,
     )
+
+
+# -- mdev_types (inside pci) -------------------------------------------------
+
+
+def emit_mdev_types(out: Out, cap: MdevTypes, profile: Profile) -> None:
+    out.cap("mdev_types")
+    for t in cap.types:
+        out.open("type", {"id": t.id})
+        if t.name is not None:
+            out.leaf("name", t.name)
+        out.leaf("deviceAPI", t.device_api)
+        out.leaf("availableInstances", str(t.available_instances))
+        out.close()
+    out.close()
+
+
+def parse_mdev_types(el: El) -> MdevTypes | RawCapability:
+    return modelled_or_raw(el, _parse_mdev_types, emit_mdev_types)
+
+
+def _parse_mdev_types(el: El) -> MdevTypes:
+    types = []
+    for t in el.iterfind("type"):
+        api = opt_text(t, "deviceAPI")
+        if api is None or not t.get("id"):
+            raise fail(t, "an mdev type lacks its id or <deviceAPI>")
+        count = req_value(t, "availableInstances", parse_uint_text, "a number")
+        types.append(MdevType(str(t.get("id")), api, count, opt_text(t, "name")))
+    return MdevTypes(tuple(types))
 
 
 # -- virt_functions (inside pci) ---------------------------------------------
@@ -774,8 +820,255 @@ def parse_system(el: El) -> System | RawCapability:
 
 
 def _system_text(el: El) -> str | None:
-    text = (el.text or "").strip()
-    return text or None
+    # as printed: a DMI string keeps its padding
+    return el.text or None
+
+
+# -- usb_device, usb ---------------------------------------------------------
+
+
+def modelled_or_raw(
+    el: El, parse: Callable[[El], C], emit: Callable[[Out, C, Profile], None]
+) -> C | RawCapability:
+    """``parse(el)`` when printing it gives ``el`` back (canonically, indentation
+    aside); else ``el`` kept verbatim, so that nothing of a layout the model does
+    not hold (an element more, a value spelled otherwise) is lost."""
+    try:
+        cap = parse(el)
+    except XMLInputError:
+        return RawCapability(type=el.get("type", ""), xml=verbatim(el))
+    out = TreeOut()
+    emit(out, cap, "libvirt")
+    assert out.root is not None
+    if _canonical(out.root) != _canonical(el):
+        return RawCapability(type=el.get("type", ""), xml=verbatim(el))
+    return cap
+
+
+def _canonical(el: El) -> bytes:
+    copy = etree.fromstring(verbatim(el))
+    for n in copy.iter():
+        if n.text is not None and not n.text.strip() and len(n):
+            n.text = None
+    return etree.tostring(copy, method="c14n")
+
+
+def _raw_text(el: El, tag: str) -> str | None:
+    """The text of ``tag`` as it is (a USB string keeps its trailing blanks)."""
+    c = el.find(tag)
+    return (c.text or None) if c is not None else None
+
+
+def emit_usb_device(out: Out, cap: UsbDevice, profile: Profile) -> None:
+    out.cap("usb_device")
+    out.leaf("bus", str(cap.bus))
+    out.leaf("device", str(cap.device))
+    out.leaf("product", cap.product_name, {"id": f"0x{cap.product_id:04x}"})
+    out.leaf("vendor", cap.vendor_name, {"id": f"0x{cap.vendor_id:04x}"})
+    out.close()
+
+
+def parse_usb_device(el: El) -> UsbDevice | RawCapability:
+    return modelled_or_raw(el, _parse_usb_device, emit_usb_device)
+
+
+def _parse_usb_device(el: El) -> UsbDevice:
+    product, vendor = el.find("product"), el.find("vendor")
+    if product is None or vendor is None:
+        raise fail(el, "usb_device lacks <product> or <vendor>")
+    return UsbDevice(
+        bus=req_value(el, "bus", parse_uint_text, "a number"),
+        device=req_value(el, "device", parse_uint_text, "a number"),
+        product_id=_required_id(product),
+        vendor_id=_required_id(vendor),
+        product_name=_raw_text(el, "product"),
+        vendor_name=_raw_text(el, "vendor"),
+    )
+
+
+def _required_id(el: El) -> int:
+    found = opt_attr(el, "id", parse_hex_text, "a hex id")
+    if found is None:
+        raise fail(el, f"<{tag_of(el)}> lacks its id")
+    return found
+
+
+_USB_INTERFACE = (("number", "number"), ("class", "klass"), ("subclass", "subclass"),
+                  ("protocol", "protocol"))  # fmt: skip
+
+
+def emit_usb(out: Out, cap: UsbInterface, profile: Profile) -> None:
+    out.cap("usb")
+    for tag, name in _USB_INTERFACE:
+        out.leaf(tag, str(getattr(cap, name)))
+    out.close()
+
+
+def parse_usb(el: El) -> UsbInterface | RawCapability:
+    return modelled_or_raw(el, _parse_usb, emit_usb)
+
+
+def _parse_usb(el: El) -> UsbInterface:
+    return UsbInterface(**{name: req_value(el, tag, parse_uint_text, "a number")
+                           for tag, name in _USB_INTERFACE})  # fmt: skip
+
+
+# -- net ---------------------------------------------------------------------
+
+NET_SUBTYPES = ("80203", "80211")
+
+
+def emit_net(out: Out, cap: Net, profile: Profile) -> None:
+    out.cap("net")
+    out.leaf("interface", cap.interface)
+    if cap.address is not None:
+        out.leaf("address", cap.address)
+    link = cap.link
+    if link is not None and (link.speed or link.state):
+        attrs = {}
+        if link.speed:
+            attrs["speed"] = str(link.speed)
+        if link.state:
+            attrs["state"] = link.state
+        out.leaf("link", None, attrs)
+    for feature in cap.features:
+        out.leaf("feature", None, {"name": feature})
+    out.leaf("capability", None, {"type": cap.subtype})
+    out.close()
+
+
+def parse_net(el: El) -> Net | RawCapability:
+    return modelled_or_raw(el, _parse_net, emit_net)
+
+
+def _parse_net(el: El) -> Net:
+    interface = opt_text(el, "interface")
+    if interface is None:
+        raise fail(el, "net lacks <interface>")
+    link_el = el.find("link")
+    link = None
+    if link_el is not None:
+        speed = opt_attr(link_el, "speed", parse_uint_text, "a speed in Mb/s")
+        link = NetLink(state=link_el.get("state"), speed=speed)
+    subtypes = [c.get("type") for c in el.iterfind("capability")]
+    if len(subtypes) != 1 or subtypes[0] not in NET_SUBTYPES:
+        raise fail(el, "net needs one <capability type='80203'> or '80211'")
+    return Net(
+        interface=interface,
+        address=opt_text(el, "address"),
+        link=link,
+        features=tuple(f.get("name", "") for f in el.iterfind("feature")),
+        subtype=str(subtypes[0]),
+    )
+
+
+# -- ccw, css ----------------------------------------------------------------
+
+
+def _emit_ccw_address(out: Out, a: CCWAddress) -> None:
+    out.leaf("cssid", f"0x{a.cssid:x}")
+    out.leaf("ssid", f"0x{a.ssid:x}")
+    out.leaf("devno", f"0x{a.devno:04x}")
+
+
+def _parse_ccw_address(el: El) -> CCWAddress:
+    return CCWAddress(*(req_value(el, tag, parse_hex_text, "a hex number")
+                        for tag in ("cssid", "ssid", "devno")))  # fmt: skip
+
+
+def emit_ccw(out: Out, cap: CCW, profile: Profile) -> None:
+    out.cap("ccw")
+    _emit_ccw_address(out, cap.address)
+    out.close()
+
+
+def parse_ccw(el: El) -> CCW | RawCapability:
+    return modelled_or_raw(el, _parse_ccw, emit_ccw)
+
+
+def _parse_ccw(el: El) -> CCW:
+    return CCW(_parse_ccw_address(el))
+
+
+def emit_css(out: Out, cap: CSS, profile: Profile) -> None:
+    out.cap("css")
+    _emit_ccw_address(out, cap.address)
+    if cap.channel_dev_addr is not None:
+        out.open("channel_dev_addr")
+        _emit_ccw_address(out, cap.channel_dev_addr)
+        out.close()
+    emit_nested(out, cap, "mdev_types", profile)
+    out.close()
+
+
+def parse_css(el: El) -> CSS | RawCapability:
+    return modelled_or_raw(el, _parse_css, emit_css)
+
+
+def _parse_css(el: El) -> CSS:
+    dev = el.find("channel_dev_addr")
+    types = el.find("capability[@type='mdev_types']")
+    parsed = _parse_mdev_types(types) if types is not None else None
+    return CSS(_parse_ccw_address(el), _parse_ccw_address(dev) if dev is not None else None,
+               parsed)  # fmt: skip
+
+
+# -- storage -----------------------------------------------------------------
+
+_STORAGE_TEXT = ("block", "bus", "drive_type", "model", "vendor", "serial")
+_STORAGE_NUMBERS = ("size", "logical_block_size", "num_blocks")
+
+
+def emit_storage(out: Out, cap: Storage, profile: Profile) -> None:
+    out.cap("storage")
+    for tag in _STORAGE_TEXT:
+        value = getattr(cap, tag)
+        if value is not None:
+            out.leaf(tag, value)
+    out.leaf("size", str(cap.size))
+    for tag in _STORAGE_NUMBERS[1:]:
+        value = getattr(cap, tag)
+        if value:
+            out.leaf(tag, str(value))
+    out.close()
+
+
+def parse_storage(el: El) -> Storage | RawCapability:
+    return modelled_or_raw(el, _parse_storage, emit_storage)
+
+
+def _parse_storage(el: El) -> Storage:
+    block = opt_text(el, "block")
+    if block is None:
+        raise fail(el, "storage lacks <block>")
+    numbers = {tag: opt_value(el, tag, parse_uint_text, "a number") for tag in _STORAGE_NUMBERS}
+    return Storage(
+        block,
+        **{tag: opt_text(el, tag) for tag in _STORAGE_TEXT[1:]},
+        size=numbers["size"] or 0,
+        logical_block_size=numbers["logical_block_size"],
+        num_blocks=numbers["num_blocks"],
+    )
+
+
+# -- scsi_generic ------------------------------------------------------------
+
+
+def emit_scsi_generic(out: Out, cap: ScsiGeneric, profile: Profile) -> None:
+    out.cap("scsi_generic")
+    out.leaf("char", cap.char)
+    out.close()
+
+
+def parse_scsi_generic(el: El) -> ScsiGeneric | RawCapability:
+    return modelled_or_raw(el, _parse_scsi_generic, emit_scsi_generic)
+
+
+def _parse_scsi_generic(el: El) -> ScsiGeneric:
+    char = opt_text(el, "char")
+    if char is None:
+        raise fail(el, "scsi_generic lacks <char>")
+    return ScsiGeneric(char)
 
 
 # -- anything else, verbatim -------------------------------------------------
@@ -809,7 +1102,6 @@ def parse_raw(el: El) -> RawCapability:
 
 # -- the capability table ----------------------------------------------------
 
-C = TypeVar("C")
 
 
 @dataclass(frozen=True, slots=True)
@@ -842,8 +1134,16 @@ CAPABILITIES: tuple[CapRow[Any], ...] = (
     CapRow(ScsiDevice, emit_scsi, parse_scsi),
     CapRow(PCI, emit_pci, parse_pci),
     CapRow(VirtFunctions, emit_virt_functions, parse_virt_functions),
+    CapRow(MdevTypes, emit_mdev_types, parse_mdev_types),
     CapRow(PCIVpd, emit_vpd, parse_vpd),
     CapRow(System, emit_system, parse_system),
+    CapRow(UsbDevice, emit_usb_device, parse_usb_device),
+    CapRow(UsbInterface, emit_usb, parse_usb),
+    CapRow(Net, emit_net, parse_net),
+    CapRow(CCW, emit_ccw, parse_ccw),
+    CapRow(CSS, emit_css, parse_css),
+    CapRow(Storage, emit_storage, parse_storage),
+    CapRow(ScsiGeneric, emit_scsi_generic, parse_scsi_generic),
 )
 #: Any capability the table does not name: kept verbatim, its type its own.
 RAW: CapRow[RawCapability] = CapRow(RawCapability, emit_raw, parse_raw)

@@ -71,6 +71,10 @@ _SCRIPT = textwrap.dedent(
     mount --bind "$root/sys" /sys
     # libvirtd keeps driver state (pid files) under /run/libvirt: a private one per run.
     mkdir -p /run/libvirt && mount -t tmpfs tmpfs /run/libvirt
+    # The root's udev database, when it has one, is udev's (libvirt takes USB ids
+    # and a disk's ID_TYPE from it); else an empty one hides the host's.
+    mkdir -p /run/udev && mount -t tmpfs tmpfs /run/udev
+    if [ -d "$root/run/udev" ]; then mount --bind "$root/run/udev" /run/udev; fi
     LIBVIRT_DRIVER_DIR="$work/drivers" LD_PRELOAD="$work/sysfsmagic.so" \
         libvirtd -f "$work/libvirtd.conf" -p "$work/libvirtd.pid" >"$work/libvirtd.log" 2>&1 &
     pid=$!

@@ -4,7 +4,10 @@ The DMI identity is the class device ``/sys/class/dmi/id``; each field below is
 read from the file named beside it, through the read session (a file that cannot
 be read is a warning about ``computer``, one that is absent is simply left out).
 A machine without DMI data (most fake roots, many ARM boards) is still
-``computer``, with libvirt's all-zeros UUID.
+``computer``.  The strings are read as libvirt reads them through libudev:
+firmware's padding (trailing blanks and tabs) kept, control characters
+dropped.  Without a ``product_uuid`` the UUID is all zeros; libvirt prints a
+random one, another each time it starts (a documented correction).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import uuid
 from ...model import Device, System
 from ...vocabulary import COMPUTER, NO_UUID
 from .. import values
-from ..session import ReadSession
+from ..session import DeviceScope, ReadSession
 
 __all__ = ["computer_device"]
 
@@ -39,6 +42,13 @@ def _uuid(text: str) -> str | None:
         raise ValueError("expected a UUID") from None
 
 
+def _string(scope: DeviceScope, dmi: str, attr: str) -> str | None:
+    """A DMI string as libvirt reads it (:func:`~..values.udev_text`): firmware's
+    padding kept, control characters dropped."""
+    raw = scope.raw(dmi, attr, may_lack=True)
+    return values.udev_text(raw) if raw is not None else None
+
+
 def computer_device(session: ReadSession) -> Device:
     """``computer`` with what ``session``'s source holds of the machine's DMI data.
     Never raises for a bad tree."""
@@ -47,6 +57,6 @@ def computer_device(session: ReadSession) -> Device:
     if dmi is None:
         return Device(COMPUTER, (System(uuid=NO_UUID),))
     scope = session.device(COMPUTER)
-    fields = {name: scope.attr(dmi, attr, values.text_value) for name, attr in DMI_FIELDS}
+    fields = {name: _string(scope, dmi, attr) for name, attr in DMI_FIELDS}
     machine = scope.attr(dmi, "product_uuid", _uuid)
     return Device(COMPUTER, (System(uuid=machine or NO_UUID, **fields),))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 
 from ...model import (
@@ -53,6 +54,13 @@ class HostBuilder:
         self.hosts = topology.hosts
         self.policy = policy
         self._built: dict[int, tuple[ScsiHost, Adapter | None]] = {}
+        #: The devices other than PCI functions a host may hang below (USB
+        #: interfaces, CCW devices, network interfaces), by sysfs path.
+        self.below: dict[str, str] = {}
+
+    def hang_below(self, devices: Iterable[Device]) -> None:
+        """Let hosts hang below ``devices`` (an earlier scan's, say), by their paths."""
+        self.below.update((d.path, d.name) for d in devices if d.path is not None and d.pci is None)
 
     # -- the full scan -------------------------------------------------------
 
@@ -60,6 +68,7 @@ class HostBuilder:
         """Every host still there, in :func:`~..discovery.host_order`; ``pci``: the
         PCI functions built, for the adapter of each HBA."""
         built: list[Device] = []
+        self.hang_below(pci.values())
         for h in host_order(self.hosts):
             dev = self.device_or_drop(h, pci)
             if dev is not None:
@@ -184,7 +193,10 @@ class HostBuilder:
 
     def _parent_of(self, dev: str, pci: dict[str, Device]) -> tuple[str, Device | None]:
         """libvirt's parent: the nearest ancestor that is itself a node device."""
+        below = self.below
         for up in self.src.ancestors(dev):
+            if below and (name := below.get(self.src.devpath(up))) is not None:
+                return name, None
             base = self.src.name(up)
             m = HOST.fullmatch(base)
             if m is not None and int(m[1]) in self.hosts:

@@ -24,6 +24,7 @@ from ..policy import ReadPolicy
 from ..session import DeviceScope, ReadSession
 from ..source import errname
 from ..vpd import MAX_VPD_BYTES, read_vpd
+from .mdev import mdev_types
 
 _VIRTFN_LIMIT = 4096
 #: libvirt requires both ids: a function without them is no node device.
@@ -73,7 +74,8 @@ class PCIBuilder:
             if vendor_id is None or product_id is None:
                 scope.amend(_IDS, _LEFT_OUT)
                 continue
-            out.append((name, self._parent(dev), caps))
+            mdev = "mdev_types" in policy.caps and mdev_types(scope, dev) is not None
+            out.append((name, self._parent(dev), caps | {"mdev_types"} if mdev else caps))
         return out
 
     def _parent(self, dev: str) -> str:
@@ -121,6 +123,7 @@ class PCIBuilder:
             numa_node=scope.attr(dev, "numa_node", values.numa_node, may_lack=True),
             pci_express=pci_express,
             vpd=self._vpd(scope, dev),
+            mdev_types=mdev_types(scope, dev),
         )
         return Device(name=scope.name, path=self.src.devpath(dev), parent=Parent(self._parent(dev)),
                       driver=driver, capabilities=(cap,))  # fmt: skip
