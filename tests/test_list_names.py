@@ -91,15 +91,15 @@ def test_names_only_listing_equals_the_full_scan_on_any_host(
 
 @pytest.mark.parametrize("scenario", scenarios())
 def test_list_vports_reads_only_the_names_of_vport_capable_ports(scenario: str) -> None:
-    """``--cap vports`` reads a port's two names when it has a ``vport_create`` (libvirt
-    gives a port without them no vport operations), nothing else; ``--cap scsi_host``
-    reads nothing."""
+    """``--cap vports`` reads a port's two names and its two vport counters when it has
+    a ``vport_create`` (libvirt gives a port without them no vport operations),
+    nothing else; ``--cap scsi_host`` reads nothing."""
     root = str(FIXTURES / scenario)
     fs = CountingFileAccess()
     listed, warnings = list_names(root, frozenset({"vports"}), fs=fs)
     capable = [d for d in nx.scan(root).values()
                if d.scsi_host and d.scsi_host.fc_host and d.scsi_host.vport_ops]  # fmt: skip
-    assert fs.counts["read"] == 2 * len(capable)
+    assert fs.counts["read"] == 4 * len(capable)
     assert [n for n, _, _ in listed] == [d.name for d in nx.scan(root).with_cap("vports")]
     assert warnings == []
     fs = CountingFileAccess()

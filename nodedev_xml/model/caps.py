@@ -97,7 +97,11 @@ class ScsiHost:
 
     @property
     def is_vport_capable(self) -> bool:
-        return self.vport_ops is not None or self.vports is not None
+        """vport-capable as libvirt decides (``virsh nodedev-list --cap vports``): it
+        prints ``vport_ops``, which takes a ``vport_create``, the ``fc_host`` with its
+        names and the two counters.  A port without its names is not, even with
+        vports of its own (the enriched ``vports`` still lists them)."""
+        return self.vport_ops is not None
 
     @property
     def is_vhba(self) -> bool:
