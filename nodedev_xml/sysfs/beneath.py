@@ -17,6 +17,12 @@ descriptor of the root:
   gap for.
 
 A path that leads out raises ``OSError(EXDEV)`` ("leads outside the root").
+
+Attribute files (opened ``O_NOFOLLOW``) are opened by name in their directory's
+descriptor: the directory is resolved beneath the root once and kept while the
+next attributes are read in it, so a scan pays one resolution per directory, not
+one per file.  The live host's root ``/`` needs none of this: nothing leads out
+of it, and its readers and writer open paths as they are.
 """
 
 from __future__ import annotations
@@ -41,6 +47,8 @@ _DIR = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
 _ENTRY = os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC
 #: How often a resolution the kernel saw race with a rename (EAGAIN) is tried again.
 _TRIES = 3
+#: How many directories a :class:`Beneath` keeps open for the next look in them.
+_KEPT = 4
 
 
 class _OpenHow(ctypes.Structure):
@@ -99,7 +107,7 @@ class Beneath:
     other failures are the file system's ``OSError``.  The root's own descriptor is
     opened on first use and closed with the object."""
 
-    __slots__ = ("_dir", "_dir_lock", "_fd", "_openers", "_prefix", "_real", "root")
+    __slots__ = ("_dirs", "_fd", "_lock", "_openers", "_prefix", "_real", "root")
 
     def __init__(self, root: str) -> None:
         self.root = os.path.abspath(root)
@@ -107,15 +115,16 @@ class Beneath:
         self._fd: int | None = None
         self._real: str | None = None
         self._openers: dict[tuple[int, int], Callable[[str], int]] = {}
-        # The directory a link was last read in, kept open (see readlink).
-        self._dir: tuple[str, int] | None = None
-        self._dir_lock = threading.Lock()
+        # The directories last opened in, kept open (resolved beneath the root once):
+        # a device's attributes are read one after another in one directory.
+        self._dirs: dict[str, int] = {}
+        self._lock = threading.Lock()
 
     def __del__(self) -> None:
         if self._fd is not None:
             os.close(self._fd)
-        if self._dir is not None:
-            os.close(self._dir[1])
+        for fd in self._dirs.values():
+            os.close(fd)
 
     def _root_fd(self) -> int:
         if self._fd is None:
@@ -129,6 +138,18 @@ class Beneath:
             return "."
         raise _escape(path)
 
+    def _dir_fd(self, parent: str) -> int:
+        """A descriptor of the directory ``parent``, resolved beneath the root, one of
+        the last :data:`_KEPT` kept open.  The caller holds the lock."""
+        dirs = self._dirs
+        fd = dirs.get(parent)
+        if fd is None:
+            fd = self._open_slowly(parent, _DIR, 0)
+            if len(dirs) >= _KEPT:
+                os.close(dirs.pop(next(iter(dirs))))
+            dirs[parent] = fd
+        return fd
+
     def open(self, path: str, flags: int, mode: int = 0) -> int:
         """A descriptor of ``path`` opened with ``flags`` (give ``O_CLOEXEC``), resolved
         beneath the root.  ``O_NOFOLLOW`` keeps its meaning: the last component is
@@ -140,26 +161,40 @@ class Beneath:
 
     def opener(self, flags: int, mode: int = 0) -> Callable[[str], int]:
         """:meth:`open` with ``flags`` and ``mode`` bound: the scan's hottest call,
-        made once per scan and then called for every attribute."""
-        if _state["openat2"] and _SYSCALL is not None:
-            call, how, prefix, cut = _SYSCALL, _how(flags, mode), self._prefix, len(self._prefix)
-            get_errno, audit = ctypes.get_errno, sys.audit
-            root_fd = ctypes.c_int(self._root_fd())
+        made once per scan and then called for every attribute.  With
+        ``O_NOFOLLOW`` the file is opened by its name in its directory's descriptor
+        (the directory resolved beneath the root once, then kept: a name that is no
+        ``..`` and is not followed cannot lead out of it); without, the whole path
+        is resolved beneath the root."""
+        if not flags & os.O_NOFOLLOW:
+            return lambda path: self._open_slowly(path, flags, mode)
+        lock, dirs, os_open, close, audit = self._lock, self._dirs, os.open, os.close, sys.audit
+        slowly, prefix, cut = self._open_slowly, self._prefix, len(self._prefix)
+        # A directory not kept yet: openat2 straight away (the common case), else the
+        # slow way (errors, races, kernels without openat2).
+        call = _SYSCALL if _state["openat2"] else None
+        how, root_fd = _how(_DIR, 0), ctypes.c_int(self._root_fd())
 
-            def open_beneath(path: str) -> int:
-                if path.startswith(prefix):
-                    audit("open", path, None, flags)  # as os.open does: audit hooks see it
-                    fd = call(_NR, root_fd, path[cut:].encode("utf-8", "surrogateescape"),
-                              how, _HOW_SIZE)  # fmt: skip
-                    if fd >= 0:
-                        return fd
-                    err = get_errno()
-                    if err not in (errno.EAGAIN, errno.ENOSYS):
-                        raise _escape(path) if err == errno.EXDEV else _error(err, path)
-                return self._open_slowly(path, flags, mode)
+        def open_beneath(path: str) -> int:
+            parent, _, name = path.rpartition("/")
+            if not name or name == "." or name == "..":
+                return slowly(path, flags, mode)
+            with lock:
+                fd = dirs.get(parent)
+                if fd is None:
+                    audit("open", parent, None, _DIR)  # for audit hooks: os.open's sees the name
+                    fd = -1
+                    if call is not None and parent.startswith(prefix):
+                        rel = parent[cut:].encode("utf-8", "surrogateescape")
+                        fd = call(_NR, root_fd, rel, how, _HOW_SIZE)
+                    if fd < 0:
+                        fd = slowly(parent, _DIR, 0)
+                    if len(dirs) >= _KEPT:
+                        close(dirs.pop(next(iter(dirs))))
+                    dirs[parent] = fd
+                return os_open(name, flags, mode, dir_fd=fd)
 
-            return open_beneath
-        return lambda path: self._open_slowly(path, flags, mode)
+        return open_beneath
 
     def _open_slowly(self, path: str, flags: int, mode: int) -> int:
         """What :meth:`opener`'s quick call leaves: a path spelled outside the root or
@@ -205,25 +240,27 @@ class Beneath:
             os.close(fd)
 
     def readlink(self, path: str) -> str:
-        """The target of the link ``path`` (its directory resolved beneath the root).
-        The directory is kept open for the next link: a class's links are read one
-        after another in one directory."""
+        """The target of the link ``path`` (its directory resolved beneath the root)."""
         parent, _, name = path.rstrip("/").rpartition("/")
-        with self._dir_lock:
-            kept = self._dir
-            if kept is None or kept[0] != parent:
-                fd = self.open(parent or "/", _DIR)
-                if kept is not None:
-                    os.close(kept[1])
-                self._dir = kept = (parent, fd)
-            return os.readlink(name, dir_fd=kept[1])
+        with self._lock:
+            fd = self._dirs.get(parent)
+            return os.readlink(name, dir_fd=self._dir_fd(parent) if fd is None else fd)
 
     def exists(self, path: str) -> bool:
         """``lstat`` beneath the root: a link is there, followed or not; a path that
         ends with a separator is there when it is a directory reachable beneath the
         root.  Never raises."""
         try:
-            os.close(self.open(path, _DIR if path.endswith("/") else _ENTRY))
+            if path.endswith("/"):
+                os.close(self._open_slowly(path, _DIR, 0))
+                return True
+            parent, _, name = path.rpartition("/")
+            if not name or name == "." or name == "..":
+                os.close(self._open_slowly(path, _ENTRY, 0))
+                return True
+            with self._lock:
+                fd = self._dirs.get(parent)
+                os.lstat(name, dir_fd=self._dir_fd(parent) if fd is None else fd)
             return True
         except OSError:
             return False
