@@ -123,3 +123,9 @@ def test_reads_listings_and_links_inside_the_root_are_untouched(
         with pytest.raises(OSError) as e:
             fs.read(outside)
         assert e.value.errno == errno.EXDEV, outside
+
+
+def test_a_root_that_is_not_there_is_still_said_so(tmp_path: Path, resolver: str) -> None:
+    for root in (tmp_path / "nonexistent", tmp_path):
+        with pytest.raises(SysfsError, match="no sys/ directory here"):
+            nx.scan(str(root))

@@ -173,7 +173,7 @@ class Beneath:
         # A directory not kept yet: openat2 straight away (the common case), else the
         # slow way (errors, races, kernels without openat2).
         call = _SYSCALL if _state["openat2"] else None
-        how, root_fd = _how(_DIR, 0), ctypes.c_int(self._root_fd())
+        how, root_fd = _how(_DIR, 0), ctypes.c_int(-1)  # the root opened on first use
 
         def open_beneath(path: str) -> int:
             parent, _, name = path.rpartition("/")
@@ -185,6 +185,8 @@ class Beneath:
                     audit("open", parent, None, _DIR)  # for audit hooks: os.open's sees the name
                     fd = -1
                     if call is not None and parent.startswith(prefix):
+                        if root_fd.value < 0:
+                            root_fd.value = self._root_fd()
                         rel = parent[cut:].encode("utf-8", "surrogateescape")
                         fd = call(_NR, root_fd, rel, how, _HOW_SIZE)
                     if fd < 0:
