@@ -27,21 +27,15 @@ of it, and its readers and writer open paths as they are.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import os
 import sys
 import threading
 from collections.abc import Callable
-from typing import Final
+from types import ModuleType
 
 __all__ = ["Beneath", "openat2_available"]
 
-#: ``openat2``'s number: the same on every architecture (the numbers from 424 on are shared).
-SYS_OPENAT2: Final = 437
-RESOLVE_NO_MAGICLINKS: Final = 0x02
-RESOLVE_BENEATH: Final = 0x08
-_RESOLVE = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS
 _DIR = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
 #: Whatever is at a path, a link itself included (``lstat``'s view).
 _ENTRY = os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -49,46 +43,26 @@ _ENTRY = os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC
 _TRIES = 3
 #: How many directories a :class:`Beneath` keeps open for the next look in them.
 _KEPT = 4
+#: Whether the kernel has ``openat2`` (``None``: not asked yet); learned on first use.
+_state: dict[str, bool | None] = {"openat2": None}
 
 
-class _OpenHow(ctypes.Structure):
-    """``struct open_how`` (linux/openat2.h)."""
-
-    _fields_ = (("flags", ctypes.c_uint64), ("mode", ctypes.c_uint64),
-                ("resolve", ctypes.c_uint64))  # fmt: skip
-
-
-def _syscall() -> Callable[..., int] | None:
-    # No argtypes: every argument but the path is passed as a ctypes object made once
-    # (of the width the system call takes), the cheapest call ctypes has.
-    try:
-        call: Callable[..., int] = ctypes.CDLL(None, use_errno=True).syscall
-    except (OSError, AttributeError):
+def _kernel() -> ModuleType | None:
+    """:mod:`.openat2` when the kernel has the call (imported on first use), else ``None``."""
+    if _state["openat2"] is False:
         return None
-    return call
+    from . import openat2
 
-
-_SYSCALL = _syscall()
-_NR = ctypes.c_long(SYS_OPENAT2)
-_HOW_SIZE = ctypes.c_size_t(ctypes.sizeof(_OpenHow))
-#: ``struct open_how`` for each (flags, mode) asked for, and its address: made once.
-_HOWS: dict[tuple[int, int], tuple[_OpenHow, ctypes.c_void_p]] = {}
-#: Whether the kernel has ``openat2``; learned from the first call.
-_state = {"openat2": _SYSCALL is not None}
-
-
-def _how(flags: int, mode: int) -> ctypes.c_void_p:
-    """The address of the ``open_how`` for ``flags`` and ``mode``, made once."""
-    made = _HOWS.get((flags, mode))
-    if made is None:
-        how = _OpenHow(flags, mode, _RESOLVE)
-        made = _HOWS[flags, mode] = (how, ctypes.c_void_p(ctypes.addressof(how)))
-    return made[1]
+    if openat2.SYSCALL is None:
+        _state["openat2"] = False
+        return None
+    return openat2
 
 
 def openat2_available() -> bool:
-    """Whether paths are resolved by ``openat2`` (else by the resolved-path check)."""
-    return _state["openat2"]
+    """Whether paths are resolved by ``openat2`` (else by the resolved-path check):
+    the answer of the kernel's first call, if one was made."""
+    return _kernel() is not None
 
 
 def _error(err: int, path: str) -> OSError:
@@ -172,8 +146,11 @@ class Beneath:
         slowly, prefix, cut = self._open_slowly, self._prefix, len(self._prefix)
         # A directory not kept yet: openat2 straight away (the common case), else the
         # slow way (errors, races, kernels without openat2).
-        call = _SYSCALL if _state["openat2"] else None
-        how, root_fd = _how(_DIR, 0), ctypes.c_int(-1)  # the root opened on first use
+        kernel = _kernel()
+        call = kernel.SYSCALL if kernel is not None else None
+        if kernel is not None:
+            nr, how, size = kernel.NR, kernel.how(_DIR, 0), kernel.HOW_SIZE
+            root_fd = kernel.int_arg(-1)  # the root opened on first use
 
         def open_beneath(path: str) -> int:
             parent, _, name = path.rpartition("/")
@@ -188,7 +165,7 @@ class Beneath:
                         if root_fd.value < 0:
                             root_fd.value = self._root_fd()
                         rel = parent[cut:].encode("utf-8", "surrogateescape")
-                        fd = call(_NR, root_fd, rel, how, _HOW_SIZE)
+                        fd = call(nr, root_fd, rel, how, size)
                     if fd < 0:
                         fd = slowly(parent, _DIR, 0)
                     if len(dirs) >= _KEPT:
@@ -203,17 +180,19 @@ class Beneath:
         the root itself, a failed call (its errno, tried again after a race), the
         kernels without ``openat2``."""
         rel = self._relative(path)
-        if not _state["openat2"] or _SYSCALL is None:
+        kernel = _kernel()
+        if kernel is None or kernel.SYSCALL is None:
             return self._checked_open(rel, flags, mode, path)
-        how, root_fd = _how(flags, mode), ctypes.c_int(self._root_fd())
+        how, root_fd = kernel.how(flags, mode), kernel.int_arg(self._root_fd())
         name = rel.encode("utf-8", "surrogateescape")
         sys.audit("open", path, None, flags)
         err = errno.EAGAIN
         for _ in range(_TRIES):
-            fd = _SYSCALL(_NR, root_fd, name, how, _HOW_SIZE)
+            fd: int = kernel.SYSCALL(kernel.NR, root_fd, name, how, kernel.HOW_SIZE)
             if fd >= 0:
+                _state["openat2"] = True
                 return fd
-            err = ctypes.get_errno()
+            err = int(kernel.get_errno())
             if err != errno.EAGAIN:
                 break
         if err == errno.ENOSYS:
