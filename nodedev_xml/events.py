@@ -112,8 +112,11 @@ def _value(value: object) -> str | None:
 
 def diff(old: Inventory, new: Inventory, caps: frozenset[str] | None = None) -> list[Event]:
     """The events that turn ``old`` into ``new``: changes and additions in ``new``'s
-    order, then removals in ``old``'s.  With ``caps``, only devices that have (or
-    had) one of those capabilities."""
+    order, then removals in ``old``'s.  A device under a name that now stands for
+    another one (a new vHBA with the host number of one deleted in between: other
+    WWNs) is that one removed and the other added, in that order, where the name
+    is now.  With ``caps``, only devices that have (or had) one of those
+    capabilities."""
 
     def wanted(*devices: Device) -> bool:
         return caps is None or any(d.cap_names() & caps for d in devices)
@@ -121,6 +124,10 @@ def diff(old: Inventory, new: Inventory, caps: frozenset[str] | None = None) -> 
     events: list[Event] = []
     for name, device in new.items():
         before = old.get(name)
+        if before is not None and not _same_device(before, device):
+            if wanted(before):
+                events.append(Event("removed", name, before))
+            before = None
         if before is None:
             if wanted(device):
                 events.append(Event("added", name, device))
@@ -133,6 +140,23 @@ def diff(old: Inventory, new: Inventory, caps: frozenset[str] | None = None) -> 
         if name not in new and wanted(device)
     )
     return events
+
+
+def _same_device(old: Device, new: Device) -> bool:
+    """Whether two devices of one name are the same device: a port's WWNs (an
+    fc_host's, a target's remote port's) name it; a name whose WWNs changed now
+    stands for another port.  Without WWNs on both sides (an fc_host not yet or no
+    longer readable) the name decides."""
+    return _wwns(old) is None or _wwns(new) is None or _wwns(old) == _wwns(new)
+
+
+def _wwns(d: Device) -> tuple[object, ...] | None:
+    host, target = d.scsi_host, d.scsi_target
+    if host is not None and host.fc_host is not None:
+        return (host.fc_host.wwnn, host.fc_host.wwpn)
+    if target is not None and target.fc_remote_port is not None:
+        return (target.fc_remote_port.wwpn,)
+    return None
 
 
 def device_changes(old: Device, new: Device) -> list[Change]:

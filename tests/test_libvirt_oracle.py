@@ -65,6 +65,20 @@ def _hosts_across_1000(root: Path) -> None:
     b.write_pci_ids()
 
 
+def _unnamed_port_with_vports(root: Path) -> None:
+    """An HBA without ``port_name`` that has a vHBA all the same: to libvirt no fc_host
+    and no vport_ops, so not in ``--cap vports`` (though its ``vport_create`` is there);
+    beside it a named one with a vHBA, which is."""
+    b = SysfsBuilder(root, first_host=5)
+    for n, address in enumerate(("0000:05:00.0", "0000:05:00.1")):
+        fn = b.add_pci_function(address, vendor=0x1077, device=0x2532, driver="qla2xxx")
+        hba = b.add_fc_host(fn, "qla2xxx", node_name=0x2000001B35000000 + n,
+                            port_name=0x2100001B35000000 + n,
+                            fc_host={"port_name": None} if n == 0 else None)  # fmt: skip
+        b.add_vport(hba, node_name=0x2001001B35000000 + n, port_name=0x2101001B35000000 + n)
+    b.write_pci_ids()
+
+
 def _deep_vhba_tree(root: Path) -> None:
     """Bridge, bridge, HBA, vHBAs with targets: deep, and a last child with children."""
     b = SysfsBuilder(root, first_host=3)
@@ -141,6 +155,7 @@ def _multipath_luns(root: Path) -> None:
 
 
 BUILT = {"hosts-across-1000": _hosts_across_1000, "deep-vhba-tree": _deep_vhba_tree,
+         "unnamed-port-with-vports": _unnamed_port_with_vports,
          "single-children": _single_children, "lun-types": _lun_types,
          "pci-odd-numbering": pci_odd_numbering,
          "multipath-luns": _multipath_luns}  # fmt: skip

@@ -91,10 +91,10 @@ def test_names_only_listing_equals_the_full_scan_on_any_host(
 
 @pytest.mark.parametrize("scenario", scenarios())
 def test_list_vports_reads_only_the_names_of_vport_capable_ports(scenario: str) -> None:
-    """``--cap vports`` reads a port's two names when it has a ``vport_create`` (libvirt
-    gives a port without them no vport operations), nothing else but what decides
-    which USB, s390 channel and network devices there are (a host's parent may be
-    one); ``--cap scsi_host`` reads only the latter."""
+    """``--cap vports`` reads a port's two names and its two vport counters when it has
+    a ``vport_create`` (libvirt gives a port without them no vport operations),
+    nothing else but what decides which USB, s390 channel and network devices
+    there are (a host's parent may be one); ``--cap scsi_host`` reads only the latter."""
     root = str(FIXTURES / scenario)
     fs = CountingFileAccess()
     list_names(root, frozenset({"usb", "net", "ccw"}), fs=fs)
@@ -103,7 +103,7 @@ def test_list_vports_reads_only_the_names_of_vport_capable_ports(scenario: str) 
     listed, warnings = list_names(root, frozenset({"vports"}), fs=fs)
     capable = [d for d in nx.scan(root).values()
                if d.scsi_host and d.scsi_host.fc_host and d.scsi_host.vport_ops]  # fmt: skip
-    assert fs.counts["read"] == 2 * len(capable) + around
+    assert fs.counts["read"] == 4 * len(capable) + around
     assert [n for n, _, _ in listed] == [d.name for d in nx.scan(root).with_cap("vports")]
     assert warnings == []
     fs = CountingFileAccess()

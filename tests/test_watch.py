@@ -125,6 +125,30 @@ def test_vhba_appearing_and_going(host: Host) -> None:
     assert diff(before, after) == []
 
 
+def test_a_vhba_that_took_a_deleted_ones_number_is_removed_and_added(tmp_path: Path) -> None:
+    """Between two scans a vHBA went and another took its host number: other WWNs, so
+    another device (removed, then added), not a changed one.  (Two roots, the same
+    but for the vHBA's WWNs, stand for the two scans.)"""
+    then, now = Host(tmp_path / "then"), Host(tmp_path / "now")
+    then.add_vhba(0)
+    now.add_vhba(1)
+    before, after = nx.scan(str(then.root)), nx.scan(str(now.root))
+    events = diff(before, after)
+    assert [(e.kind, e.name) for e in events] == [
+        ("changed", "scsi_host5"),
+        ("removed", "scsi_host7"),
+        ("added", "scsi_host7"),
+    ]
+    assert events[1].device == before["scsi_host7"] and events[2].device == after["scsi_host7"]
+    fc_only = diff(before, after, frozenset({"fc_host"}))
+    assert [(e.kind, e.name) for e in fc_only] == [(e.kind, e.name) for e in events]
+    # The same vHBA in another state is still one device, changed.
+    now.port_state(now.hba, "Linkdown")
+    assert [(e.kind, e.name) for e in diff(after, nx.scan(str(now.root)))] == [
+        ("changed", "scsi_host5")
+    ]
+
+
 def test_caps_limit_the_events(host: Host) -> None:
     before = nx.scan(str(host.root))
     host.add_vhba()

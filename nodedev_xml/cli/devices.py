@@ -203,12 +203,59 @@ def cmd_dumpxml(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+#: Modes of what ``--output-dir`` makes: at most these, whatever the umask (under
+#: umask 000 too nobody else may write there); a stricter umask still applies.
+DIR_MODE, FILE_MODE = 0o755, 0o644
+
+
 def _write_files(folder: str, devices: list[Device], profile: Profile) -> None:
     """``folder/NAME.xml`` for each device (node-device names are safe file names);
-    the folder is made if missing.  Raises OSError naming the file."""
+    the folder (and its parents) made if missing, mode 0755.  Each file is written
+    whole under a new name, ``O_EXCL | O_NOFOLLOW`` in the folder's descriptor,
+    mode 0644, then renamed over ``NAME.xml``: a link planted there is replaced,
+    never written through, and a reader never sees half a file.  Raises
+    :class:`UsageError` when ``folder`` is no directory, OSError naming the file."""
     from ..xml.document import to_xml
 
-    os.makedirs(folder, exist_ok=True)
-    for d in devices:
-        with open(os.path.join(folder, f"{d.name}.xml"), "w", encoding="utf-8", newline="\n") as f:
-            f.write(to_xml(d, profile))
+    _make_dirs(folder)
+    try:
+        dfd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except NotADirectoryError:
+        raise UsageError(f"--output-dir {folder}: not a directory") from None
+    try:
+        for d in devices:
+            _replace(dfd, folder, f"{d.name}.xml", to_xml(d, profile).encode("utf-8"))
+    finally:
+        os.close(dfd)
+
+
+def _make_dirs(folder: str) -> None:
+    """``folder`` and the parents it lacks, each mode :data:`DIR_MODE` at most
+    (``os.makedirs`` would make the parents 0777 under umask 000)."""
+    missing: list[str] = []
+    path = os.path.abspath(folder)
+    while not os.path.lexists(path):
+        missing.append(path)
+        path = os.path.dirname(path)
+    for path in reversed(missing):
+        try:
+            os.mkdir(path, DIR_MODE)
+        except FileExistsError:
+            continue  # made meanwhile: used as it is
+
+
+def _replace(dfd: int, folder: str, name: str, data: bytes) -> None:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    temp = f".{name}.{os.getpid()}.{os.urandom(4).hex()}"
+    fd = os.open(temp, flags, FILE_MODE, dir_fd=dfd)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+        os.rename(temp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
+    except OSError as e:
+        os.unlink(temp, dir_fd=dfd)
+        raise OSError(e.errno, e.strerror, os.path.join(folder, name)) from None

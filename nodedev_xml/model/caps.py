@@ -71,7 +71,9 @@ class Vports:
     """``<capability type='vports'>`` (enriched): the vHBAs of a vport-capable HBA."""
 
     cap_type: ClassVar[str] = "vports"
-    listed_as: ClassVar[str | None] = "vports"
+    # A host is listed under ``vports`` for its ``vport_ops``, as libvirt lists it; the
+    # enriched ``vports`` also sits on a port without its names that has vHBAs.
+    listed_as: ClassVar[str | None] = None
 
     max_count: int | None
     vports: tuple[Vport, ...] = ()
@@ -125,7 +127,11 @@ class ScsiHost:
 
     @property
     def is_vport_capable(self) -> bool:
-        return self.vport_ops is not None or self.vports is not None
+        """vport-capable as libvirt decides (``virsh nodedev-list --cap vports``): it
+        prints ``vport_ops``, which takes a ``vport_create``, the ``fc_host`` with its
+        names and the two counters.  A port without its names is not, even with
+        vports of its own (the enriched ``vports`` still lists them)."""
+        return self.vport_ops is not None
 
     @property
     def is_vhba(self) -> bool:

@@ -8,13 +8,22 @@ Attribute files are opened with ``O_NOFOLLOW``: in sysfs an attribute is never a
 symbolic link, so one that is (a link out of the root, a loop, a dangling link)
 is refused with ``ELOOP`` instead of being followed.  ``O_NONBLOCK`` keeps a
 FIFO planted in a fake root from blocking the scan.
+
+A directory on the way may be a link too (``hostN/fc_host`` pointing out of a
+fake root, at the live ``/sys`` say).  So an :class:`OSFileAccess` bound to a
+root resolves every path beneath it (:mod:`.beneath`: ``openat2(2)`` with
+``RESOLVE_BENEATH``, or a check of the resolved path on kernels before 5.6),
+and refuses one that leads out with ``OSError(EXDEV)``.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Callable
 from typing import Protocol
+
+from .beneath import Beneath
 
 #: sysfs attributes are at most PAGE_SIZE; larger files are refused, not read whole.
 MAX_ATTR_BYTES = 4096
@@ -40,12 +49,25 @@ class OSFileAccess:
     """The real file system, through the thinnest calls Python has.  ``read``
     reads at most ``limit + 1`` bytes, whatever the file's size: in one call for
     a page (a text attribute), else until the end, as sysfs hands a binary
-    attribute (``vpd``) out a page per call."""
+    attribute (``vpd``) out a page per call.
 
-    __slots__ = ()
+    With ``beneath`` (a root directory other than ``/``), every path must lie
+    inside it and is resolved beneath it: a path that leads out, through a link
+    anywhere on the way, raises ``OSError(EXDEV)`` and nothing outside is read,
+    listed or looked at (:class:`~.beneath.Beneath`)."""
+
+    #: The root paths are resolved beneath; ``None``: the whole file system.
+    confined: Beneath | None = None
+    _open_read: Callable[[str], int] | None = None
+
+    def __init__(self, beneath: str | None = None) -> None:
+        if beneath is not None and os.path.abspath(beneath) != "/":
+            self.confined = Beneath(beneath)
+            self._open_read = self.confined.opener(_READ_FLAGS)
 
     def read(self, path: str, limit: int = MAX_ATTR_BYTES) -> bytes:
-        fd = os.open(path, _READ_FLAGS)
+        opener = self._open_read
+        fd = os.open(path, _READ_FLAGS) if opener is None else opener(path)
         try:
             data = os.read(fd, limit + 1)
             if limit > MAX_ATTR_BYTES:
@@ -58,14 +80,20 @@ class OSFileAccess:
         return data
 
     def listdir(self, path: str) -> list[str]:
-        return os.listdir(path)
+        if self.confined is None:
+            return os.listdir(path)
+        return self.confined.listdir(path)
 
     def readlink(self, path: str) -> str:
-        return os.readlink(path)
+        if self.confined is None:
+            return os.readlink(path)
+        return self.confined.readlink(path)
 
     def exists(self, path: str) -> bool:
         # lstat: a link counts as present; a trailing separator asks for a reachable directory.
-        return os.path.lexists(path)
+        if self.confined is None:
+            return os.path.lexists(path)
+        return self.confined.exists(path)
 
 
 class CountingFileAccess:

@@ -86,9 +86,10 @@ def list_names(
     devices with at least one of ``caps``, their names limited to ``caps``; with
     ``all_devices`` every device all the same (the tree needs their ancestors).
     The attributes read: ``scsi_host`` needs none; ``vports`` looks for
-    ``vport_create``, as libvirt does, and reads a host's ``node_name`` and
-    ``port_name`` when it has one (libvirt gives a port without its names no vport
-    operations); ``fc_host`` reads ``node_name`` and ``port_name``; ``scsi`` each LUN's
+    ``vport_create`` in a host with an fc_host, as libvirt does, and reads its
+    ``node_name`` and ``port_name`` and then its two vport counters when it has one
+    (libvirt gives a port without them no vport operations, even when it has vports
+    of its own); ``fc_host`` reads ``node_name`` and ``port_name``; ``scsi`` each LUN's
     ``type`` (libvirt leaves out a LUN whose type is no number); ``pci`` (and
     ``all_devices`` or ``caps=None``) the PCI ids. A device whose directory cannot be
     reached is read as the full scan reads it, so that it is left out with the same

@@ -93,7 +93,7 @@ class DeviceScope:
         except OSError as e:
             if self.failed is None:
                 self.failed = e.errno or errno.EIO
-            self.warn(label or attr, f"unreadable ({errname(e)})")
+            self.warn(label or attr, unreadable(e))
             return None
         try:
             text = raw.decode("utf-8").strip()  # the trailing newline and any blanks
@@ -120,7 +120,7 @@ class DeviceScope:
         except OSError as e:
             if self.failed is None:
                 self.failed = e.errno or errno.EIO
-            self.warn(attr, f"unreadable ({errname(e)})")
+            self.warn(attr, unreadable(e))
             return None
 
     def driver(self, dev: str) -> str | None:
@@ -165,6 +165,8 @@ class DeviceScope:
         del self.session.warnings[self.mark :]
         if self.failed == errno.ENOENT:
             return "vanished during the scan"
+        if self.failed == errno.EXDEV:
+            return f"cannot be read: {OUTSIDE}"
         return f"cannot be read ({errno.errorcode.get(self.failed, str(self.failed))})"
 
     def relabel(self, attribute: str) -> None:
@@ -181,6 +183,15 @@ class DeviceScope:
             w = warnings[i]
             if w.attribute in attributes:
                 warnings[i] = replace(w, message=f"{w.message}{suffix}")
+
+
+#: What a path that leads out of the root is (``EXDEV`` from :mod:`.beneath`).
+OUTSIDE = "leads outside the root (a link on the way); not read"
+
+
+def unreadable(e: OSError) -> str:
+    """The warning for a read that failed with ``e``."""
+    return OUTSIDE if e.errno == errno.EXDEV else f"unreadable ({errname(e)})"
 
 
 def _shown(name: str) -> str:

@@ -12,7 +12,10 @@ The sysfs source keeps every defence against a hostile tree (``docs/design.md``)
 - class and bus links are resolved as text and must land inside ``sys/devices``
   of the root, in printable text; nothing else is followed;
 - attribute files are read through a :class:`~.access.FileAccess`, which opens
-  them ``O_NOFOLLOW`` and reads at most one page (:class:`~.access.OSFileAccess`).
+  them ``O_NOFOLLOW`` and reads at most one page (:class:`~.access.OSFileAccess`);
+- every path read, listed or looked up is resolved beneath the root
+  (:mod:`.beneath`): a directory on the way that links out of the root is not
+  followed (``EXDEV``), so the device it belongs to is left out with a warning.
 """
 
 from __future__ import annotations
@@ -131,7 +134,8 @@ class SysfsSource:
 
     def __init__(self, root: str = "/", fs: FileAccess | None = None) -> None:
         self.root = os.path.abspath(root)
-        self.fs: FileAccess = fs or OSFileAccess()
+        # Every path resolved beneath the root: nothing outside it is read or listed.
+        self.fs: FileAccess = fs or OSFileAccess(beneath=self.root)
         self.read_file = self.fs.read  # bound once: the scan's hottest calls
         self._exists = self.fs.exists
         self._sys = os.path.join(self.root, "sys")
@@ -143,6 +147,8 @@ class SysfsSource:
         """Raise :class:`SysfsError` unless the root holds a ``sys/`` directory."""
         if not os.path.isdir(self._sys):
             raise SysfsError(f"{self.root}: no sys/ directory here (not a sysfs root)")
+        if not self._exists(self._sys + "/"):
+            raise SysfsError(f"{self.root}: sys/ leads outside the root (a link); not read")
 
     # -- attributes and links ------------------------------------------------
 

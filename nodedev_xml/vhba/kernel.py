@@ -51,6 +51,7 @@ def _explain(code: int, attr: str, parent: str, wwpn: WWN, wwnn: WWN, path: str)
         errno.ENODEV: f"{parent} has no vport with {names}",
         errno.EACCES: f"permission denied writing {path}: managing vHBAs needs root",
         errno.EPERM: f"not permitted to write {path}: managing vHBAs needs root",
+        errno.EXDEV: f"{path} leads outside the root (a link on the way); nothing written",
         errno.ENOENT: f"{parent} has no {attr} file ({path}): it is not vport-capable",
         errno.EBUSY: f"{parent}: the vport is being created or deleted; try again",
     }

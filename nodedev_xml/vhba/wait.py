@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..sysfs.access import OSFileAccess
+from ..sysfs.access import FileAccess, OSFileAccess
 from ..wwn import WWN
 
 #: How often sysfs is looked at.
@@ -45,7 +45,6 @@ def sleep_pause(deadline: float) -> None:
 
 
 _HOST = re.compile(r"host(0|[1-9][0-9]*)")
-_fs = OSFileAccess()
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,15 +57,15 @@ class VportStatus:
     host: int | None
 
 
-def _read(path: str) -> str | None:
+def _read(fs: FileAccess, path: str) -> str | None:
     try:
-        return _fs.read(path).decode("ascii", "replace").rstrip("\n")
+        return fs.read(path).decode("ascii", "replace").rstrip("\n")
     except OSError:
         return None
 
 
-def _wwn(path: str) -> WWN | None:
-    text = _read(path)
+def _wwn(fs: FileAccess, path: str) -> WWN | None:
+    text = _read(fs, path)
     try:
         return WWN.parse(text) if text is not None else None
     except ValueError:
@@ -75,25 +74,27 @@ def _wwn(path: str) -> WWN | None:
 
 def find_vport(root: str, parent_dir: str, wwnn: WWN, wwpn: WWN) -> VportStatus | None:
     """The vport with these names below ``parent_dir`` (the HBA's device directory,
-    absolute), or ``None``."""
+    absolute), or ``None``.  Everything is read beneath ``root``."""
+    fs = OSFileAccess(beneath=root)
     host = os.path.basename(parent_dir)
     try:
-        entries = os.listdir(parent_dir)
+        entries = fs.listdir(parent_dir)
     except OSError:
         return None
     for entry in entries:
         if not entry.startswith(f"vport-{host[4:]}:"):
             continue
         cls = f"{parent_dir}/{entry}/fc_vports/{entry}"
-        if _wwn(f"{cls}/port_name") != wwpn or _wwn(f"{cls}/node_name") != wwnn:
+        if _wwn(fs, f"{cls}/port_name") != wwpn or _wwn(fs, f"{cls}/node_name") != wwnn:
             continue
-        return VportStatus(entry, _read(f"{cls}/vport_state"), _vhba(root, f"{parent_dir}/{entry}"))
+        state = _read(fs, f"{cls}/vport_state")
+        return VportStatus(entry, state, _vhba(fs, root, f"{parent_dir}/{entry}"))
     return None
 
 
-def _vhba(root: str, vport_dir: str) -> int | None:
+def _vhba(fs: FileAccess, root: str, vport_dir: str) -> int | None:
     try:
-        entries = os.listdir(vport_dir)
+        entries = fs.listdir(vport_dir)
     except OSError:
         return None
     sys_class = os.path.join(os.path.abspath(root), "sys", "class")
@@ -102,7 +103,7 @@ def _vhba(root: str, vport_dir: str) -> int | None:
         if m is None:
             continue
         if all(
-            os.path.lexists(p)
+            fs.exists(p)
             for p in (
                 f"{vport_dir}/{entry}/fc_host/{entry}/port_name",
                 f"{sys_class}/scsi_host/{entry}",

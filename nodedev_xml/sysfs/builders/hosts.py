@@ -113,8 +113,7 @@ class HostBuilder:
             cap_dev = fc_dev if fc_dev is not None else sh_dev if capable else None
             max_v = in_use = None
             if cap_dev is not None:
-                max_v = scope.attr(cap_dev, "max_npiv_vports", values.uint, optional=False)
-                in_use = scope.attr(cap_dev, "npiv_vports_inuse", values.uint, optional=False)
+                max_v, in_use = self._counters(scope, cap_dev)
             if fc is not None and max_v is not None and in_use is not None:
                 vport_ops = VportOps(max_v, in_use)
             vports_cap = Vports(max_count=max_v, vports=self._vport_entries(mine, None))
@@ -184,6 +183,13 @@ class HostBuilder:
             speed=attr(fc_dev, "speed", values.speed, label=_FC_SPEED),
             symbolic_name=attr(fc_dev, "symbolic_name", values.text_value, label=_FC_SYM),
         )
+
+    @staticmethod
+    def _counters(scope: DeviceScope, cap_dev: str) -> tuple[int | None, int | None]:
+        """``max_npiv_vports`` and ``npiv_vports_inuse`` (beside ``vport_create``)."""
+        max_v = scope.attr(cap_dev, "max_npiv_vports", values.uint, optional=False)
+        in_use = scope.attr(cap_dev, "npiv_vports_inuse", values.uint, optional=False)
+        return max_v, in_use
 
     def _vport_capable(self, fc_dev: str | None, sh_dev: str) -> bool:
         """vport-capable as libvirt decides: a vport_create in fc_host, else in scsi_host."""
@@ -289,7 +295,7 @@ class HostBuilder:
         decided = self.policy.caps
         need_fc = "fc_host" in decided
         need_vports = "vports" in decided
-        reachable, by_parent = self.src.reachable, self.topology.by_parent
+        reachable = self.src.reachable
         entries: list[tuple[NameEntry, int, int | None]] = []
         for h in host_order(self.hosts):
             name = scsi_host_name(h.number)
@@ -301,14 +307,20 @@ class HostBuilder:
                 continue
             fc_dev = h.fc_dev
             cap_names = {"scsi_host"}
-            capable = need_vports and self._vport_capable(fc_dev, h.sh_dev)
+            # vport-capable as devices() decides (libvirt's vport_ops): an fc_host with
+            # its names and its two counters, and a vport_create (vports of its own or
+            # not: libvirt lists a port without its names under no capability).
+            capable = need_vports and fc_dev is not None and self._vport_capable(fc_dev, h.sh_dev)
+            scope = self.session.device(name, h.number)
             if fc_dev is not None and (need_fc or capable):
-                wwnn, wwpn, _ = self._fc_names(self.session.device(name, h.number), fc_dev)
+                wwnn, wwpn, _ = self._fc_names(scope, fc_dev)
                 if wwnn is not None and wwpn is not None:
                     cap_names.add("fc_host")
                 else:
                     capable = False
-            if by_parent.get(h.number) or capable:
+            if capable and fc_dev is not None and None in self._counters(scope, fc_dev):
+                capable = False
+            if capable:
                 cap_names.add("vports")
             if h.parent_host is not None:
                 parent = scsi_host_name(h.parent_host)
