@@ -44,7 +44,9 @@ def host_of(module: Any) -> Host:
 
 
 def fail(module: Any, exc: LibraryError, **result: Any) -> NoReturn:
-    """``fail_json`` with the library's one line, its error class and reason code."""
+    """``fail_json`` with the library's one line, its error class and reason code, and
+    what the task had done (``exc.result``) before it was refused."""
+    result.update(exc.result)
     result.update(exc.details())
     module.fail_json(msg=exc.message, **result)
     raise AssertionError("fail_json returned")  # it exits

@@ -59,6 +59,8 @@ class LibraryError(Exception):
         self.message = message
         self.error = error
         self.reason = reason
+        #: What a task had done when it was refused (a module sets it), for ``fail_json``.
+        self.result: Data = {}
 
     def details(self) -> dict[str, str]:
         """The keys a module adds to ``fail_json``: ``error`` and, when known, ``reason``."""

@@ -16,7 +16,9 @@ description:
     autostart flag) and whether its vport exists.
   - Idempotent; a second run with the same options reports no change.
   - Every refusal is a failure with the library's one-line message, the library's error
-    class in C(error) and its reason code in C(reason) where it gives one.
+    class in C(error) and its reason code in C(reason) where it gives one. A task refused
+    part way (its LUNs not there in time, a start refused after the definition was saved)
+    still returns what it did (C(changed), C(actions), and the vHBA's names and state).
 author:
   - nodedev-xml contributors (!UNKNOWN)
 extends_documentation_fragment:
@@ -374,7 +376,12 @@ def run(module: Any, host: Host) -> Data:
               "definition_file": host.path_of(name),
               "generated": before is None and want is not None and want["wwnn"] is None}
     if not module.check_mode:
-        after = apply(host, name, actions, want, params["timeout"])
+        done: list[str] = []
+        try:
+            after = apply(host, name, actions, want, params["timeout"], done)
+        except LibraryError as exc:
+            exc.result = dict(result, changed=bool(done), actions=done)
+            raise
         after_status = host.state(name) if after is not None else {"state": "absent"}
     else:
         after, after_status = want, predicted(status, actions, want)
@@ -393,15 +400,21 @@ def run(module: Any, host: Host) -> Data:
             "after": view(after, describe(after_status)),
         }
     if (count or wwids) and not module.check_mode:
-        result["luns"] = host.wait_luns(name, count=count, wwids=wwids,
-                                        timeout=params["timeout"])
+        try:
+            result["luns"] = host.wait_luns(name, count=count, wwids=wwids,
+                                            timeout=params["timeout"])
+        except LibraryError as exc:
+            exc.result = result  # the vHBA stays, as the task made it
+            raise
     return result
 
 
 def apply(
-    host: Host, name: str, actions: list[str], want: Data | None, timeout: float
+    host: Host, name: str, actions: list[str], want: Data | None, timeout: float,
+    done: list[str],
 ) -> Data | None:
-    """Carry out ``actions`` on definition ``name``; return the definition saved after them."""
+    """Carry out ``actions`` on definition ``name``, adding each to ``done`` once it is
+    done; return the definition saved after them."""
     after = want
     for action in actions:
         if action == "stop":
@@ -413,6 +426,7 @@ def apply(
             host.start(name, timeout)
         elif action == "undefine":
             host.undefine(name)
+        done.append(action)
     return after
 
 
