@@ -1,5 +1,5 @@
 # Copyright: nodedev-xml contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What the collection's modules share: the options that reach a host, and
 the way a refusal of the library becomes ``fail_json``."""
 

@@ -1,6 +1,6 @@
 #!/usr/bin/python
 # Copyright: nodedev-xml contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """npiv_info: a host's Fibre Channel HBAs, NPIV vHBAs, their LUNs and the vHBA
 definitions, as data."""
 

@@ -1,6 +1,6 @@
 #!/usr/bin/python
 # Copyright: nodedev-xml contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """vhba: one persistent NPIV vHBA (a nodedev-xml definition) brought to the state asked for."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 # Copyright: nodedev-xml contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Fixtures: a fake host (san.py) and a way to run a module's main() as Ansible runs it."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 # Copyright: nodedev-xml contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A fake host for the unit tests, written by the library's nodedev_xml.testing."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 # Copyright: nodedev-xml contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The adapter to the library: its names agree with the library's, and the wait for LUNs."""
 
 from __future__ import annotations

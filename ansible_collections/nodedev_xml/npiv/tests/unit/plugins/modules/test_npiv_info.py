@@ -1,5 +1,5 @@
 # Copyright: nodedev-xml contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """npiv_info on a fake root: HBAs, vHBAs with their LUNs, definitions; unknown fields absent."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 # Copyright: nodedev-xml contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The vhba module on fake roots: what it plans, what it saves, what it refuses.
 Starting and stopping through the kernel is the repository's playbook test
 (tests/test_ansible_collection.py), with the kernel emulator serving the writes."""
