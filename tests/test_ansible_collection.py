@@ -160,6 +160,10 @@ TASKS = f"""
       nodedev_xml.npiv.vhba: {{name: web3, wwnn: '5001a4a13c963d5g', wwpn: '5001a4a85020b011'}}
       register: malformed
       ignore_errors: true
+    - name: open-state-dir
+      nodedev_xml.npiv.vhba: {{name: web5, parent: scsi_host8, state_dir: "{{{{ open_state }}}}"}}
+      register: open_state
+      ignore_errors: true
     - name: luns-late
       nodedev_xml.npiv.vhba:
         name: web4
@@ -179,7 +183,8 @@ TASKS = f"""
         mode: "0600"
       vars:
         names: [create, again, info, check_stop, check_new, stop, stop_again, absent,
-                linkdown, no_parent, unknown, malformed, luns_late, luns_late_gone]
+                linkdown, no_parent, unknown, malformed, open_state, luns_late,
+                luns_late_gone]
 """
 
 
@@ -197,7 +202,11 @@ def test_a_playbook_converges_a_vhba_and_fails_cleanly(installed: Path, tmp_path
     root, state = tmp_path / "host", tmp_path / "state"
     build_san(root)
     results = tmp_path / "results.json"
-    inventory = _localhost(root=str(root), state_dir=str(state), results=str(results))
+    open_state = tmp_path / "open"  # a state directory every user can write
+    open_state.mkdir()
+    open_state.chmod(0o777)
+    inventory = _localhost(root=str(root), state_dir=str(state), results=str(results),
+                           open_state=str(open_state))  # fmt: skip
     with BackgroundEmulator(root, host_delay=0.05) as emu:
         run = playbook(installed, tmp_path, inventory, TASKS)
         assert run.returncode == 0, run.stdout + run.stderr
@@ -235,21 +244,30 @@ def test_a_playbook_converges_a_vhba_and_fails_cleanly(installed: Path, tmp_path
     assert absent["changed"] is True and absent["actions"] == ["undefine"]
     assert absent["diff"]["after"] == {} and not (state / "vhba" / "web1.xml").exists()
 
-    for name, message, error in (
+    for name, message, error, reason in (
         ("linkdown", "scsi_host5 cannot take a new vHBA: port state is Linkdown, not Online",
-         "VHBAError"),
-        ("no_parent", "no parent device named 'scsi_host99'", "VHBAError"),
+         "VHBAError", "linkdown"),
+        ("no_parent", "no parent device named 'scsi_host99'", "VHBANotFoundError", "not_found"),
         ("malformed", "wwnn: invalid WWN '5001a4a13c963d5g': expected 16 hex digits",
-         "WWNError"),
+         "WWNError", None),
     ):  # fmt: skip
         assert r[name]["failed"] is True, r[name]
         assert r[name]["msg"] == message and r[name]["error"] == error
+        assert r[name].get("reason") == reason
         assert "module_stderr" not in r[name] and "Traceback" not in json.dumps(r[name])
     assert r["unknown"]["failed"] is True and "Traceback" not in json.dumps(r["unknown"])
     assert r["unknown"]["msg"].startswith("Unsupported parameters") and "colour" in (
         r["unknown"]["msg"]
     )
     assert not (state / "vhba" / "web3.xml").exists()
+
+    refused = r["open_state"]  # a state directory every user can write
+    assert refused["failed"] is True and refused["error"] == "DefinitionError"
+    assert refused["msg"] == (
+        f"{open_state}: writable by other users (mode 0777): refused"
+        " (anyone could plant a definition there); chmod go-w it"
+    )
+    assert not (open_state / "vhba").exists()
 
     late = r["luns_late"]
     assert late["failed"] is True and "Traceback" not in json.dumps(late)

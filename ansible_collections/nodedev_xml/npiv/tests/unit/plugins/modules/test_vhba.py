@@ -171,11 +171,22 @@ def test_a_parent_that_cannot_take_a_vport_fails_before_anything_is_saved(
                      state="started")
     assert result["msg"] == ("scsi_host5 cannot take a new vHBA: port state is Linkdown,"
                              " not Online")
-    assert result["error"] == "VHBAError" and result["name"] == "web1"
+    assert result["error"] == "VHBAError" and result["reason"] == "linkdown"
+    assert result["name"] == "web1"
     result = failure(run_module, san, state_dir, name="web1", parent="scsi_host99",
                      state="started", _ansible_check_mode=True)
     assert result["msg"] == "no parent device named 'scsi_host99'"
+    assert (result["error"], result["reason"]) == ("VHBANotFoundError", "not_found")
     assert not state_dir.exists()
+
+
+def test_a_state_directory_others_can_write_is_refused(san, state_dir, run_module):
+    state_dir.mkdir()
+    state_dir.chmod(0o777)
+    result = failure(run_module, san, state_dir, name="web1", parent="scsi_host8")
+    assert result["error"] == "DefinitionError"
+    assert result["msg"].startswith(f"{state_dir}: writable by other users (mode 0777): refused")
+    assert not (state_dir / "vhba").exists()
 
 
 def test_bad_options_fail_cleanly(san, state_dir, run_module):
