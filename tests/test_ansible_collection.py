@@ -13,12 +13,14 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from vhba_trees import FABRIC, HBA_WWNN, HBA_WWPN, build_san
 
 from nodedev_xml.testing.emulator import BackgroundEmulator
+from nodedev_xml.testing.fabric import Fabric, FabricLun
 
 REPO = Path(__file__).resolve().parent.parent
 COLLECTION = REPO / "ansible_collections" / "nodedev_xml" / "npiv"
@@ -98,6 +100,19 @@ def _localhost(**hostvars: str) -> str:
     return json.dumps({"all": {"hosts": {"localhost": {**host, **hostvars}}}})
 
 
+#: web4's names, zoned to the array's two LUNs (WWIDS) on the emulator's fabric.
+WEB4 = ("5001a4a000000a01", "5001a4a000000a02")
+ARRAY = 0x20110002AC000001
+WWIDS = ["naa.600a0b80001234560000000000000a00", "naa.600a0b80001234560000000000000a01"]
+
+
+def _fabric() -> Fabric:
+    fabric = Fabric()
+    array = fabric.add_target(ARRAY, [FabricLun(n, wwid) for n, wwid in enumerate(WWIDS)])
+    fabric.zone(WEB4[1], array)
+    return fabric
+
+
 HBA = f"parent_wwnn: '{HBA_WWNN:016x}'\n        parent_wwpn: '{HBA_WWPN:016x}'"
 
 #: Each task's result lands in results.json, by the name it is registered under.
@@ -164,13 +179,18 @@ TASKS = f"""
       nodedev_xml.npiv.vhba: {{name: web5, parent: scsi_host8, state_dir: "{{{{ open_state }}}}"}}
       register: open_state
       ignore_errors: true
-    - name: luns-late
+    - name: luns
       nodedev_xml.npiv.vhba:
         name: web4
         parent_fabric_wwn: '{FABRIC:016x}'
+        wwnn: '{WEB4[0]}'
+        wwpn: '{WEB4[1]}'
         state: started
-        wait_luns: 2
-        timeout: 1
+        wait_luns: {json.dumps(WWIDS)}
+        timeout: 20
+      register: luns
+    - name: luns-late
+      nodedev_xml.npiv.vhba: {{name: web4, state: started, wait_luns: 3, timeout: 1}}
       register: luns_late
       ignore_errors: true
     - name: luns-late-gone
@@ -183,19 +203,24 @@ TASKS = f"""
         mode: "0600"
       vars:
         names: [create, again, info, check_stop, check_new, stop, stop_again, absent,
-                linkdown, no_parent, unknown, malformed, open_state, luns_late,
+                linkdown, no_parent, unknown, malformed, open_state, luns, luns_late,
                 luns_late_gone]
 """
 
 
-def _written(writes: list[str]) -> list[tuple[str, str, str]]:
-    """``(attribute, WWPN, result)`` of each write the emulator answered."""
-    out = []
-    for line in writes:
-        m = re.fullmatch(r"write \S+/(vport_\w+) '([0-9a-f]{16}):[0-9a-f]{16}' -> (\S+)", line)
-        assert m, line
-        out.append((m[1], m[2], m[3]))
-    return out
+def _written(emu: BackgroundEmulator, count: int) -> list[tuple[str, str, str]]:
+    """``(attribute, WWPN, result)`` of each vport write the emulator answered, once
+    there are ``count`` of them (or 5 s have passed); the rescans' writes left out."""
+    deadline = time.monotonic() + 5
+    while True:
+        out = []
+        for line in emu.writes():
+            m = re.fullmatch(r"write \S+/(vport_\w+) '([0-9a-f]{16}):[0-9a-f]{16}' -> (\S+)", line)
+            if m:
+                out.append((m[1], m[2], m[3]))
+        if len(out) >= count or time.monotonic() > deadline:
+            return out
+        time.sleep(0.05)
 
 
 def test_a_playbook_converges_a_vhba_and_fails_cleanly(installed: Path, tmp_path: Path) -> None:
@@ -207,11 +232,12 @@ def test_a_playbook_converges_a_vhba_and_fails_cleanly(installed: Path, tmp_path
     open_state.chmod(0o777)
     inventory = _localhost(root=str(root), state_dir=str(state), results=str(results),
                            open_state=str(open_state))  # fmt: skip
-    with BackgroundEmulator(root, host_delay=0.05) as emu:
+    with BackgroundEmulator(root, host_delay=0.05, fabric=_fabric()) as emu:
         run = playbook(installed, tmp_path, inventory, TASKS)
         assert run.returncode == 0, run.stdout + run.stderr
         r = json.loads(results.read_text(encoding="utf-8"))
-        writes = _written(emu.wait_writes(4))
+        writes = _written(emu, 4)
+        scans = [w for w in emu.writes() if w.endswith("/scan' -> ok") or "/scan '" in w]
 
     create, again = r["create"], r["again"]
     assert create["changed"] is True and create["actions"] == ["define", "start"]
@@ -269,18 +295,22 @@ def test_a_playbook_converges_a_vhba_and_fails_cleanly(installed: Path, tmp_path
     )
     assert not (open_state / "vhba").exists()
 
+    # wait_luns: the vHBA was rescanned until it saw both LUNs of the array, by WWID
+    luns = r["luns"]
+    assert luns["changed"] is True and luns["actions"] == ["define", "start"]
+    assert sorted(lun["wwid"] for lun in luns["luns"]) == WWIDS
+    assert all(lun["remote_wwpn"] == f"{ARRAY:016x}" for lun in luns["luns"])
+    assert any(f"/{luns['device'].removeprefix('scsi_')}/scan " in w for w in scans), scans
     late = r["luns_late"]
     assert late["failed"] is True and "Traceback" not in json.dumps(late)
     # what the task did before its wait ran out is in the result: the vHBA stays
-    assert late["changed"] is True and late["actions"] == ["define", "start"]
-    assert late["state"] == "running" and late["device"] in late["msg"]
-    assert re.fullmatch(r"scsi_host\d+ sees 0 LUN\(s\), not 2, after 1 s; the vHBA stays",
-                        late["msg"]), late["msg"]  # fmt: skip
+    assert late["changed"] is False and late["actions"] == [] and late["state"] == "running"
+    assert late["msg"] == f"{luns['device']} sees 2 of 3 expected LUNs within 1 s"
     assert r["luns_late_gone"]["actions"] == ["stop", "undefine"]
 
     # every write the emulator answered: web1 made and deleted, then web4 made and deleted;
     # nothing from the check-mode tasks nor from the refused ones
-    web4 = late["wwpn"]
+    web4 = WEB4[1]
     assert writes == [
         ("vport_create", web1, "ok"), ("vport_delete", web1, "ok"),
         ("vport_create", web4, "ok"), ("vport_delete", web4, "ok"),
@@ -319,7 +349,7 @@ def test_the_fleet_example_on_two_fake_hosts(installed: Path, tmp_path: Path) ->
         assert again.returncode == 0, again.stdout + again.stderr
         recap = re.findall(r"^(hv\d)\s+: ok=\d+\s+changed=(\d+)", again.stdout, re.M)
         assert sorted(recap) == [("hv1", "0"), ("hv2", "0")], again.stdout
-        writes = {"hv1": _written(emu1.wait_writes(2)), "hv2": _written(emu2.wait_writes(1))}
+        writes = {"hv1": _written(emu1, 2), "hv2": _written(emu2, 1)}
 
     rows = list(csv.DictReader(zoning.read_text(encoding="utf-8").splitlines()))
     found = {(row["host"], row["vhba"]): row["wwpn"] for row in rows}

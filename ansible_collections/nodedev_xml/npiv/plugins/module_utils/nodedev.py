@@ -16,22 +16,20 @@ with ``missing_required_lib``.
 from __future__ import annotations
 
 import dataclasses
-import time
 import traceback
-from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
 try:
     import nodedev_xml as nx
     from nodedev_xml.model import Parent
-    from nodedev_xml.model.caps import ScsiDevice
     from nodedev_xml.model.definition import Definition, DefinitionDraft, check_name
+    from nodedev_xml.vhba.luns import parse_expected, wait_for_luns
     from nodedev_xml.vhba.parent import find_parent, names_in_use, port_names
     from nodedev_xml.vhba.persistent import start_definition, stop_definition
     from nodedev_xml.vhba.state import definition_state, find_running
     from nodedev_xml.vhba.store import DefinitionStore
-    from nodedev_xml.vocabulary import check_backend
+    from nodedev_xml.vocabulary import check_backend, default_root
 except ImportError:
     HAS_NODEDEV_XML = False
     IMPORT_ERROR: str | None = traceback.format_exc()
@@ -45,8 +43,6 @@ Data = dict[str, Any]
 #: The backends the modules offer (their ``choices``, as the documentation must
 #: spell them out); a unit test checks them against the library's.
 BACKENDS = ("sysfs", "udev")
-#: How often a wait for LUNs looks again.
-LUN_POLL_SECONDS = 0.5
 
 
 class LibraryError(Exception):
@@ -245,7 +241,7 @@ class Host:
         for vport in vports.vports if vports is not None else ():
             if vport.name == dev.name and vport.state is not None:
                 out["vport_state"] = vport.state
-        out["luns"] = _luns(inv, cap.host)
+        out["luns"] = _luns(inv, dev.name)
         return out
 
     @staticmethod
@@ -367,73 +363,55 @@ class Host:
     def luns(self, device: str) -> list[Data]:
         """The LUNs the vHBA ``device`` sees, as ``npiv_info`` lists them."""
         inv = self.scan()
-        host = inv[device].scsi_host if device in inv else None
-        return _luns(inv, host.host) if host is not None else []
+        return _luns(inv, device) if device in inv else []
 
     def wait_luns(
-        self,
-        name: str,
-        count: int | None = None,
-        wwids: list[str] | None = None,
+        self, name: str, count: int | None = None, wwids: list[str] | None = None,
         timeout: float = 30.0,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> list[Data]:
-        """Wait until the vHBA of definition ``name`` sees ``count`` LUNs or every WWID
-        of ``wwids``; return its LUNs.  A :class:`LibraryError` naming what is missing
-        when the time is up (the vHBA stays), or at once when WWIDs are asked for and
-        the library reports none."""
-        if wwids is not None and not lun_wwids_known():
-            raise LibraryError(
-                "wait_luns: this nodedev-xml does not report LUN WWIDs; wait for a count"
-                " of LUNs instead"
-            )
-        deadline = clock() + timeout
+        """Rescan the vHBA of definition ``name`` and wait, at most ``timeout`` seconds,
+        until it sees ``count`` LUNs or every WWID of ``wwids``; return its LUNs.  A
+        :class:`LibraryError` with the library's words for what is missing when the
+        time is up (the vHBA stays)."""
+        expected = _expected(count, wwids)
         with _Translate():
-            definition = self.store.get(name)
-        while True:
-            inv = self.scan()
-            with _Translate():
-                running = find_running(definition, inv)
-            cap = running.scsi_host if running is not None else None
-            luns = _luns(inv, cap.host) if cap is not None else []
-            seen = {lun["wwid"] for lun in luns if "wwid" in lun}
-            missing = [w for w in wwids or () if w not in seen]
-            if (not missing) if wwids is not None else len(luns) >= (count or 0):
-                return luns
-            if clock() >= deadline:
-                break
-            sleep(LUN_POLL_SECONDS)
-        where = running.name if running is not None else f"{name} (not running)"
-        if wwids is None:
-            raise LibraryError(
-                f"{where} sees {len(luns)} LUN(s), not {count}, after {timeout:g} s;"
-                " the vHBA stays"
-            )
-        raise LibraryError(
-            f"{where} does not see LUN(s) {', '.join(missing)} after {timeout:g} s;"
-            " the vHBA stays"
-        )
+            running = find_running(self.store.get(name), self.scan())
+            if running is None:
+                raise LibraryError(f"{name} is not running: no LUNs to wait for")
+            root = self.root if self.root is not None else default_root()
+            waited = wait_for_luns(running.name, expected, root=root, timeout=timeout,
+                                   backend=self.backend)  # fmt: skip
+        if not waited.met:
+            raise LibraryError(f"{waited.describe(expected)} within {timeout:g} s")
+        return self.luns(running.name)
 
 
-def lun_wwids_known() -> bool:
-    """Whether the library reports a LUN's WWID."""
-    return "wwid" in {f.name for f in dataclasses.fields(ScsiDevice)}
 
 
-def _luns(inv: Any, host: int) -> list[Data]:
-    """The LUNs below Scsi_Host ``host``: name, ``hctl``, the library's fields (those it
-    knows), and the WWPN of the remote port of their target."""
+def _expected(count: int | None, wwids: list[str] | None) -> int | frozenset[str]:
+    """What the library waits for: ``count`` LUNs, or these WWIDs (each read as the
+    library reads one); a :class:`LibraryError` for a WWID it does not take."""
+    if wwids is None:
+        return count or 1
+    keys: set[str] = set()
+    for wwid in wwids:
+        try:
+            parsed = parse_expected(wwid)
+        except ValueError as exc:
+            raise LibraryError(f"wait_luns: {exc}") from None
+        if isinstance(parsed, int):
+            raise LibraryError(f"wait_luns: {wwid!r} is a number, not a WWID")
+        keys |= parsed
+    return frozenset(keys)
+
+
+def _luns(inv: Any, device: str) -> list[Data]:
+    """The LUNs the host ``device`` sees: name, ``hctl`` and the library's fields (those
+    it knows: type, inquiry data, disk, WWID, multipath map, remote WWPN, ...)."""
     out: list[Data] = []
-    for dev in inv.values():
+    for dev in inv.luns(device):
         scsi = dev.scsi
-        if scsi is None or scsi.host != host:
-            continue
         lun: Data = {"name": dev.name, "hctl": f"{scsi.host}:{scsi.bus}:{scsi.target}:{scsi.lun}"}
         lun.update(_plain(scsi))
-        target = inv.get(dev.parent_name) if dev.parent_name else None
-        rport = target.scsi_target.fc_remote_port if target and target.scsi_target else None
-        if rport is not None:
-            lun["remote_wwpn"] = str(rport.wwpn)
         out.append(lun)
     return out

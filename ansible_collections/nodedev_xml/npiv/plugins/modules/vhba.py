@@ -86,11 +86,11 @@ options:
     type: bool
   wait_luns:
     description:
-      - With O(state=started), wait until the vHBA sees this many LUNs (a number), or
-        every LUN of a list of WWIDs (a list, or a comma-separated string), at most
-        O(timeout) seconds; then fail naming what is missing (the vHBA stays).
-      - WWIDs need a nodedev-xml that reports LUN identities; otherwise the task fails
-        saying so.
+      - With O(state=started), rescan the vHBA and wait until it sees this many LUNs (a
+        number), or every LUN of a list of WWIDs (a list, or a comma-separated string), at
+        most O(timeout) seconds; then fail naming what is missing (the vHBA stays).
+      - WWIDs are spelled as the kernel's C(wwid) files and C(/dev/disk/by-id) spell them
+        (C(naa.600a0b8000123456...), C(wwn-0x600a...), C(3600a...)).
     type: raw
   timeout:
     description: Seconds to wait for a new vHBA (and for its LUNs with O(wait_luns)).

@@ -8,31 +8,17 @@ import pytest
 
 from ansible_collections.nodedev_xml.npiv.plugins.module_utils import nodedev
 from ansible_collections.nodedev_xml.npiv.plugins.modules import vhba
-from ansible_collections.nodedev_xml.npiv.tests.unit.san import VHBA_WWNN, VHBA_WWPN
+from ansible_collections.nodedev_xml.npiv.tests.unit.san import (
+    ARRAY_WWPN,
+    VHBA_WWNN,
+    VHBA_WWPN,
+)
 from nodedev_xml.vocabulary import BACKENDS as LIBRARY_BACKENDS
 
 
 def test_the_backends_are_the_librarys():
     assert tuple(LIBRARY_BACKENDS) == nodedev.BACKENDS
     assert vhba.argument_spec()["backend"]["choices"] == list(LIBRARY_BACKENDS)
-
-
-class Clock:
-    """A clock that moves only when slept on; ``on_sleep`` runs at each sleep."""
-
-    def __init__(self, on_sleep=None):
-        self.now = 0.0
-        self.on_sleep = on_sleep
-        self.sleeps = 0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps += 1
-        self.now += seconds
-        if self.on_sleep is not None:
-            self.on_sleep(self.sleeps)
 
 
 @pytest.fixture
@@ -42,32 +28,27 @@ def host(san, state_dir):
     return h
 
 
-def test_wait_luns_returns_once_the_count_is_seen(san, host):
-    clock = Clock(on_sleep=lambda n: san.add_lun(n) if n <= 2 else None)  # LUNs 1 and 2 come
-    luns = host.wait_luns("web1", count=3, timeout=10, clock=clock, sleep=clock.sleep)
-    assert [lun["name"] for lun in luns] == ["scsi_10_0_0_0", "scsi_10_0_0_1", "scsi_10_0_0_2"]
-    assert clock.sleeps == 2
+def test_wait_luns_returns_the_luns_once_seen(san, host):
+    (lun,) = host.wait_luns("web1", count=1, timeout=5)
+    assert lun["name"] == "scsi_10_0_0_0" and lun["remote_wwpn"] == ARRAY_WWPN
+    # the host was rescanned (the library's targeted scan of its known targets)
+    assert (san.vport.host.path / "scsi_host" / "host10" / "scan").read_text() != ""
 
 
 def test_wait_luns_says_what_is_missing_at_the_deadline(host):
-    clock = Clock()
     with pytest.raises(nodedev.LibraryError) as late:
-        host.wait_luns("web1", count=2, timeout=2, clock=clock, sleep=clock.sleep)
-    assert late.value.message == "scsi_host10 sees 1 LUN(s), not 2, after 2 s; the vHBA stays"
-    assert clock.now == 2.0
+        host.wait_luns("web1", count=2, timeout=0.3)
+    assert late.value.message == "scsi_host10 sees 1 of 2 expected LUNs within 0.3 s"
+    wwid = "naa.600a0b80001234560000000000000a09"
+    with pytest.raises(nodedev.LibraryError) as late:
+        host.wait_luns("web1", wwids=[wwid], timeout=0.3)
+    assert late.value.message.endswith(f"; missing {wwid} within 0.3 s")
 
 
-def test_wait_luns_by_wwid(san, host):
-    clock = Clock()
-    if not nodedev.lun_wwids_known():
-        with pytest.raises(nodedev.LibraryError) as refused:
-            host.wait_luns("web1", wwids=["naa.1"], timeout=2, clock=clock, sleep=clock.sleep)
-        assert refused.value.message.startswith("wait_luns: this nodedev-xml does not report")
-        assert clock.sleeps == 0
-        return
-    with pytest.raises(nodedev.LibraryError) as late:
-        host.wait_luns("web1", wwids=["naa.1"], timeout=2, clock=clock, sleep=clock.sleep)
-    assert "does not see LUN(s) naa.1" in late.value.message
+def test_wait_luns_refuses_what_is_no_wwid(host):
+    with pytest.raises(nodedev.LibraryError) as refused:
+        host.wait_luns("web1", wwids=["12"], timeout=0.3)
+    assert refused.value.message == "wait_luns: '12' is a number, not a WWID"
 
 
 def test_library_errors_keep_their_class_and_reason():
