@@ -16,11 +16,13 @@ what is missing, for a test to skip with that reason.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import tempfile
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,3 +133,78 @@ def run_libvirtd(root: str | os.PathLike[str]) -> LibvirtView:
         names = [n for n in (work / "names").read_text().splitlines() if n.strip()]
         documents = {n: (work / "xml" / f"{n}.xml").read_text() for n in names}
         return LibvirtView(names, (work / "tree").read_text(), documents, log)
+
+
+# Runs inside the private mount namespace: mount, start, wait for the list to
+# settle, say "ready", then serve until stdin closes.
+_SERVE = textwrap.dedent(
+    r"""
+    set -eu
+    work=$1; root=$2; settle=$3
+    mount --bind "$root/sys" /sys
+    mkdir -p /run/libvirt && mount -t tmpfs tmpfs /run/libvirt
+    LIBVIRT_DRIVER_DIR="$work/drivers" LD_PRELOAD="$work/sysfsmagic.so" \
+        libvirtd -f "$work/libvirtd.conf" -p "$work/libvirtd.pid" >"$work/libvirtd.log" 2>&1 &
+    pid=$!
+    trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
+    uri="nodedev:///system?socket=$work/run/libvirt-sock"
+    end=$(( $(date +%s) + ${settle%.*} ))
+    until virsh -q -c "$uri" nodedev-list >/dev/null 2>&1; do
+        [ "$(date +%s)" -lt "$end" ] || { echo "libvirtd did not start" >&2; exit 3; }
+        sleep 0.1
+    done
+    last=-1; still=0
+    while [ $still -lt 10 ]; do
+        n=$(virsh -q -c "$uri" nodedev-list | wc -l)
+        if [ "$n" = "$last" ]; then still=$((still + 1)); else still=0; last=$n; fi
+        [ "$(date +%s)" -lt "$end" ] || break
+        sleep 0.1
+    done
+    echo ready
+    cat >/dev/null
+    """
+)
+
+
+@contextlib.contextmanager
+def serve_libvirtd(root: str | os.PathLike[str]) -> Iterator[str]:
+    """libvirt's node-device driver serving the fake root ``root`` until the block
+    ends: the URI of its socket (``nodedev:///system?socket=...``), for any client
+    of this machine (``--connect``).  Raises :class:`RuntimeError` with libvirtd's
+    log when it does not start."""
+    why = unavailable()
+    if why is not None:
+        raise RuntimeError(why)
+    root = os.path.abspath(root)
+    with tempfile.TemporaryDirectory(prefix="nodedev-xml-libvirtd-") as tmp:
+        work = Path(tmp)
+        (work / "drivers").mkdir()
+        (work / "drivers" / NODEDEV_DRIVER.name).symlink_to(NODEDEV_DRIVER)
+        (work / "run").mkdir()
+        shutil.copy(_preload(), work / "sysfsmagic.so")
+        (work / "libvirtd.conf").write_text(
+            f'unix_sock_dir = "{work}/run"\nauth_unix_rw = "none"\nauth_unix_ro = "none"\n'
+        )
+        proc = subprocess.Popen(
+            [
+                *("unshare", "-m", "--propagation", "private", "bash", "-c", _SERVE),
+                *("oracle", str(work), root, str(int(SETTLE_SECONDS))),
+            ],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            assert proc.stdout is not None
+            if proc.stdout.readline().strip() != "ready":
+                proc.wait(timeout=10)
+                log = (work / "libvirtd.log").read_text() if (work / "libvirtd.log").exists() else ""
+                err = proc.stderr.read() if proc.stderr else ""
+                raise RuntimeError(f"libvirtd on {root} failed: {err.strip()}\n{log}")
+            yield f"nodedev:///system?socket={work}/run/libvirt-sock"
+        finally:
+            if proc.stdin is not None:
+                proc.stdin.close()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
