@@ -20,7 +20,11 @@ __all__ = ["SOURCE_TABLE", "SYSFS_ONLY", "as_libvirt_sees"]
 SYSFS_ONLY: Final = {
     "fc_host": ("port_state", "port_type", "port_id", "speed", "symbolic_name"),
     "scsi_host": ("adapter",),
-    "vports": ("vport state", "vports whose Scsi_Host has not appeared"),
+    "vports": (
+        "vport state",
+        "vports whose Scsi_Host has not appeared",
+        "the vports of a host libvirt gives no vport_ops",
+    ),
     "scsi": ("vendor", "model", "revision", "block", "size"),
 }
 
@@ -43,7 +47,7 @@ def _fc(fc: FCHost) -> FCHost:
 
 
 def _host(cap: ScsiHost) -> ScsiHost:
-    vports = cap.vports
+    vports = cap.vports if cap.vport_ops is not None else None  # libvirt: no vport_ops, no vports
     if vports is not None:
         entries = tuple(replace(v, state=None) for v in vports.vports if v.name is not None)
         vports = Vports(max_count=vports.max_count, vports=entries)

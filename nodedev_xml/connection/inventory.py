@@ -3,8 +3,8 @@
 :func:`read_inventory` lists the devices (``listAllDevices``), reads each one's
 document (``XMLDesc``) and hands them to :func:`inventory_of`, which parses them
 into the same models a sysfs scan builds and enriches them with what libvirt's
-documents allow: ``vports`` on each vport-capable HBA and ``phys_hba`` on each
-vHBA (from the parent links: a vHBA is a ``scsi_host`` whose parent is a
+documents allow: ``vports`` on each vport-capable HBA (one with ``vport_ops``) and
+``phys_hba`` on each vHBA (from the parent links: a vHBA is a ``scsi_host`` whose parent is a
 ``scsi_host``), the vport limit from ``vport_ops``.  What only sysfs knows is
 absent (:mod:`.fields` lists it).
 
@@ -132,8 +132,7 @@ def _reparented(
 
 
 def _linked(devices: Mapping[str, Device]) -> dict[str, Device]:
-    """``phys_hba`` on each vHBA, ``vports`` on each HBA that is vport-capable or
-    has vHBAs."""
+    """``phys_hba`` on each vHBA, ``vports`` on each vport-capable HBA."""
     vhbas: dict[str, list[Device]] = {}
     out = dict(devices)
     for dev in devices.values():
@@ -150,15 +149,14 @@ def _linked(devices: Mapping[str, Device]) -> dict[str, Device]:
     for name in devices:
         cap = out[name].scsi_host
         mine = sorted(vhbas.get(name, ()), key=_host_number)
-        if cap is None or (cap.vport_ops is None and not mine):
-            continue
+        if cap is None or cap.vport_ops is None:
+            continue  # to libvirt, a host without vport_ops has no vports
         entries = tuple(
             Vport(name=v.name, wwnn=f.wwnn, wwpn=f.wwpn)
             for v in mine
             if (f := v.scsi_host.fc_host if v.scsi_host else None) is not None
         )
-        limit = cap.vport_ops.max_vports if cap.vport_ops is not None else None
-        vports = Vports(max_count=limit, vports=entries)
+        vports = Vports(max_count=cap.vport_ops.max_vports, vports=entries)
         out[name] = replace(out[name], capabilities=_with(out[name], replace(cap, vports=vports)))
     return out
 

@@ -143,8 +143,13 @@ class _Undo:
         self.uri = uri
         self.steps: list[tuple[str, Callable[[Any], None]]] = []
 
-    def add(self, done: str, undo: Callable[[Any], None]) -> None:
-        self.steps.append((done, undo))
+    def add(self, undone: str, undo: Callable[[Any], None], *, last: bool = False) -> None:
+        """``undo`` (said ``undone`` once done) runs before those added earlier, or
+        after every other with ``last``."""
+        if last:
+            self.steps.insert(0, (undone, undo))
+        else:
+            self.steps.append((undone, undo))
 
     def run(self, conn: Any) -> str:
         if not self.steps:
@@ -154,8 +159,8 @@ class _Undo:
             try:
                 target = open_connection(self.uri)
             except LibvirtConnectionError as e:
-                left = ", ".join(d for d, _ in self.steps)
-                return f"NOT undone (the connection dropped and cannot be reopened: {e}): {left}"
+                left = ", ".join(d for d, _ in reversed(self.steps))
+                return f"NOT done (the connection dropped and cannot be reopened: {e}): {left}"
         undone, failed = [], []
         for done, undo in reversed(self.steps):
             try:
@@ -168,7 +173,7 @@ class _Undo:
                 target.close()
         said = f"undone: {', '.join(undone)}" if undone else ""
         if failed:
-            said += ("; " if said else "") + f"NOT undone: {'; '.join(failed)}"
+            said += ("; " if said else "") + f"NOT done: {'; '.join(failed)}"
         return said
 
 
@@ -236,7 +241,7 @@ def migrate_vhba_pool(
         guests = guests_using(a, name)
         say("read the source")
         undo = _Undo(b_uri)
-        step = "checking the destination"
+        step = "making the pool there"
         try:
             state, parent_name, already = _on_destination(
                 a, b, a_xml, a_state, a_inv, parent, wwnn, wwpn, undo, say)  # fmt: skip
@@ -300,7 +305,7 @@ def _on_destination(
         if not state.active:
             with calling(b_uri, f"starting pool {name}"):
                 found.create(0)
-            undo.add(f"started pool {name}", _destroy(name))
+            undo.add(f"stopped pool {name}", _destroy(name))
             state = pool_state(b, found)
         say("found on the destination")
         parent_name = state.parent.name if state.parent is not None else None
@@ -322,11 +327,11 @@ def _on_destination(
                             wwpn=wwpn)  # fmt: skip
     with calling(b_uri, f"starting pool {name}"):
         pool = b.storagePoolCreateXML(document, 0)
-    undo.add(f"started pool {name}", _destroy(name))
+    undo.add(f"stopped pool {name} (which deletes its vHBA)", _destroy(name))
     say("started on the destination")
     with calling(b_uri, f"defining pool {name}"):
         pool = b.storagePoolDefineXML(document, 0)
-    undo.add(f"defined pool {name}", _undefine(name))
+    undo.add(f"undefined pool {name}", _undefine(name), last=True)
     say("defined on the destination")
     if a_state.autostart:
         with calling(b_uri, f"marking pool {name} autostart"):

@@ -72,13 +72,13 @@ def open_connection(uri: str) -> Any:
 
 
 def uri_of(conn: Any) -> str:
-    """The connection's URI as libvirt names it; ``<closed connection>`` when it
+    """The connection's URI as libvirt names it; ``(a closed connection)`` when it
     can no longer say."""
     libvirt = libvirt_module()
     try:
         return str(conn.getURI())
     except libvirt.libvirtError:
-        return "<closed connection>"
+        return "(a closed connection)"
 
 
 @contextlib.contextmanager

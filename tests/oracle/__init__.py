@@ -196,7 +196,8 @@ def serve_libvirtd(root: str | os.PathLike[str]) -> Iterator[str]:
             assert proc.stdout is not None
             if proc.stdout.readline().strip() != "ready":
                 proc.wait(timeout=10)
-                log = (work / "libvirtd.log").read_text() if (work / "libvirtd.log").exists() else ""
+                logfile = work / "libvirtd.log"
+                log = logfile.read_text() if logfile.exists() else ""
                 err = proc.stderr.read() if proc.stderr else ""
                 raise RuntimeError(f"libvirtd on {root} failed: {err.strip()}\n{log}")
             yield f"nodedev:///system?socket={work}/run/libvirt-sock"

@@ -1,0 +1,82 @@
+"""``--connect`` to libvirt's own node-device driver serving a fake root equals the
+sysfs scan of the same root, for every field libvirt carries.
+
+libvirtd runs on each root of ``tests/test_libvirt_oracle.py`` (:func:`oracle.serve_libvirtd`:
+its node-device driver only, the root bind-mounted on ``/sys`` in a private
+mount namespace) and nodedev-xml connects to its socket like any client.  The
+connection's Inventory must equal the sysfs scan's with the fields only sysfs
+knows taken out (:func:`nodedev_xml.connection.fields.as_libvirt_sees`), the
+enrichment from the parent links (``vports``, ``phys_hba``) included; PCI
+functions named from the system's pci.ids (libvirt's), an IOMMU group's members
+in address order (libvirt lists them in directory order).  ``list``, ``list
+--tree`` and ``list --cap`` print the same through either source.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from oracle import serve_libvirtd, unavailable
+from test_libvirt_oracle import ROOTS, SYSTEM_PCI_IDS, _root
+
+import nodedev_xml as nx
+from nodedev_xml.cli.main import main
+from nodedev_xml.connection.fields import as_libvirt_sees
+from nodedev_xml.model import PCI, Device, IOMMUGroup
+from nodedev_xml.sysfs.pciids import PCIIds
+from nodedev_xml.sysfs.scan import scan
+from nodedev_xml.vocabulary import LIST_CAPS
+
+pytestmark = pytest.mark.skipif(unavailable() is not None, reason=str(unavailable()))
+
+
+@pytest.fixture(scope="module")
+def built_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("connect-oracle-roots")
+
+
+def _sorted_groups(dev: Device) -> Device:
+    caps = []
+    for cap in dev.capabilities:
+        if isinstance(cap, PCI) and cap.iommu_group is not None:
+            group = cap.iommu_group
+            cap = dataclasses.replace(
+                cap,
+                iommu_group=IOMMUGroup(
+                    group.number,
+                    tuple(
+                        sorted(group.addresses, key=lambda a: (a.domain, a.bus, a.slot, a.function))
+                    ),
+                ),
+            )
+        caps.append(cap)
+    return dataclasses.replace(dev, capabilities=tuple(caps))
+
+
+def _out(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    assert main(["-q", *args]) == 0, args
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ROOTS)
+def test_connect_equals_the_sysfs_scan(
+    name: str, built_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _root(name, built_dir)
+    ours = scan(str(root), pci_ids=PCIIds(SYSTEM_PCI_IDS))
+    with serve_libvirtd(root) as uri:
+        theirs = nx.scan(connect=uri)
+        assert theirs.root == uri
+        assert list(theirs) == list(ours)  # the same devices, in the scan's order
+        for n, dev in ours.items():
+            assert _sorted_groups(theirs[n]) == _sorted_groups(as_libvirt_sees(dev)), n
+        for args in (("list",), ("list", "--tree"), *(("list", "--cap", cap) for cap in LIST_CAPS)):
+            assert _out(capsys, "--connect", uri, *args) == _out(
+                capsys, "--root", str(root), *args
+            ), args
+        scsi = [n for n in ours if n.startswith("scsi_")]
+        if scsi:
+            printed = _out(capsys, "--connect", uri, "dumpxml", *scsi)
+            assert printed == "".join(nx.to_xml(as_libvirt_sees(ours[n])) for n in scsi)
