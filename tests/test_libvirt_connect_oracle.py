@@ -80,3 +80,47 @@ def test_connect_equals_the_sysfs_scan(
         if scsi:
             printed = _out(capsys, "--connect", uri, "dumpxml", *scsi)
             assert printed == "".join(nx.to_xml(as_libvirt_sees(ours[n])) for n in scsi)
+
+
+def test_libvirtd_creates_and_destroys_a_vhba_on_a_fake_root(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``vhba create --connect``: nodedev-xml checks the parent and names from
+    libvirtd's documents, libvirtd writes ``vport_create`` (the kernel emulator
+    answers and makes the vport, the vHBA and its class devices) and hears the
+    uevents; the vHBA is then listed through both sources alike.  ``vhba delete
+    --connect``: libvirtd writes ``vport_delete`` and hears the removals."""
+    from oracle import serve_libvirtd_with_kernel
+    from vhba_trees import build_san
+
+    root = tmp_path / "root"
+    build_san(root)
+    with serve_libvirtd_with_kernel(root) as (uri, work):
+        code = main(["--connect", uri, "vhba", "create", "--wwnn", "5001a4a0000000a1",
+                     "--wwpn", "5001a4a0000000a2", "--timeout", "30"])  # fmt: skip
+        out, err = capsys.readouterr()
+        assert (code, out, err) == (0, "scsi_host10\n", ""), (
+            err,
+            (work / "libvirtd.log").read_text(),
+        )
+        # the first usable parent: host8 (host5 is off the fabric, host6 full by its vport_ops)
+        assert (
+            (work / "emulator.log")
+            .read_text()
+            .splitlines()[1]
+            .endswith("host8/vport_create '5001a4a0000000a2:5001a4a0000000a1' -> ok")
+        )
+        assert [line.split()[:2] for line in (work / "uevents").read_text().splitlines()] == [
+            ["add", "fc_vports"],
+            ["add", "scsi"],
+            ["add", "scsi_host"],
+            ["add", "fc_host"],
+        ]
+        ours = scan(str(root), pci_ids=PCIIds(SYSTEM_PCI_IDS))
+        theirs = nx.scan(connect=uri)
+        for n in ("scsi_host8", "scsi_host10"):
+            assert theirs[n] == as_libvirt_sees(ours[n]), n
+        code = main(["--connect", uri, "vhba", "delete", "scsi_host10"])
+        assert code == 0 and capsys.readouterr().err == ""
+        assert "scsi_host10" not in nx.scan(connect=uri)
+        assert "scsi_host10" not in scan(str(root))

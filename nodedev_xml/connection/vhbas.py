@@ -47,11 +47,19 @@ def unknown_facts(conn: Any) -> frozenset[str]:
 
 def names_taken(conn: Any, inv: Inventory) -> dict[WWN, str]:
     """Every WWN in use on the host: its ports, vHBAs and vports (:func:`names_in_use`)
-    and the adapters of its ``fc_host`` pools, active or not."""
+    and the adapters of its ``fc_host`` pools, active or not (none when the
+    connection has no storage driver, as a node-device-only daemon's)."""
     from .pools import vhba_pools
+    from .session import libvirt_module
 
     used = names_in_use(inv)
-    for pool in vhba_pools(conn):
+    try:
+        pools = vhba_pools(conn)
+    except LibvirtConnectionError as e:
+        if e.code != libvirt_module().VIR_ERR_NO_SUPPORT:
+            raise
+        pools = []
+    for pool in pools:
         used.setdefault(pool.wwnn, f"the WWNN of pool {pool.name}")
         used.setdefault(pool.wwpn, f"the WWPN of pool {pool.name}")
     return used

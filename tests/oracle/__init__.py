@@ -209,3 +209,48 @@ def serve_libvirtd(root: str | os.PathLike[str]) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@contextlib.contextmanager
+def serve_libvirtd_with_kernel(root: str | os.PathLike[str]) -> Iterator[tuple[str, Path]]:
+    """As :func:`serve_libvirtd`, with the root's vport files served by the kernel
+    emulator and its uevents sent to libvirtd as udevd would send them, in a private
+    network namespace (:mod:`oracle.kernel_ns`): libvirtd can create and destroy
+    vHBAs on the fake root.  The URI, and the work directory (its ``uevents`` and
+    ``emulator.log`` say what was sent and written)."""
+    why = unavailable()
+    if why is not None:
+        raise RuntimeError(why)
+    root = os.path.abspath(root)
+    with tempfile.TemporaryDirectory(prefix="nodedev-xml-libvirtd-") as tmp:
+        work = Path(tmp)
+        (work / "drivers").mkdir()
+        (work / "drivers" / NODEDEV_DRIVER.name).symlink_to(NODEDEV_DRIVER)
+        (work / "run").mkdir()
+        shutil.copy(_preload(), work / "sysfsmagic.so")
+        (work / "libvirtd.conf").write_text(
+            f'unix_sock_dir = "{work}/run"\nauth_unix_rw = "none"\nauth_unix_ro = "none"\n'
+        )
+        import sys
+
+        env = {**os.environ, "PYTHONPATH": str(HERE.parent.parent)}
+        proc = subprocess.Popen(
+            ["unshare", "-m", "-n", "--propagation", "private", sys.executable,
+             str(HERE / "kernel_ns.py"), root, str(work)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+        try:
+            assert proc.stdout is not None
+            if proc.stdout.readline().strip() != "ready":
+                logfile = work / "libvirtd.log"
+                log = logfile.read_text() if logfile.exists() else ""
+                raise RuntimeError(f"libvirtd with the emulator on {root} failed:\n{log}")
+            yield f"nodedev:///system?socket={work}/run/libvirt-sock", work
+        finally:
+            if proc.stdin is not None:
+                proc.stdin.close()
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
