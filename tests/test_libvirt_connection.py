@@ -395,3 +395,18 @@ def test_no_usable_parent_on_a_host(tmp_path: Path) -> None:
     ):
         vhbas.create_vhba(c, None)
     c.close()
+
+
+def test_enrich_from_a_connection(
+    conn: libvirt.virConnect, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``enrich --connect``: libvirt's own documents refreshed from the connection's
+    devices; one of a device the host does not have is said so, naming the URI."""
+    plain = tmp_path / "plain.xml"
+    mine = conn.nodeDeviceLookupByName("scsi_host1").XMLDesc(0)
+    other = mine.replace("scsi_host1", "scsi_host7").replace("12341234", "77777777")
+    plain.write_text(mine + other)
+    code, out, err = run(capsys, "--connect", DEFAULT, "enrich", str(plain))
+    assert code == 0
+    assert out.count('<capability type="vports"') == 1 and 'name="scsi_host11"' in out
+    assert "no " in err and f"under {DEFAULT}; nothing added" in err

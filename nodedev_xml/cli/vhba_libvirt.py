@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from .common import EXIT_OK, PROG, UsageError, warn
+from .common import EXIT_OK, UsageError, warn
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -242,7 +242,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         destination_root=args.to_root or _local_root(args, args.destination),
     )  # fmt: skip
     for line in report.lines():
-        print(line.replace("nodedev-xml ", f"{PROG} ", 1))
+        print(line)
     return EXIT_OK
 
 
