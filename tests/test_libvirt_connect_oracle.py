@@ -124,3 +124,50 @@ def test_libvirtd_creates_and_destroys_a_vhba_on_a_fake_root(
         assert code == 0 and capsys.readouterr().err == ""
         assert "scsi_host10" not in nx.scan(connect=uri)
         assert "scsi_host10" not in scan(str(root))
+
+
+def test_watch_hears_libvirtds_events(tmp_path: Path) -> None:
+    """``watch --connect``: libvirtd's node-device driver turns the uevents of a new
+    vHBA into lifecycle and update events, and the watch reports the vHBA and its
+    HBA's changes from them (no polling: it waits on the events)."""
+    import contextlib
+    import queue
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    from oracle import serve_libvirtd_with_kernel
+    from vhba_trees import build_san
+
+    from nodedev_xml.connection.session import open_connection
+    from nodedev_xml.connection.vhbas import create_vhba
+    from nodedev_xml.model import CreateRequest, Parent
+
+    root = tmp_path / "root"
+    build_san(root)
+    with serve_libvirtd_with_kernel(root) as (uri, _):
+        watcher = subprocess.Popen(
+            [sys.executable, "-m", "nodedev_xml", "--connect", uri, "watch"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            time.sleep(2)  # its first scan, the baseline
+            conn = open_connection(uri)
+            made = create_vhba(conn, CreateRequest(Parent(name="scsi_host8")), timeout=30)
+            conn.close()
+            heard: queue.Queue[str] = queue.Queue()
+            assert watcher.stdout is not None
+            out = watcher.stdout
+            threading.Thread(target=lambda: [heard.put(x) for x in out], daemon=True).start()
+            lines: list[str] = []
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and f"added {made.name}" not in lines:
+                with contextlib.suppress(queue.Empty):
+                    lines.append(heard.get(timeout=0.5).rstrip("\n"))
+        finally:
+            watcher.terminate()
+            watcher.wait(10)
+        assert f"added {made.name}" in lines, lines
+        assert any(line.startswith("changed scsi_host8:") and f"vports +{made.name}" in line
+                   for line in lines), lines  # fmt: skip
