@@ -6,7 +6,8 @@ its node-device driver only, the root bind-mounted on ``/sys`` in a private
 mount namespace) and nodedev-xml connects to its socket like any client.  The
 connection's Inventory must equal the sysfs scan's with the fields only sysfs
 knows taken out (:func:`nodedev_xml.connection.fields.as_libvirt_sees`), the
-enrichment from the parent links (``vports``, ``phys_hba``) included; PCI
+enrichment from the parent links (``vports``, ``phys_hba``) and ``computer``
+included; PCI
 functions named from the system's pci.ids (libvirt's), an IOMMU group's members
 in address order (libvirt lists them in directory order).  ``list``, ``list
 --tree`` and ``list --cap`` print the same through either source.
@@ -70,6 +71,7 @@ def test_connect_equals_the_sysfs_scan(
         theirs = nx.scan(connect=uri)
         assert theirs.root == uri
         assert list(theirs) == list(ours)  # the same devices, in the scan's order
+        assert theirs.computer == ours.computer
         for n, dev in ours.items():
             assert _sorted_groups(theirs[n]) == _sorted_groups(as_libvirt_sees(dev)), n
         for args in (("list",), ("list", "--tree"), *(("list", "--cap", cap) for cap in LIST_CAPS)):
