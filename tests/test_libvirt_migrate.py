@@ -277,3 +277,21 @@ def test_one_command_prints_the_report(tmp_path: Path, capsys: pytest.CaptureFix
     code = main(["vhba", "migrate", POOL, "--from", a_uri, "--to", b_uri, "--finish"])
     out, err = capsys.readouterr()
     assert code == 2 and "does not hold" not in err and f"{b_uri}: no storage pool" in err
+
+
+def test_an_interrupt_leaves_nothing_on_the_destination(
+    hosts: tuple[libvirt.virConnect, libvirt.virConnect],
+) -> None:
+    a, b = hosts
+
+    def interrupt(step: str) -> None:
+        if step == "defined on the destination":
+            raise KeyboardInterrupt
+
+    with pytest.raises(
+        MigrationError,
+        match=r"making the pool there: interrupted; on .* undone: "
+        r"stopped pool guest1-npiv \(which deletes its vHBA\), undefined pool",
+    ):
+        migrate_vhba_pool(POOL, source=a, destination=b, progress=interrupt)
+    assert _pools(b) == [] and "scsi_host12" not in nx.scan(conn=b)

@@ -231,8 +231,10 @@ def migrate_vhba_pool(
 
     Raises :class:`~nodedev_xml.errors.PoolError` for a pool missing on A or not a
     vHBA pool, :class:`LibvirtConnectionError` when a host cannot be reached
-    (nothing done), and :class:`MigrationError` for any failure on B, after
-    undoing what was done there (A is never touched)."""
+    (nothing done), and :class:`MigrationError` for any failure on B or an
+    interrupt (Ctrl-C), after undoing what was done there (A is never touched).
+    A process killed outright leaves B's pool as far as it got; run again, the
+    migration finds it (same name and UUID) and carries on."""
     say = progress or (lambda _step: None)
     with _host(source) as a, _host(destination) as b:
         a_uri, b_uri = uri_of(a), uri_of(b)
@@ -257,11 +259,15 @@ def migrate_vhba_pool(
                               destination_root, wait_luns)  # fmt: skip
             if luns.verified is False:
                 raise MigrationError(luns.describe())
-        except NodedevXmlError as e:
+        except (NodedevXmlError, KeyboardInterrupt) as e:
             said = undo.run(b)
+            why = "interrupted" if isinstance(e, KeyboardInterrupt) else str(e)
             raise MigrationError(
-                f"{b_uri}: {step}: {e}; on {b_uri} {said}; {a_uri} untouched"
+                f"{b_uri}: {step}: {why}; on {b_uri} {said}; {a_uri} untouched"
             ) from None
+        except BaseException:
+            undo.run(b)  # a bug of ours: B is put back all the same
+            raise
         return MigrationReport(
             pool=name, uuid=a_state.uuid, source=a_uri, destination=b_uri,
             source_vhba=a_state.device, source_wwpn=a_state.wwpn, parent=parent_name,

@@ -11,6 +11,7 @@ its names; one that does not appear in time is destroyed again.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -130,7 +131,12 @@ def create_vhba(
     document = vhba_create_xml(parent=parent.name, wwnn=wwnn, wwpn=wwpn)
     with calling(where, f"creating a vHBA on {parent.name}"):
         handle = conn.nodeDeviceCreateXML(document, 0)
-    made = wait_for(conn, wwpn, timeout)
+    try:
+        made = wait_for(conn, wwpn, timeout)
+    except KeyboardInterrupt:
+        with contextlib.suppress(Exception):
+            handle.destroy()  # interrupted while waiting: the vHBA goes again
+        raise
     if made is None:
         name = _name(handle)
         try:
