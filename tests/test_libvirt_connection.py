@@ -13,6 +13,7 @@ when no ``scsi_host12`` exists (the pool is stopped all the same).
 from __future__ import annotations
 
 import contextlib
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -374,7 +375,11 @@ def test_watch_hears_libvirts_events(conn: libvirt.virConnect) -> None:
 
 
 def test_watch_of_an_unreachable_uri(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, "--connect", NO_SOCKET, "watch")
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        code, _, err = run(capsys, "--connect", NO_SOCKET, "watch")
+    finally:
+        signal.signal(signal.SIGTERM, before)  # the command's handler, not the test run's
     assert code == 2 and err.startswith(f"nodedev-xml: error: cannot connect to {NO_SOCKET}")
 
 
