@@ -28,6 +28,7 @@ from nodedev_xml.connection.fields import as_libvirt_sees
 from nodedev_xml.model import PCI, Device, IOMMUGroup
 from nodedev_xml.sysfs.pciids import PCIIds
 from nodedev_xml.sysfs.scan import scan
+from nodedev_xml.testing import SysfsBuilder
 from nodedev_xml.vocabulary import LIST_CAPS
 
 pytestmark = pytest.mark.skipif(unavailable() is not None, reason=str(unavailable()))
@@ -173,3 +174,71 @@ def test_watch_hears_libvirtds_events(tmp_path: Path) -> None:
         assert f"added {made.name}" in lines, lines
         assert any(line.startswith("changed scsi_host8:") and f"vports +{made.name}" in line
                    for line in lines), lines  # fmt: skip
+
+
+def _one_hba(root: Path, n: int) -> None:
+    b = SysfsBuilder(root, first_host=3)
+    fn = b.add_pci_function("0000:06:00.0", vendor=0x1077, device=0x2532, parent="0000:00:03.0",
+                            driver="qla2xxx")  # fmt: skip
+    b.add_fc_host(fn, "qla2xxx", node_name=0x2000001B32A9D000 + n,
+                  port_name=0x2100001B32A9D000 + n)  # fmt: skip
+
+
+GUEST_POOL = """<pool type='scsi'><name>guest1-npiv</name>
+<uuid>c1b2a3d4-0000-4000-8000-00000000abcd</uuid>
+<source><adapter type='fc_host' parent='scsi_host3' managed='yes' wwnn='5001a4a000000011'
+ wwpn='5001a4a000000012'/></source><target><path>/dev/disk/by-path</path></target></pool>"""
+
+
+def test_migration_between_two_libvirtds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two hosts, each libvirtd (node-device, storage and qemu drivers) on a fake root
+    of its own, every vport write served by that root's kernel emulator: A's pool
+    made its vHBA; ``vhba migrate`` starts and defines the same pool on B, where
+    libvirt makes B's vport with new names on B's HBA; ``--finish`` destroys and
+    undefines A's pool, and libvirt deletes A's vport."""
+    import libvirt
+    from oracle import serve_libvirtd_with_kernel
+
+    from nodedev_xml.connection.session import open_connection
+
+    root_a, root_b = tmp_path / "a", tmp_path / "b"
+    _one_hba(root_a, 1)
+    _one_hba(root_b, 2)
+    with serve_libvirtd_with_kernel(root_a, storage=True) as (a_uri, _), \
+            serve_libvirtd_with_kernel(root_b, storage=True) as (b_uri, _):  # fmt: skip
+        a = open_connection(a_uri)
+        pool = a.storagePoolDefineXML(GUEST_POOL, 0)
+        pool.create(0)
+        assert "scsi_host4" in scan(str(root_a))  # libvirt made A's vHBA
+        code = main(["vhba", "migrate", "guest1-npiv", "--from", a_uri, "--to", b_uri,
+                     "--from-root", str(root_a), "--to-root", str(root_b)])  # fmt: skip
+        out, err = capsys.readouterr()
+        assert (code, err) == (0, "")
+        lines = out.splitlines()
+        assert (
+            lines[0]
+            == f"pool guest1-npiv (c1b2a3d4-0000-4000-8000-00000000abcd) created on {b_uri}"
+        )
+        assert lines[1] == f"source: {a_uri}: scsi_host4, wwpn 5001a4a000000012"
+        assert lines[2].startswith("destination: scsi_host4 on scsi_host3, wwnn 5001a4a")
+        assert lines[3] == ("LUNs verified: the same 0 LUN(s) by remote port WWPN, LUN number, "
+                            "vendor, model, size")  # fmt: skip
+        b_wwpn = lines[2].rpartition("wwpn ")[2]
+        on_b = scan(str(root_b))["scsi_host4"].scsi_host
+        assert on_b is not None and on_b.fc_host is not None and str(on_b.fc_host.wwpn) == b_wwpn
+        b = open_connection(b_uri)
+        b_pool = b.storagePoolLookupByName("guest1-npiv")
+        assert b_pool.isActive() and b_pool.isPersistent()
+        assert b_pool.UUIDString() == "c1b2a3d4-0000-4000-8000-00000000abcd"
+        code = main(["vhba", "migrate", "guest1-npiv", "--from", a_uri, "--to", b_uri, "--finish"])
+        out, err = capsys.readouterr()
+        assert (code, err) == (0, "")
+        assert out == f"pool guest1-npiv destroyed and undefined on {a_uri}, deleting scsi_host4\n"
+        assert "scsi_host4" not in scan(str(root_a))  # libvirt deleted A's vport
+        with pytest.raises(libvirt.libvirtError):
+            a.storagePoolLookupByName("guest1-npiv")
+        assert "scsi_host4" in scan(str(root_b))
+        a.close()
+        b.close()

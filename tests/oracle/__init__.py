@@ -30,6 +30,8 @@ HERE = Path(__file__).resolve().parent
 NODEDEV_DRIVER = Path(
     "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_nodedev.so"
 )
+STORAGE_DRIVER = NODEDEV_DRIVER.with_name("libvirt_driver_storage.so")
+QEMU_DRIVER = NODEDEV_DRIVER.with_name("libvirt_driver_qemu.so")
 #: How long libvirtd may take to enumerate a tree (it does so in a thread after start-up).
 SETTLE_SECONDS = 60.0
 
@@ -212,12 +214,17 @@ def serve_libvirtd(root: str | os.PathLike[str]) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def serve_libvirtd_with_kernel(root: str | os.PathLike[str]) -> Iterator[tuple[str, Path]]:
+def serve_libvirtd_with_kernel(
+    root: str | os.PathLike[str], *, storage: bool = False
+) -> Iterator[tuple[str, Path]]:
     """As :func:`serve_libvirtd`, with the root's vport files served by the kernel
     emulator and its uevents sent to libvirtd as udevd would send them, in a private
     network namespace (:mod:`oracle.kernel_ns`): libvirtd can create and destroy
     vHBAs on the fake root.  The URI, and the work directory (its ``uevents`` and
-    ``emulator.log`` say what was sent and written)."""
+    ``emulator.log`` say what was sent and written).  With ``storage``, libvirt's
+    storage and qemu drivers too, so that ``scsi`` pools with an ``fc_host`` adapter
+    work (libvirt makes their vports); the URI is then ``qemu:///system``'s, the
+    connection that carries every driver."""
     why = unavailable()
     if why is not None:
         raise RuntimeError(why)
@@ -226,6 +233,9 @@ def serve_libvirtd_with_kernel(root: str | os.PathLike[str]) -> Iterator[tuple[s
         work = Path(tmp)
         (work / "drivers").mkdir()
         (work / "drivers" / NODEDEV_DRIVER.name).symlink_to(NODEDEV_DRIVER)
+        if storage:
+            for driver in (STORAGE_DRIVER, QEMU_DRIVER):
+                (work / "drivers" / driver.name).symlink_to(driver)
         (work / "run").mkdir()
         shutil.copy(_preload(), work / "sysfsmagic.so")
         (work / "libvirtd.conf").write_text(
@@ -245,7 +255,8 @@ def serve_libvirtd_with_kernel(root: str | os.PathLike[str]) -> Iterator[tuple[s
                 logfile = work / "libvirtd.log"
                 log = logfile.read_text() if logfile.exists() else ""
                 raise RuntimeError(f"libvirtd with the emulator on {root} failed:\n{log}")
-            yield f"nodedev:///system?socket={work}/run/libvirt-sock", work
+            scheme = "qemu" if storage else "nodedev"
+            yield f"{scheme}:///system?socket={work}/run/libvirt-sock", work
         finally:
             if proc.stdin is not None:
                 proc.stdin.close()

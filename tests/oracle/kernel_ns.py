@@ -11,6 +11,17 @@ these messages from every other listener on the machine.  (umockdev's preload
 cannot host libvirtd: libvirtd's own netlink socket fails under it, and that is
 fatal to the daemon.)
 
+For libvirt's storage driver (``scsi`` pools with an ``fc_host`` adapter, which
+libvirt starts by creating the vport) the namespace also gets private
+``/etc/libvirt``, ``/var/lib/libvirt`` and ``/var/cache/libvirt``; a ``udevadm``
+(over ``/usr/bin`` through an overlay) whose ``settle`` waits the moment the
+emulator takes to answer a ``vport_create`` write (a FIFO write returns at once;
+the kernel's returns with the Scsi_Host made, and libvirt looks for it right after
+``udevadm settle``); and, for the qemu driver that carries the storage and
+node-device drivers on one connection, a private ``/etc/passwd`` and
+``/etc/group`` with Debian's ``libvirt-qemu`` user, which the driver looks up
+before reading its configuration.
+
 Arguments: the fake root, the work directory (``libvirtd.conf``, ``drivers/``,
 ``sysfsmagic.so``).  Prints ``ready`` once libvirtd listens, serves until stdin
 closes; ``uevents`` and ``emulator.log`` in the work directory say what happened.
@@ -68,8 +79,31 @@ class UdevSender:
 def main() -> None:
     root, work = Path(sys.argv[1]), Path(sys.argv[2])
     subprocess.run(["mount", "--bind", str(root / "sys"), "/sys"], check=True)
-    os.makedirs("/run/libvirt", exist_ok=True)
-    subprocess.run(["mount", "-t", "tmpfs", "tmpfs", "/run/libvirt"], check=True)
+    # libvirtd's state, its drivers' configuration (pools) and caches: private (Debian's
+    # libvirt-daemon makes these directories)
+    for private in ("/run/libvirt", "/etc/libvirt", "/var/lib/libvirt", "/var/cache/libvirt"):
+        subprocess.run(["mount", "-t", "tmpfs", "tmpfs", private], check=True)
+    # the qemu driver (which carries the storage and node-device drivers on one
+    # connection) runs guests as root here: Debian's libvirt-qemu user may not exist
+    Path("/etc/libvirt/qemu.conf").write_text('user = "root"\ngroup = "root"\n')
+    # libvirt waits for the kernel with 'udevadm settle' after writing vport_create; the
+    # emulator answers the write a moment after it (a FIFO write returns at once):
+    # a settle that waits that moment, put on /usr/bin through an overlay
+    up, scratch = work / "bin-up", work / "bin-work"
+    up.mkdir()
+    scratch.mkdir()
+    settle = up / "udevadm"
+    settle.write_text("#!/bin/sh\nsleep 0.5\n")
+    settle.chmod(0o755)
+    subprocess.run(["mount", "-t", "overlay", "overlay", "-o",
+                    f"lowerdir=/usr/bin,upperdir={up},workdir={scratch}", "/usr/bin"],
+                   check=True)  # fmt: skip
+    # ... and it looks up its compiled-in user before reading that: a private passwd
+    for name, line in (("passwd", "libvirt-qemu:x:64055:64055::/nonexistent:/usr/sbin/nologin\n"),
+                       ("group", "libvirt-qemu:x:64055:\nkvm:x:64056:\n")):  # fmt: skip
+        copy = work / name
+        copy.write_text(Path(f"/etc/{name}").read_text() + line)
+        subprocess.run(["mount", "--bind", str(copy), f"/etc/{name}"], check=True)
     emulator = KernelEmulator(root, uevent=UdevSender(root, work / "uevents"), host_delay=0.2)
     stop = threading.Event()
     log = (work / "emulator.log").open("w")
