@@ -30,7 +30,7 @@ from nodedev_xml.connection import pools, vhbas
 from nodedev_xml.connection.fields import SOURCE_TABLE, SYSFS_ONLY
 from nodedev_xml.connection.inventory import inventory_of
 from nodedev_xml.connection.session import is_local, open_connection
-from nodedev_xml.errors import LibvirtConnectionError, PoolError, VHBAError
+from nodedev_xml.errors import LibvirtConnectionError, PoolError, Refusal, VHBAError
 from nodedev_xml.events import watch
 from nodedev_xml.model import CreateRequest, Parent
 from nodedev_xml.model.definition import DefinitionDraft
@@ -239,12 +239,14 @@ def test_create_checks_before_calling(conn: libvirt.virConnect) -> None:
         VHBAError,
         match="WWNN 2000000034563456 is already in use on "
         "test:///default: it is the WWNN of a vport of scsi_host1",
-    ):
+    ) as e:
         vhbas.create_vhba(conn, taken)
+    assert e.value.reason == Refusal.WWN_IN_USE
     with pytest.raises(VHBAError, match="no parent device named 'scsi_host7'"):
         vhbas.create_vhba(conn, CreateRequest(Parent(name="scsi_host7")))
-    with pytest.raises(VHBAError, match="scsi_host1 is not a vHBA"):
+    with pytest.raises(VHBAError, match="scsi_host1 is not a vHBA") as e:
         vhbas.delete_vhba(conn, "scsi_host1")
+    assert e.value.reason == Refusal.NOT_A_VHBA
     assert "scsi_host12" not in nx.scan(conn=conn)
 
 
@@ -285,7 +287,7 @@ def test_cli_create_through_a_host_file(tmp_path: Path, capsys: pytest.CaptureFi
     assert code == 0 and err == ""
     assert out.startswith("scsi_host12\n<device>") and "<wwpn>5001a4a0000000c2</wwpn>" in out
     code, _, err = run(capsys, "--connect", uri, "vhba", "delete", "scsi_host9")
-    assert code == 2 and err == f"nodedev-xml: error: {uri}: no vHBA named 'scsi_host9'\n"
+    assert code == 1 and err == f"nodedev-xml: error: {uri}: no vHBA named 'scsi_host9'\n"
 
 
 # -- pools -------------------------------------------------------------------

@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from ..errors import LibvirtConnectionError, VHBAError
+from ..errors import LibvirtConnectionError, Refusal, VHBAError, VHBANotFoundError
 from ..model import CreateRequest, Device, Inventory
 from ..vhba import CreatedVHBA, find_parent, generate_wwns, names_in_use
 from ..vhba.parent import PORT_STATE, VPORT_COUNTS
@@ -70,11 +70,12 @@ def check_names(wwnn: WWN, wwpn: WWN, used: dict[WWN, str], where: str) -> None:
     """Raise :class:`VHBAError` for a name that is no port name or is in ``used``."""
     for kind, name in (("WWNN", wwnn), ("WWPN", wwpn)):
         if not name.is_fabric:
-            raise VHBAError(f"{kind} {name} is not a usable name")
+            raise VHBAError(f"{kind} {name} is not a usable name", reason=Refusal.WWN_INVALID)
         if name in used:
-            raise VHBAError(f"{kind} {name} is already in use on {where}: it is {used[name]}")
+            raise VHBAError(f"{kind} {name} is already in use on {where}: it is {used[name]}",
+                            reason=Refusal.WWN_IN_USE)  # fmt: skip
     if wwnn == wwpn:
-        raise VHBAError(f"the WWNN and the WWPN are the same ({wwnn})")
+        raise VHBAError(f"the WWNN and the WWPN are the same ({wwnn})", reason=Refusal.WWN_INVALID)
 
 
 def find_vhba(inv: Inventory, wwpn: WWN) -> Device | None:
@@ -99,7 +100,8 @@ def wait_for(conn: Any, wwpn: WWN, timeout: float, *, present: bool = True) -> D
             if present:
                 return None
             assert dev is not None
-            raise VHBAError(f"{dev.name} is still listed after {timeout:g}s")
+            raise VHBAError(f"{dev.name} is still listed after {timeout:g}s",
+                            reason=Refusal.TIMEOUT, written=True)  # fmt: skip
         time.sleep(POLL_SECONDS)
 
 
@@ -143,10 +145,12 @@ def create_vhba(
             with calling(where, f"destroying {name} again"):
                 handle.destroy()
         except LibvirtConnectionError as e:
-            raise VHBAError(f"{where}: no vHBA with WWPN {wwpn} after {timeout:g}s; {e}") from None
+            raise VHBAError(f"{where}: no vHBA with WWPN {wwpn} after {timeout:g}s; {e}",
+                            reason=Refusal.TIMEOUT, written=True) from None  # fmt: skip
         raise VHBAError(
-            f"{where}: no vHBA with WWPN {wwpn} after {timeout:g}s; {name} destroyed again"
-        )
+            f"{where}: no vHBA with WWPN {wwpn} after {timeout:g}s; {name} destroyed again",
+            reason=Refusal.TIMEOUT, written=True,
+        )  # fmt: skip
     return CreatedVHBA(made.name, parent.name, wwnn, wwpn, None)
 
 
@@ -167,14 +171,16 @@ def delete_vhba(
     where = uri_of(conn)
     inv = read_inventory(conn)
     if (name is None) == (wwpn is None):
-        raise VHBAError("name the vHBA to delete, or give its WWPN (not both)")
+        raise VHBAError("name the vHBA to delete, or give its WWPN (not both)",
+                        reason=Refusal.BAD_REQUEST)  # fmt: skip
     dev = inv.get(name) if name is not None else find_vhba(inv, wwpn)  # type: ignore[arg-type]
     if dev is None:
         what = f"named {name!r}" if name is not None else f"with WWPN {wwpn}"
-        raise VHBAError(f"{where}: no vHBA {what}")
+        raise VHBANotFoundError(f"{where}: no vHBA {what}", name or str(wwpn))
     cap = dev.scsi_host
     if cap is None or cap.phys_hba is None or cap.fc_host is None:
-        raise VHBAError(f"{where}: {dev.name} is not a vHBA (no HBA above it)")
+        raise VHBAError(f"{where}: {dev.name} is not a vHBA (no HBA above it)",
+                        reason=Refusal.NOT_A_VHBA)  # fmt: skip
     with calling(where, f"destroying {dev.name}"):
         conn.nodeDeviceLookupByName(dev.name).destroy()
     wait_for(conn, cap.fc_host.wwpn, timeout, present=False)
