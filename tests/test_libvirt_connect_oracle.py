@@ -235,8 +235,7 @@ def test_migration_between_two_libvirtds(
         )
         assert lines[1] == f"source: {a_uri}: scsi_host4, wwpn 5001a4a000000012"
         assert lines[2].startswith("destination: scsi_host4 on scsi_host3, wwnn 5001a4a")
-        assert lines[3] == ("LUNs verified: the same 0 LUN(s) by remote port WWPN, LUN number, "
-                            "vendor, model, size")  # fmt: skip
+        assert lines[3] == "LUNs verified: the same 0 LUN(s) by WWID"
         b_wwpn = lines[2].rpartition("wwpn ")[2]
         on_b = scan(str(root_b))["scsi_host4"].scsi_host
         assert on_b is not None and on_b.fc_host is not None and str(on_b.fc_host.wwpn) == b_wwpn

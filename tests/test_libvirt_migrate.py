@@ -54,7 +54,7 @@ def _root(path: Path, vport: tuple[str, str], luns: tuple[int, ...]) -> str:
         v.host, node_name=0x2FF70002AC000001, port_name=0x20110002AC000001, port_id=0x010400
     )
     for lun in luns:
-        b.add_lun(rport, lun)
+        b.add_lun(rport, lun, files={"wwid": f"naa.600a0b8000{lun:022x}\n"})
     return str(path)
 
 
@@ -112,9 +112,7 @@ def test_the_luns_are_compared(
         destination_root=rb,
     )
     assert report.luns.verified is True
-    assert report.luns.describe() == (
-        "LUNs verified: the same 2 LUN(s) by remote port WWPN, LUN number, vendor, model, size"
-    )
+    assert report.luns.describe() == "LUNs verified: the same 2 LUN(s) by WWID"
 
 
 def test_other_luns_undo_the_destination(
@@ -269,7 +267,7 @@ def test_one_command_prints_the_report(tmp_path: Path, capsys: pytest.CaptureFix
         f"pool {POOL} ({POOL_UUID}) created on {b_uri}",
         f"source: {a_uri}: scsi_host12, wwpn 5001a4a000000012",
         f"destination: scsi_host12 on scsi_host3, wwnn {B_WWNN}, wwpn {B_WWPN}",
-        "LUNs verified: the same 2 LUN(s) by remote port WWPN, LUN number, vendor, model, size",
+        "LUNs verified: the same 2 LUN(s) by WWID",
         "guests on the source using the pool: guest1",
         f"next: virsh -c {a_uri} migrate --live --persistent guest1 {b_uri}",
         f"then: nodedev-xml vhba migrate {POOL} --from {a_uri} --to {b_uri} --finish",

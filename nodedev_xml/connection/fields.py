@@ -25,7 +25,19 @@ SYSFS_ONLY: Final = {
         "vports whose Scsi_Host has not appeared",
         "the vports of a host libvirt gives no vport_ops",
     ),
-    "scsi": ("vendor", "model", "revision", "block", "size"),
+    "scsi": (
+        "vendor",
+        "model",
+        "revision",
+        "block",
+        "size",
+        "wwid",
+        "serial",
+        "by_id",
+        "multipath",
+        "multipath_uuid",
+        "remote_wwpn",
+    ),
 }
 
 #: (field, sysfs scan, libvirt connection): the README's table, in its order.
@@ -39,6 +51,7 @@ SOURCE_TABLE: Final = (
     ("adapter (vendor, product, model, PCI address)", "yes", "no"),
     ("LUNs (scsi_H_B_T_L) and their type", "yes", "yes"),
     ("a LUN's vendor, model, revision, block device, size", "yes", "no"),
+    ("a LUN's identity: WWID, serial, by-id name, multipath map, remote port", "yes", "no"),
 )
 
 

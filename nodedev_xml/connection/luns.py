@@ -8,9 +8,10 @@ nodedev-xml runs there: a root given for it, or, for a URI that reaches this
 machine, the default root.  For any other host the disks are *not verified*,
 and the check says so.
 
-The identity used is what the scan gives today: the target's remote port WWPN,
-the LUN number, the inquiry vendor and model, and the size.  (The scan does not
-read a LUN's WWID yet; once it does, it is the identity.)
+The identity is the LUN's WWID (:mod:`nodedev_xml.vhba.luns`: the kernel's
+``wwid`` or the designator it would pick from VPD page 0x83, compared in one
+spelling); a LUN the scan finds no WWID for is named by its remote port WWPN,
+LUN number, vendor and model instead, and the check says how many were.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from .session import is_local
 
 __all__ = ["IDENTITY", "LunCheck", "compare_luns", "lun_identities", "sysfs_of"]
 
-#: What a LUN's identity is made of, for the report.
-IDENTITY = "remote port WWPN, LUN number, vendor, model, size"
+#: What a LUN's identity is, for the report.
+IDENTITY = "WWID"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,31 +49,26 @@ class LunCheck:
 
 
 def lun_identities(inv: Inventory, wwpn: WWN) -> tuple[str, ...] | None:
-    """The identities of the LUNs behind the host with ``wwpn``, sorted; ``None``
-    when no such host is in ``inv``."""
+    """The identities of the LUNs behind the host with ``wwpn``, sorted: each LUN's
+    WWID (:func:`~nodedev_xml.vhba.luns.wwid_key`), else ``no WWID: <remote WWPN>
+    lun <N> <vendor> <model>``; ``None`` when no such host is in ``inv``."""
+    from ..vhba.luns import host_luns, wwid_key
+
     host = None
     for dev in inv.values():
         cap = dev.scsi_host
         if cap is not None and cap.fc_host is not None and cap.fc_host.wwpn == wwpn:
-            host = cap.host
+            host = dev.name
     if host is None:
         return None
-    ports: dict[tuple[int, int], str] = {}
-    for dev in inv.values():
-        target = dev.scsi_target
-        if target is None or target.fc_remote_port is None:
-            continue
-        parts = dev.name.removeprefix("scsi_target").split("_")
-        if len(parts) == 3 and all(p.isdigit() for p in parts) and int(parts[0]) == host:
-            ports[(int(parts[1]), int(parts[2]))] = str(target.fc_remote_port.wwpn)
     out = []
-    for dev in inv.values():
-        lun = dev.scsi
-        if lun is None or lun.host != host:
-            continue
-        port = ports.get((lun.bus, lun.target), "no remote port")
-        out.append(f"{port} lun {lun.lun} {lun.vendor or '?'} {lun.model or '?'} "
-                   f"{lun.size if lun.size is not None else '?'} bytes")  # fmt: skip
+    for lun in host_luns(inv, host):
+        if lun.wwid:
+            out.append(wwid_key(lun.wwid))
+        else:
+            number = lun.address.rpartition(":")[2]
+            out.append(f"no WWID: {lun.remote_wwpn or 'no remote port'} lun {number} "
+                       f"{lun.vendor or '?'} {lun.model or '?'}")  # fmt: skip
     return tuple(sorted(out))
 
 
@@ -106,7 +102,10 @@ def compare_luns(
         sides.append(ids)
     a, b = sides
     if a == b:
-        return LunCheck(True, a, b, f"the same {len(a)} LUN(s) by {IDENTITY}")
+        without = sum(1 for i in a if i.startswith("no WWID"))
+        by = IDENTITY if not without else f"{IDENTITY} ({without} without one: by remote port, " \
+            "LUN number, vendor and model)"  # fmt: skip
+        return LunCheck(True, a, b, f"the same {len(a)} LUN(s) by {by}")
     missing = sorted(set(a) - set(b))
     extra = sorted(set(b) - set(a))
     said = f"{len(missing)} of the source's not on the destination" + (
