@@ -18,6 +18,8 @@ from ._version import __version__
 from .errors import (
     DefinitionError,
     DeviceNotFoundError,
+    LibvirtConnectionError,
+    MigrationError,
     NodedevXmlError,
     PCIAddressError,
     PoolError,
@@ -29,7 +31,8 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from .api import enrich, scan, strip
+    from .api import enrich, enrich_connection, scan, strip
+    from .connection.migrate import finish_migration, migrate_vhba_pool
     from .events import Event, watch
     from .model import Device
     from .model.inventory import Inventory
@@ -52,6 +55,9 @@ _LAZY = {
     "watch": "nodedev_xml.events",
     "Event": "nodedev_xml.events",
     "enrich": "nodedev_xml.api",
+    "enrich_connection": "nodedev_xml.api",
+    "migrate_vhba_pool": "nodedev_xml.connection.migrate",
+    "finish_migration": "nodedev_xml.connection.migrate",
     "strip": "nodedev_xml.api",
     "Inventory": "nodedev_xml.model.inventory",
     "Device": "nodedev_xml.model",
@@ -84,8 +90,10 @@ __all__ = [
     "DeviceNotFoundError",
     "Event",
     "Inventory",
+    "LibvirtConnectionError",
     "Lun",
     "LunWait",
+    "MigrationError",
     "NodedevXmlError",
     "PCIAddress",
     "PCIAddressError",
@@ -101,10 +109,13 @@ __all__ = [
     "create_vhba",
     "delete_vhba",
     "enrich",
+    "enrich_connection",
     "export_pool",
+    "finish_migration",
     "from_xml",
     "host_luns",
     "migrate_pool",
+    "migrate_vhba_pool",
     "rescan_host",
     "scan",
     "strip",

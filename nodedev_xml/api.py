@@ -1,23 +1,65 @@
-"""The library's front door: scan a root; enrich and strip libvirt's XML."""
+"""The library's front door: scan a root or a libvirt connection; enrich and strip
+libvirt's XML."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import ValidationError
-from .model import Device
+from .model import Device, Inventory
 
-# The scan is sysfs/scan.py's, served from here as the front door.
+# The scan is sysfs/scan.py's (or a libvirt connection's), served from here as the front door.
 from .sysfs.scan import list_names as list_names
-from .sysfs.scan import scan as scan
+from .sysfs.scan import scan as scan_root
 from .vocabulary import default_root as default_root
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
 
+    from .sysfs.access import FileAccess
+    from .sysfs.pciids import PCIIds
+    from .vocabulary import Backend, Profile
     from .xml.enrich import Match
+
+
+def scan(
+    root: str | None = None,
+    *,
+    backend: Backend = "sysfs",
+    fs: FileAccess | None = None,
+    pci_ids: PCIIds | None = None,
+    connect: str | None = None,
+    conn: Any = None,
+) -> Inventory:
+    """The devices of a host: of ``root`` through ``backend`` (see
+    :func:`nodedev_xml.sysfs.scan.scan`), or, with ``connect`` (a libvirt URI) or
+    ``conn`` (an open ``libvirt.virConnect``), of the host that connection reaches,
+    through its node-device documents (:mod:`nodedev_xml.connection.inventory`;
+    ``inventory.root`` is then the URI).  Raises :class:`ValueError` for a
+    connection given with a root, a backend or both ways;
+    :class:`~nodedev_xml.errors.LibvirtConnectionError` when the connection cannot
+    be opened or used (or libvirt-python is missing); else as the sysfs scan."""
+    if connect is None and conn is None:
+        return scan_root(root, backend=backend, fs=fs, pci_ids=pci_ids)
+    if root is not None or backend != "sysfs" or fs is not None or pci_ids is not None:
+        raise ValueError("a libvirt connection is a source of its own: no root, backend or fs")
+    from .connection.inventory import read_inventory
+    from .connection.session import connected
+
+    with connected(connect, conn) as c:
+        return read_inventory(c)
+
+
+def enrich_connection(conn: Any, profile: Profile = "enriched") -> dict[str, str]:
+    """Every device ``conn`` (an open ``libvirt.virConnect``) lists that nodedev-xml
+    models, as its document in ``profile``, by name: libvirt's documents enriched
+    from the connection alone, without reading the host's files.  Raises
+    :class:`~nodedev_xml.errors.LibvirtConnectionError` when the connection fails."""
+    from .xml.document import to_xml
+
+    return {name: to_xml(dev, profile) for name, dev in scan(conn=conn).items()}
 
 
 def documents(xml: str | bytes, *, source: str = "<string>") -> list[tuple[bytes, int]]:

@@ -213,3 +213,19 @@ class PoolError(_WhereError):
     ) -> None:
         super().__init__(message, source=source, line=line)
         self.reason = reason
+
+
+class LibvirtConnectionError(NodedevXmlError):
+    """A libvirt connection could not be used: libvirt-python is missing, the URI
+    cannot be opened, or a call on it failed (the connection dropped, an object is
+    gone).  One line naming the URI and libvirt's own message; ``code`` is
+    libvirt's error code (``VIR_ERR_*``) when libvirt gave one."""
+
+    def __init__(self, message: str, *, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class MigrationError(NodedevXmlError):
+    """A vHBA pool could not be migrated: one line saying which step failed on which
+    host, what was undone on the destination, and that the source was not touched."""

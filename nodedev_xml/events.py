@@ -313,6 +313,7 @@ def watch(
     *,
     on_warning: Callable[[ScanWarning], None] | None = None,
     backend: Backend = "sysfs",
+    connect: str | None = None,
 ) -> Iterator[Event]:
     """Events on ``root`` (a directory holding ``sys/``; ``/`` is the live host) as
     they happen, forever: the root is scanned every ``interval`` seconds and each
@@ -322,9 +323,17 @@ def watch(
 
     Raises :class:`ValueError` for an unknown capability or an interval that is
     not positive, :class:`~nodedev_xml.errors.SysfsError` when ``root`` holds no
-    sysfs (at the start or later)."""
+    sysfs (at the start or later).
+
+    With ``connect`` (a libvirt URI) the host that connection reaches is watched
+    instead, through libvirt's node-device events (no polling: ``interval`` is not
+    used; :mod:`nodedev_xml.connection.signals`); raises
+    :class:`~nodedev_xml.errors.LibvirtConnectionError` when the connection cannot
+    be opened or closes."""
     if not interval > 0:
         raise ValueError(f"the interval must be a positive number of seconds, not {interval}")
+    if connect is not None:
+        return _libvirt_events(connect, caps, on_warning)
     from .sysfs.scan import scan
     from .vocabulary import default_root
 
@@ -361,6 +370,26 @@ def _live(
         due = max(due + interval, time.monotonic())
         if changed := signals.states_changed():
             yield from watcher.poll(scan_of(changed))
+
+
+def _libvirt_events(
+    uri: str, caps: frozenset[str] | None, on_warning: Callable[[ScanWarning], None] | None
+) -> Iterator[Event]:
+    from .connection.inventory import read_inventory
+    from .connection.signals import LibvirtSignals
+
+    signals = LibvirtSignals(uri)  # before the first scan: nothing in between is missed
+    watcher = Watcher(lambda: read_inventory(signals.conn), caps, on_warning=on_warning)
+
+    def events() -> Iterator[Event]:
+        try:
+            while True:
+                if signals.wait(1.0):  # a wake-up to let signals in, not a scan
+                    yield from watcher.poll()
+        finally:
+            signals.close()
+
+    return events()
 
 
 def _ticks(watcher: Watcher, interval: float) -> Iterator[Event]:

@@ -46,6 +46,11 @@ BAD_IMPORTS = {
         "from .cli import main as _main",
         "nodedev_xml.api is not allowed to import nodedev_xml.cli",
     ),
+    "the api imports libvirt-python, lazily": (
+        "api.py",
+        "def _late() -> None:\n    import libvirt  # noqa: F401",
+        "nodedev_xml.api is not allowed to import libvirt",
+    ),
     "vhba imports lxml, lazily": (
         "vhba/store.py",
         "def _late() -> None:\n    from lxml import etree  # noqa: F401",

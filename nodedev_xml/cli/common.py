@@ -40,11 +40,12 @@ def warn(message: str) -> None:
 
 
 def load(args: argparse.Namespace) -> Inventory:
-    """The scan of ``args.root``; its warnings go to stderr unless ``args.quiet``.
-    Raises what :func:`nodedev_xml.api.scan` raises."""
+    """The scan of ``args.root`` (or of ``args.connect``, a libvirt URI); its warnings
+    go to stderr unless ``args.quiet``.  Raises what :func:`nodedev_xml.api.scan` raises."""
     from ..api import scan
 
-    inv = scan(args.root, backend=args.backend)
+    connect = getattr(args, "connect", None)
+    inv = scan(connect=connect) if connect is not None else scan(args.root, backend=args.backend)
     if not args.quiet:
         for w in inv.warnings:
             warn(str(w))

@@ -62,13 +62,14 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     caps = frozenset(wanted) if wanted else None
     machine: list[NameEntry] = []
-    if caps is None:
-        # Every device: the full scan, with every warning it gives.
+    if caps is None or args.connect is not None:
+        # Every device: the full scan (or the connection's list), with every warning it gives.
         inv = load(args)
         entries = [(d.name, d.parent_name, d.cap_names()) for d in inv.values()]
         # virsh nodedev-list names the machine itself too (but not under --cap, nor as
         # a node of the tree: it is the tree's root).
-        machine.append((COMPUTER, None, inv.computer.cap_names()))
+        if caps is None:
+            machine.append((COMPUTER, None, inv.computer.cap_names()))
     else:
         # JSON prints every capability of a device: it needs them all decided.
         entries, warnings = list_names(
@@ -80,7 +81,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     entries = virsh_order(entries)
     chosen = [e for e in entries if caps is None or e[2] & caps]
     if not chosen and not args.quiet:
-        _say_if_empty(args, entries if caps is None or args.tree else None)
+        _say_if_empty(args, entries if caps is None or args.tree or args.connect else None)
     if args.tree:
         tree = _tree(entries, {e[0] for e in chosen})
         if args.json:
@@ -105,7 +106,9 @@ def _say_if_empty(args: argparse.Namespace, everything: list[NameEntry] | None) 
 
         everything = list_names(args.root, frozenset(LIST_CAPS))[0]
     if not everything:
-        warn(f"nothing found under {args.root}: no SCSI host, FC host or PCI function in sys/")
+        where = f"{args.connect}: no SCSI host, FC host or PCI function listed" if args.connect \
+            else f"{args.root}: no SCSI host, FC host or PCI function in sys/"  # fmt: skip
+        warn(f"nothing found under {where}")
 
 
 def _print_json(data: object) -> None:
@@ -188,7 +191,9 @@ def cmd_dumpxml(args: argparse.Namespace) -> int:
                 raise DeviceNotFoundError(n, meant if meant in inv else None)
         devices = [inv.computer if n == COMPUTER else inv[n] for n in args.names]
     if args.all and not devices and not args.quiet:
-        warn(f"nothing found under {args.root}: no SCSI host, FC host or PCI function in sys/")
+        where = f"{args.connect}: no SCSI host, FC host or PCI function listed" if args.connect \
+            else f"{args.root}: no SCSI host, FC host or PCI function in sys/"  # fmt: skip
+        warn(f"nothing found under {where}")
     if args.output_dir is not None:
         _write_files(args.output_dir, devices, args.profile)
         return EXIT_OK

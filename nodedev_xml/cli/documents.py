@@ -95,7 +95,7 @@ def cmd_enrich(args: argparse.Namespace) -> int:
     except (XMLInputError, ValidationError) as e:
         return fail(str(e), EXIT_NO)
     for doc in results:
-        message = doc.warning(source, args.root)
+        message = doc.warning(source, args.connect or args.root)
         if message is not None and not args.quiet:
             print(f"{PROG}: warning: {message}", file=sys.stderr)
     sys.stdout.write(join_documents([d.text for d in results]))

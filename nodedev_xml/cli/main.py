@@ -71,6 +71,9 @@ def _global_options(p: argparse.ArgumentParser, unset: Any, backend: Any, flag: 
     p.add_argument("--root", metavar="DIR", default=unset,
                    help="sysfs root to read: a directory holding sys/ "
                         f"(default: ${ROOT_ENV} or /)")  # fmt: skip
+    p.add_argument("--connect", metavar="URI", default=unset,
+                   help="read (and manage) the host a libvirt URI reaches instead of a "
+                        "sysfs root, e.g. qemu+ssh://host/system")  # fmt: skip
     p.add_argument("--backend", choices=BACKENDS, default=backend,
                    help="how to read the host: sysfs (the default, any root) or udev "
                         "(the live host through libudev)")  # fmt: skip
@@ -103,6 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(args_list)
         if args.root == "":
             raise UsageError("--root is empty: expected a directory holding sys/ (/ for this host)")
+        if args.connect is not None and (args.root is not None or args.backend != "sysfs"):
+            raise UsageError("--connect reads a libvirt connection: not with --root or --backend")
         if args.root is None:
             args.root = default_root()
         if args.state_dir is None:
@@ -110,6 +115,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.verbose:
             logging.basicConfig(level=logging.INFO, format=f"{PROG}: %(message)s")
         handler: Handler = args.handler
+        if args.connect is not None:
+            from .vhba_libvirt import through_libvirt
+
+            handler = through_libvirt(args)
         return handler(args)
     except UsageError as e:
         return fail(f"{e} (see '{PROG} --help')", EXIT_USAGE)

@@ -1,7 +1,8 @@
 """``vhba create`` and ``vhba delete``: NPIV vHBAs made and removed (README, "vHBA lifecycle").
 
 The other ``vhba`` sub-commands (persistent definitions, pools) are
-``cli/vhba_defs.py``'s, added by its ``register``.
+``cli/vhba_defs.py``'s, added by its ``register``; ``migrate`` is
+``cli/vhba_libvirt.py``'s.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import argparse
 import sys
 from typing import Any
 
-from . import luns, vhba_defs
+from . import luns, vhba_defs, vhba_libvirt
 from .common import EXIT_OK, UsageError, wwn_option
 from .luns import add_wait_option, wait_luns
 
@@ -56,6 +57,7 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_cleanup)
     vhba_defs.register(vsub)
     luns.register(vsub)
+    vhba_libvirt.register(vsub)
 
 
 def _request(args: argparse.Namespace) -> Any:

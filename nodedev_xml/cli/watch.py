@@ -50,9 +50,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
     on_warning = None if args.quiet else (lambda w: warn(str(w)))
     out = sys.stdout
     try:
-        for event in watch(
-            args.root, caps, args.interval, on_warning=on_warning, backend=args.backend
-        ):
+        for event in watch(args.root, caps, args.interval, on_warning=on_warning,
+                           backend=args.backend, connect=args.connect):  # fmt: skip
             line = json.dumps(event.as_json()) if args.json else str(event)
             out.write(line + "\n")
             out.flush()

@@ -11,12 +11,17 @@ have room left, comparing ``npiv_vports_inuse`` with ``max_npiv_vports`` as
 numbers (libvirt compares them as strings and can pick a full host).  A parent
 given by name or by WWNN/WWPN must pass them all; by fabric WWN, the first
 vport-capable host on that fabric that passes them is taken; with no parent,
-the first host (by host number) that passes them.
+the first host (by host number) that passes them.  A source that cannot tell a
+fact (a libvirt connection has no port state; libvirt's test driver no vport
+counters) names it in ``unknown`` (:data:`PORT_STATE`, :data:`VPORT_COUNTS`), and
+that rule is left to libvirt.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
+from typing import Final
 
 from ..errors import Refusal, VHBAError, VHBANotFoundError
 from ..model import Device, Inventory, Parent, Vport
@@ -25,9 +30,14 @@ from ..wwn import WWN
 
 _SYSFS_HOST = re.compile(r"host(0|[1-9][0-9]*)")
 
+#: Facts a source may not know (``unknown=``): the port's state, the vport counters.
+PORT_STATE: Final = "port_state"
+VPORT_COUNTS: Final = "vport_counts"
 
-def refusal(dev: Device) -> tuple[Refusal, str] | None:
-    """Why ``dev`` cannot take another vport (the kind and the words), or ``None``."""
+
+def refusal(dev: Device, *, unknown: Collection[str] = ()) -> tuple[Refusal, str] | None:
+    """Why ``dev`` cannot take another vport (the kind and the words), or ``None``;
+    the rules on facts in ``unknown`` are not applied."""
     cap = dev.scsi_host
     if cap is None or cap.fc_host is None:
         return Refusal.NOT_VPORT_CAPABLE, "not a Fibre Channel HBA"
@@ -39,12 +49,12 @@ def refusal(dev: Device) -> tuple[Refusal, str] | None:
             )
         return Refusal.NOT_VPORT_CAPABLE, "not vport-capable (no vport_create)"
     fc = cap.fc_host
-    if fc.port_state != "Online":
+    if fc.port_state != "Online" and PORT_STATE not in unknown:
         return Refusal.LINKDOWN, f"port state is {fc.port_state or 'unknown'}, not Online"
     if fc.fabric_wwn is None or not fc.fabric_wwn.is_fabric:
         return Refusal.NO_FABRIC, "not logged in to a fabric"
     ops = cap.vport_ops
-    if ops.vports >= ops.max_vports:
+    if ops.vports >= ops.max_vports and VPORT_COUNTS not in unknown:
         return Refusal.FULL, f"full ({ops.vports} of {ops.max_vports} vports in use)"
     return None
 
@@ -55,8 +65,8 @@ def unusable(dev: Device) -> str | None:
     return why[1] if why is not None else None
 
 
-def _usable(dev: Device) -> Device:
-    why = refusal(dev)
+def _usable(dev: Device, unknown: Collection[str]) -> Device:
+    why = refusal(dev, unknown=unknown)
     if why is not None:
         raise VHBAError(f"{dev.name} cannot take a new vHBA: {why[1]}", reason=why[0])
     return dev
@@ -91,17 +101,20 @@ def _answers(dev: Device, parent: Parent | None) -> bool:
     return True
 
 
-def find_parent(inv: Inventory, parent: Parent | None) -> Device:
+def find_parent(
+    inv: Inventory, parent: Parent | None, *, unknown: Collection[str] = ()
+) -> Device:
     """The HBA a vHBA asked for with ``parent`` goes on; raises :class:`VHBAError`
-    naming the reason when there is none (or it cannot take one)."""
+    naming the reason when there is none (or it cannot take one).  ``unknown``: as
+    :func:`refusal`."""
     if parent is not None and parent.name:
         if parent.name not in inv:
             raise not_found(inv, parent.name, "parent device")
-        return _usable(inv[parent.name])
+        return _usable(inv[parent.name], unknown)
     if parent is not None and parent.wwnn is not None and parent.wwpn is not None:
         for dev in _fc_hosts(inv):
             if _answers(dev, parent):
-                return _usable(dev)
+                return _usable(dev, unknown)
         raise VHBANotFoundError(
             f"no HBA with WWNN {parent.wwnn} and WWPN {parent.wwpn}", str(parent.wwpn)
         )
@@ -111,19 +124,19 @@ def find_parent(inv: Inventory, parent: Parent | None) -> Device:
             for d in _fc_hosts(inv)
             if d.scsi_host is not None and d.scsi_host.vport_ops is not None and _answers(d, parent)
         ]
-        return _first(on_fabric, f"on fabric {parent.fabric_wwn}")
+        return _first(on_fabric, f"on fabric {parent.fabric_wwn}", unknown)
     if parent is not None and (parent.wwnn is not None or parent.wwpn is not None):
         raise VHBAError(
             "a parent by WWNs needs both its WWNN and its WWPN", reason=Refusal.BAD_REQUEST
         )
-    return _first(_fc_hosts(inv), "")
+    return _first(_fc_hosts(inv), "", unknown)
 
 
-def _first(candidates: list[Device], where: str) -> Device:
+def _first(candidates: list[Device], where: str, unknown: Collection[str]) -> Device:
     reasons = []
     kinds: set[Refusal] = set()
     for dev in candidates:
-        why = refusal(dev)
+        why = refusal(dev, unknown=unknown)
         if why is None:
             return dev
         if dev.scsi_host is not None and dev.scsi_host.phys_hba is None:

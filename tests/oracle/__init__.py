@@ -16,11 +16,13 @@ what is missing, for a test to skip with that reason.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import tempfile
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +30,8 @@ HERE = Path(__file__).resolve().parent
 NODEDEV_DRIVER = Path(
     "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_nodedev.so"
 )
+STORAGE_DRIVER = NODEDEV_DRIVER.with_name("libvirt_driver_storage.so")
+QEMU_DRIVER = NODEDEV_DRIVER.with_name("libvirt_driver_qemu.so")
 #: How long libvirtd may take to enumerate a tree (it does so in a thread after start-up).
 SETTLE_SECONDS = 60.0
 
@@ -135,3 +139,133 @@ def run_libvirtd(root: str | os.PathLike[str]) -> LibvirtView:
         names = [n for n in (work / "names").read_text().splitlines() if n.strip()]
         documents = {n: (work / "xml" / f"{n}.xml").read_text() for n in names}
         return LibvirtView(names, (work / "tree").read_text(), documents, log)
+
+
+# Runs inside the private mount namespace: mount, start, wait for the list to
+# settle, say "ready", then serve until stdin closes.
+_SERVE = textwrap.dedent(
+    r"""
+    set -eu
+    work=$1; root=$2; settle=$3
+    mount --bind "$root/sys" /sys
+    mkdir -p /run/libvirt && mount -t tmpfs tmpfs /run/libvirt
+    LIBVIRT_DRIVER_DIR="$work/drivers" LD_PRELOAD="$work/sysfsmagic.so" \
+        libvirtd -f "$work/libvirtd.conf" -p "$work/libvirtd.pid" >"$work/libvirtd.log" 2>&1 &
+    pid=$!
+    trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
+    uri="nodedev:///system?socket=$work/run/libvirt-sock"
+    end=$(( $(date +%s) + ${settle%.*} ))
+    until virsh -q -c "$uri" nodedev-list >/dev/null 2>&1; do
+        [ "$(date +%s)" -lt "$end" ] || { echo "libvirtd did not start" >&2; exit 3; }
+        sleep 0.1
+    done
+    last=-1; still=0
+    while [ $still -lt 10 ]; do
+        n=$(virsh -q -c "$uri" nodedev-list | wc -l)
+        if [ "$n" = "$last" ]; then still=$((still + 1)); else still=0; last=$n; fi
+        [ "$(date +%s)" -lt "$end" ] || break
+        sleep 0.1
+    done
+    echo ready
+    cat >/dev/null
+    """
+)
+
+
+@contextlib.contextmanager
+def serve_libvirtd(root: str | os.PathLike[str]) -> Iterator[str]:
+    """libvirt's node-device driver serving the fake root ``root`` until the block
+    ends: the URI of its socket (``nodedev:///system?socket=...``), for any client
+    of this machine (``--connect``).  Raises :class:`RuntimeError` with libvirtd's
+    log when it does not start."""
+    why = unavailable()
+    if why is not None:
+        raise RuntimeError(why)
+    root = os.path.abspath(root)
+    with tempfile.TemporaryDirectory(prefix="nodedev-xml-libvirtd-") as tmp:
+        work = Path(tmp)
+        (work / "drivers").mkdir()
+        (work / "drivers" / NODEDEV_DRIVER.name).symlink_to(NODEDEV_DRIVER)
+        (work / "run").mkdir()
+        shutil.copy(_preload(), work / "sysfsmagic.so")
+        (work / "libvirtd.conf").write_text(
+            f'unix_sock_dir = "{work}/run"\nauth_unix_rw = "none"\nauth_unix_ro = "none"\n'
+        )
+        proc = subprocess.Popen(
+            [
+                *("unshare", "-m", "--propagation", "private", "bash", "-c", _SERVE),
+                *("oracle", str(work), root, str(int(SETTLE_SECONDS))),
+            ],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            assert proc.stdout is not None
+            if proc.stdout.readline().strip() != "ready":
+                proc.wait(timeout=10)
+                logfile = work / "libvirtd.log"
+                log = logfile.read_text() if logfile.exists() else ""
+                err = proc.stderr.read() if proc.stderr else ""
+                raise RuntimeError(f"libvirtd on {root} failed: {err.strip()}\n{log}")
+            yield f"nodedev:///system?socket={work}/run/libvirt-sock"
+        finally:
+            if proc.stdin is not None:
+                proc.stdin.close()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@contextlib.contextmanager
+def serve_libvirtd_with_kernel(
+    root: str | os.PathLike[str], *, storage: bool = False
+) -> Iterator[tuple[str, Path]]:
+    """As :func:`serve_libvirtd`, with the root's vport files served by the kernel
+    emulator and its uevents sent to libvirtd as udevd would send them, in a private
+    network namespace (:mod:`oracle.kernel_ns`): libvirtd can create and destroy
+    vHBAs on the fake root.  The URI, and the work directory (its ``uevents`` and
+    ``emulator.log`` say what was sent and written).  With ``storage``, libvirt's
+    storage and qemu drivers too, so that ``scsi`` pools with an ``fc_host`` adapter
+    work (libvirt makes their vports); the URI is then ``qemu:///system``'s, the
+    connection that carries every driver."""
+    why = unavailable()
+    if why is not None:
+        raise RuntimeError(why)
+    root = os.path.abspath(root)
+    with tempfile.TemporaryDirectory(prefix="nodedev-xml-libvirtd-") as tmp:
+        work = Path(tmp)
+        (work / "drivers").mkdir()
+        (work / "drivers" / NODEDEV_DRIVER.name).symlink_to(NODEDEV_DRIVER)
+        if storage:
+            for driver in (STORAGE_DRIVER, QEMU_DRIVER):
+                (work / "drivers" / driver.name).symlink_to(driver)
+        (work / "run").mkdir()
+        shutil.copy(_preload(), work / "sysfsmagic.so")
+        (work / "libvirtd.conf").write_text(
+            f'unix_sock_dir = "{work}/run"\nauth_unix_rw = "none"\nauth_unix_ro = "none"\n'
+        )
+        import sys
+
+        env = {**os.environ, "PYTHONPATH": str(HERE.parent.parent)}
+        proc = subprocess.Popen(
+            ["unshare", "-m", "-n", "--propagation", "private", sys.executable,
+             str(HERE / "kernel_ns.py"), root, str(work)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+        try:
+            assert proc.stdout is not None
+            if proc.stdout.readline().strip() != "ready":
+                logfile = work / "libvirtd.log"
+                log = logfile.read_text() if logfile.exists() else ""
+                raise RuntimeError(f"libvirtd with the emulator on {root} failed:\n{log}")
+            scheme = "qemu" if storage else "nodedev"
+            yield f"{scheme}:///system?socket={work}/run/libvirt-sock", work
+        finally:
+            if proc.stdin is not None:
+                proc.stdin.close()
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
