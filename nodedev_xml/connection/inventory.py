@@ -18,21 +18,22 @@ which libvirt prints as a negative 32-bit integer, read as the number it is.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
 from ..errors import XMLInputError
 from ..model import (
-    PCI,
     Device,
     Inventory,
+    MdevTypes,
     Parent,
     PhysHBA,
+    RawCapability,
     ScanWarning,
-    ScsiDevice,
     ScsiHost,
-    ScsiTarget,
+    System,
     Vport,
     Vports,
 )
@@ -88,7 +89,9 @@ def _mended(text: str, name: str, source: str) -> Device:
 
 
 def _modelled(dev: Device) -> bool:
-    return any(isinstance(c, ScsiHost | ScsiTarget | ScsiDevice | PCI) for c in dev.capabilities)
+    """A device the sysfs scan models too (a device of a kind it does not model is
+    left out, its children hung from the nearest ancestor it keeps)."""
+    return any(not isinstance(c, RawCapability | System) for c in dev.capabilities)
 
 
 def inventory_of(
@@ -112,8 +115,21 @@ def inventory_of(
             computer = dev
         elif _modelled(dev):
             parsed[dev.name] = dev
-    kept = {n: _reparented(d, parents, parsed) for n, d in parsed.items()}
+    kept = {n: _by_id(_reparented(d, parents, parsed)) for n, d in parsed.items()}
     return Inventory(_ordered(_linked(kept)), root=source, warnings=notes, computer=computer)
+
+
+def _by_id(dev: Device) -> Device:
+    """``dev`` with its mediated-device types by id, as a sysfs scan gives them
+    (libvirt prints them in directory order)."""
+    caps = []
+    for cap in dev.capabilities:
+        mdev = getattr(cap, "mdev_types", None)
+        if mdev is not None:
+            ordered = MdevTypes(tuple(sorted(mdev.types, key=lambda t: t.id)))
+            cap = replace(cap, mdev_types=ordered)  # type: ignore[arg-type]
+        caps.append(cap)
+    return replace(dev, capabilities=tuple(caps))
 
 
 def _reparented(
@@ -170,21 +186,33 @@ def _host_number(dev: Device) -> int:
     return cap.host if cap is not None else -1
 
 
+#: Where a sysfs scan puts the devices that are no PCI function, host, target or
+#: LUN (``sysfs/pipeline.py``): (group, rank) by capability type.
+_AROUND: dict[str, tuple[int, int]] = {
+    "usb_device": (1, 0), "usb": (1, 0), "css": (1, 1), "ccw": (1, 2), "net": (1, 3),
+    "storage": (2, 0), "scsi_generic": (2, 1),
+}  # fmt: skip
+
+
 def _ordered(devices: Mapping[str, Device]) -> list[Device]:
-    """A sysfs scan's order: PCI functions by address, HBAs then vHBAs by host
-    number, targets, then LUNs by address."""
+    """A sysfs scan's order: PCI functions by address, the devices around the
+    hosts (USB, s390 channels, interfaces), disks, HBAs then vHBAs by host number,
+    targets, then LUNs by address."""
 
     def key(dev: Device) -> tuple[Any, ...]:
         if (pci := dev.pci) is not None:
             a = pci.address
             return (0, a.domain, a.bus, a.slot, a.function)
         if (host := dev.scsi_host) is not None:
-            return (1 if host.phys_hba is None else 2, host.host)
+            return (3 if host.phys_hba is None else 4, host.host)
         if (lun := dev.scsi) is not None:
-            return (4, lun.host, lun.bus, lun.target, lun.lun)
+            return (6, lun.host, lun.bus, lun.target, lun.lun)
         if dev.scsi_target is not None:
-            return (3, *_target_numbers(dev.name))
-        return (5, dev.name)
+            return (5, *_target_numbers(dev.name))
+        kind = dev.capabilities[0].cap_type if dev.capabilities else ""
+        # The devices around the hosts, then the disks, each kind by its sysfs name.
+        group, rank = _AROUND.get(kind, (7, 0))
+        return (group, rank, posixpath.basename(dev.path or ""), dev.name)
 
     return sorted(devices.values(), key=key)
 

@@ -149,6 +149,9 @@ _SERVE = textwrap.dedent(
     work=$1; root=$2; settle=$3
     mount --bind "$root/sys" /sys
     mkdir -p /run/libvirt && mount -t tmpfs tmpfs /run/libvirt
+    # The root's udev database, as for the oracle's one-shot run.
+    mkdir -p /run/udev && mount -t tmpfs tmpfs /run/udev
+    if [ -d "$root/run/udev" ]; then mount --bind "$root/run/udev" /run/udev; fi
     LIBVIRT_DRIVER_DIR="$work/drivers" LD_PRELOAD="$work/sysfsmagic.so" \
         libvirtd -f "$work/libvirtd.conf" -p "$work/libvirtd.pid" >"$work/libvirtd.log" 2>&1 &
     pid=$!
