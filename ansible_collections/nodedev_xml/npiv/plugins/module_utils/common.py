@@ -15,6 +15,7 @@ from ansible_collections.nodedev_xml.npiv.plugins.module_utils.nodedev import (
     IMPORT_ERROR,
     Host,
     LibraryError,
+    LibvirtHost,
 )
 
 
@@ -39,6 +40,14 @@ def host_of(module: Any) -> Host:
     params = module.params
     try:
         return Host(params["root"], params["backend"], params["state_dir"])
+    except LibraryError as exc:
+        fail(module, exc)
+
+
+def libvirt_host_of(module: Any) -> LibvirtHost:
+    """The :class:`LibvirtHost` the module's ``connect`` option names."""
+    try:
+        return LibvirtHost(module.params["connect"])
     except LibraryError as exc:
         fail(module, exc)
 

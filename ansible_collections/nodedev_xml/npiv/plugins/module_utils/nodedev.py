@@ -15,6 +15,7 @@ with ``missing_required_lib``.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import traceback
 from types import TracebackType
@@ -22,6 +23,17 @@ from typing import Any
 
 try:
     import nodedev_xml as nx
+    from nodedev_xml.connection.inventory import read_inventory
+    from nodedev_xml.connection.pools import (
+        autostart_pool,
+        define_pool,
+        start_pool,
+        stop_pool,
+        undefine_pool,
+        vhba_pools,
+    )
+    from nodedev_xml.connection.session import open_connection
+    from nodedev_xml.connection.vhbas import find_vhba, unknown_facts
     from nodedev_xml.model import Parent
     from nodedev_xml.model.definition import Definition, DefinitionDraft, check_name
     from nodedev_xml.vhba.luns import parse_expected, wait_for_luns
@@ -142,13 +154,6 @@ def parse_wwn(text: str, option: str) -> str:
         return str(nx.WWN.parse(str(text)))
     except nx.WWNError as exc:
         raise LibraryError(f"{option}: {exc}", type(exc).__name__, _reason_of(exc)) from None
-
-
-def supports_connect() -> bool:
-    """Whether the library can manage a vHBA through a libvirt connection."""
-    import inspect
-
-    return "connect" in inspect.signature(start_definition).parameters
 
 
 def valid_name(name: str) -> str:
@@ -415,3 +420,109 @@ def _luns(inv: Any, device: str) -> list[Data]:
         lun.update(_plain(scsi))
         out.append(lun)
     return out
+
+
+class LibvirtHost:
+    """One host reached through a libvirt connection (``connect``): its definitions
+    are libvirt's vHBA pools (``scsi`` pools with an ``fc_host`` adapter), which
+    libvirt defines, starts, stops, autostarts and undefines, writing the vport
+    files itself.  The same methods as :class:`Host`."""
+
+    def __init__(self, uri: str | None = None, *, conn: Any = None) -> None:
+        with _Translate():
+            self.conn = conn if conn is not None else open_connection(uri or "")
+            self.uri = str(self.conn.getURI())
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+    def _pool(self, name: str) -> Any:
+        with _Translate():
+            return next((p for p in vhba_pools(self.conn) if p.name == name), None)
+
+    def definition(self, name: str) -> Data | None:
+        pool = self._pool(valid_name(name))
+        if pool is None:
+            return None
+        return {
+            "name": pool.name,
+            "parent": parent_dict(pool.parent),
+            "wwnn": str(pool.wwnn),
+            "wwpn": str(pool.wwpn),
+            "autostart": pool.autostart,
+        }
+
+    def path_of(self, name: str) -> str:
+        return f"{self.uri} storage pool {name}"
+
+    def state(self, name: str) -> Data:
+        pool = self._pool(name)
+        if pool is None:
+            return {"state": "absent"}
+        out: Data = {"state": "running" if pool.active else "stopped"}
+        if pool.device is not None:
+            out["device"] = pool.device
+        return out
+
+    def running(self, name: str, wwnn: str, wwpn: str) -> str | None:
+        with _Translate():
+            found = find_vhba(read_inventory(self.conn), nx.WWN.parse(wwpn))
+        return str(found.name) if found is not None else None
+
+    def check_start(self, parent: Data | None) -> None:
+        with _Translate():
+            inv = read_inventory(self.conn)
+            find_parent(inv, _parent_of(parent), unknown=unknown_facts(self.conn))
+
+    def define(
+        self,
+        name: str,
+        parent: Data | None,
+        wwnn: str | None,
+        wwpn: str | None,
+        autostart: bool | None,
+    ) -> Data | None:
+        before = self.definition(name)
+        with _Translate():
+            if before is not None and (before["parent"], before["wwnn"], before["wwpn"]) == (
+                parent, wwnn, wwpn
+            ):
+                autostart_pool(self.conn, name, bool(autostart))
+            else:
+                if before is not None:
+                    undefine_pool(self.conn, name)
+                draft = DefinitionDraft(
+                    name=name,
+                    parent=_parent_of(parent),
+                    wwnn=nx.WWN.parse(wwnn) if wwnn else None,
+                    wwpn=nx.WWN.parse(wwpn) if wwpn else None,
+                    autostart=autostart,
+                )
+                define_pool(self.conn, draft)
+        return self.definition(name)
+
+    def undefine(self, name: str) -> None:
+        with _Translate():
+            undefine_pool(self.conn, name)
+
+    def start(self, name: str, timeout: float) -> str | None:
+        with _Translate():
+            started = start_pool(self.conn, name, timeout=timeout)
+        return str(started.device) if started.device is not None else None
+
+    def stop(self, name: str) -> str | None:
+        with _Translate():
+            stopped = stop_pool(self.conn, name)
+        return str(stopped.device) if stopped.device is not None else None
+
+    def wait_luns(
+        self, name: str, count: int | None = None, wwids: list[str] | None = None,
+        timeout: float = 30.0,
+    ) -> list[Data]:
+        """Not through a connection: the LUN identities are read from the host's sysfs."""
+        raise LibraryError("wait_luns: not through a libvirt connection; leave connect out")
+
+
+#: Either way of reaching a host.
+AnyHost = Host | LibvirtHost

@@ -98,9 +98,13 @@ options:
     default: 30
   connect:
     description:
-      - A libvirt connection URI to manage the vHBA through libvirt instead of sysfs.
-      - Needs a nodedev-xml with libvirt connection support; otherwise the task fails
-        saying so, and nothing is done.
+      - A libvirt connection URI (C(qemu:///system), C(qemu+ssh://host/system), ...) to
+        manage the vHBA through libvirt instead of the host's sysfs. The definition is
+        then libvirt's vHBA storage pool of that name (a C(scsi) pool with an C(fc_host)
+        adapter, C(managed)), which libvirt defines, starts (writing the vport),
+        stops, autostarts and undefines; O(root), O(state_dir) and O(wait_luns) do not
+        apply.
+      - Needs libvirt-python beside nodedev-xml where the module runs.
     type: str
 """
 
@@ -227,14 +231,15 @@ from ansible_collections.nodedev_xml.npiv.plugins.module_utils.common import (
     fail,
     host_argument_spec,
     host_of,
+    libvirt_host_of,
     require_library,
 )
 from ansible_collections.nodedev_xml.npiv.plugins.module_utils.nodedev import (
+    AnyHost,
     Data,
-    Host,
     LibraryError,
+    LibvirtHost,
     parse_wwn,
-    supports_connect,
     valid_name,
 )
 
@@ -346,7 +351,7 @@ def describe(status: Data) -> str:
     return str(status.get("state", "absent"))
 
 
-def run(module: Any, host: Host) -> Data:
+def run(module: Any, host: AnyHost) -> Data:
     """Bring the definition to the state asked for; the result for ``exit_json``.
     Raises :class:`LibraryError` for every refusal."""
     params = module.params
@@ -359,6 +364,8 @@ def run(module: Any, host: Host) -> Data:
     count, wwids = wait_luns_option(params["wait_luns"])
     if (count or wwids) and state != "started":
         raise LibraryError("wait_luns goes with state=started")
+    if (count or wwids) and isinstance(host, LibvirtHost):
+        raise LibraryError("wait_luns: not through a libvirt connection; leave connect out")
 
     before = host.definition(name)
     status = host.state(name) if before is not None else {"state": "absent"}
@@ -410,7 +417,7 @@ def run(module: Any, host: Host) -> Data:
 
 
 def apply(
-    host: Host, name: str, actions: list[str], want: Data | None, timeout: float,
+    host: AnyHost, name: str, actions: list[str], want: Data | None, timeout: float,
     done: list[str],
 ) -> Data | None:
     """Carry out ``actions`` on definition ``name``, adding each to ``done`` once it is
@@ -452,17 +459,15 @@ def main() -> None:
         mutually_exclusive=[
             ("parent", "parent_wwnn", "parent_fabric_wwn"),
             ("parent", "parent_wwpn", "parent_fabric_wwn"),
+            ("connect", "root"),
+            ("connect", "state_dir"),
         ],
         required_together=[("parent_wwnn", "parent_wwpn"), ("wwnn", "wwpn")],
     )
     require_library(module)
-    if module.params["connect"] is not None and not supports_connect():
-        module.fail_json(
-            msg="connect: this nodedev-xml cannot manage vHBAs through a libvirt connection;"
-            " leave connect out to use the host's sysfs",
-            name=module.params["name"],
-        )
-    host = host_of(module)
+    host: AnyHost = (
+        libvirt_host_of(module) if module.params["connect"] is not None else host_of(module)
+    )
     try:
         result = run(module, host)
     except LibraryError as exc:
