@@ -188,10 +188,12 @@ def test_spoiled_hosts_scan_into_sound_documents(
         class_links = sorted({p for p in clean_fs.touched("readlink") if "/class/" in p})
 
         must_warn = False
+        spoiled: set[Path] = set()
         for index, kind in spoilings:
             path = Path(read[index % len(read)])
-            if not (path.is_file() and not path.is_symlink()):
-                continue  # already spoiled (or gone with an earlier spoiling)
+            if path in spoiled or not (path.is_file() and not path.is_symlink()):
+                continue  # already spoiled (or gone with an earlier spoiling): one each
+            spoiled.add(path)
             spoil(path, kind, outside)
             must_warn |= kind in ALWAYS_BAD
         for index, kind in links:
