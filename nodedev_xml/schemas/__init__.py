@@ -77,12 +77,14 @@ def _relaxng(path: Path) -> tuple[etree.RelaxNG, threading.Lock]:
     return etree.RelaxNG(file=str(path)), threading.Lock()
 
 
+@functools.cache
 def relaxng_with_lock(
     profile: str = "enriched", kind: DocumentKind = "device"
 ) -> tuple[etree.RelaxNG, threading.Lock]:
     """The compiled RelaxNG grammar of ``kind`` documents of ``profile``, and the lock
     to hold while it validates (an lxml validator keeps its error log on itself).
-    Raises as :func:`grammar_path`."""
+    Raises as :func:`grammar_path`.  Cached by name too: a validation asks for it
+    every time, and finding the file costs more than validating a small document."""
     return _relaxng(grammar_path(profile, "rng", kind))
 
 
@@ -99,6 +101,7 @@ def _xsd(path: Path) -> xmlschema.XMLSchema11:
     return xmlschema.XMLSchema11(str(path))
 
 
+@functools.cache
 def compiled_xsd(profile: str = "enriched", kind: DocumentKind = "device") -> xmlschema.XMLSchema11:
     """The XML Schema 1.1 of ``kind`` documents of ``profile`` (loaded on first use,
     then cached).  Raises as :func:`grammar_path`."""
