@@ -154,12 +154,21 @@ class VHBAInterrupted(VHBAError):
 
 
 class _WhereError(NodedevXmlError):
-    """An error about one file (and line): ``SOURCE[:LINE]: message``, one line."""
+    """An error about one file (and line): ``SOURCE[:LINE]: message``, one line;
+    ``reason`` a :class:`Refusal` where a subclass says it gives one."""
 
-    def __init__(self, message: str, *, source: str | None = None, line: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        reason: Refusal | None = None,
+    ) -> None:
         self.message = message
         self.source = source
         self.line = line
+        self.reason = reason
         where = f"{source}:{line}: " if source and line else f"{source}: " if source else ""
         super().__init__(f"{where}{message}")
 
@@ -170,17 +179,6 @@ class DefinitionError(_WhereError):
     ``source`` names the definition's file where there is one, ``line`` the line;
     ``reason`` a :class:`Refusal` when a change was refused for one of its kinds
     (``wwn_in_use``, ``wwn_invalid``, ``locked``, ``not_found``)."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        source: str | None = None,
-        line: int | None = None,
-        reason: Refusal | None = None,
-    ) -> None:
-        super().__init__(message, source=source, line=line)
-        self.reason = reason
 
 
 class DefinitionNotFoundError(DefinitionError, DeviceNotFoundError):
@@ -202,17 +200,6 @@ class PoolError(_WhereError):
 
     ``reason`` a :class:`Refusal` when the destination host refused it
     (``not_vport_capable``: no such vport-capable parent; ``wwn_in_use``)."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        source: str | None = None,
-        line: int | None = None,
-        reason: Refusal | None = None,
-    ) -> None:
-        super().__init__(message, source=source, line=line)
-        self.reason = reason
 
 
 class LibvirtConnectionError(NodedevXmlError):

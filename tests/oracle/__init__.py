@@ -66,9 +66,9 @@ def _preload() -> Path:
     return preload()
 
 
-# Runs inside the private mount namespace: mount, start, wait for the list to
-# settle, print everything as NUL-separated records, stop.
-_SCRIPT = textwrap.dedent(
+# Runs inside a private mount namespace: mount the root's sys/ (and udev database),
+# start libvirtd, wait for its device list to settle.  Each user adds its ending.
+_START = textwrap.dedent(
     r"""
     set -eu
     work=$1; root=$2; settle=$3
@@ -97,6 +97,12 @@ _SCRIPT = textwrap.dedent(
         [ "$(date +%s)" -lt "$end" ] || break
         sleep 0.1
     done
+    """
+)
+
+# Then write the list, the tree and every document into the work directory, and stop.
+_SCRIPT = _START + textwrap.dedent(
+    r"""
     virsh -q -c "$uri" nodedev-list > "$work/names"
     virsh -q -c "$uri" nodedev-list --tree > "$work/tree"
     mkdir -p "$work/xml"
@@ -141,34 +147,9 @@ def run_libvirtd(root: str | os.PathLike[str]) -> LibvirtView:
         return LibvirtView(names, (work / "tree").read_text(), documents, log)
 
 
-# Runs inside the private mount namespace: mount, start, wait for the list to
-# settle, say "ready", then serve until stdin closes.
-_SERVE = textwrap.dedent(
+# Or say "ready", then serve until the caller closes stdin.
+_SERVE = _START + textwrap.dedent(
     r"""
-    set -eu
-    work=$1; root=$2; settle=$3
-    mount --bind "$root/sys" /sys
-    mkdir -p /run/libvirt && mount -t tmpfs tmpfs /run/libvirt
-    # The root's udev database, as for the oracle's one-shot run.
-    mkdir -p /run/udev && mount -t tmpfs tmpfs /run/udev
-    if [ -d "$root/run/udev" ]; then mount --bind "$root/run/udev" /run/udev; fi
-    LIBVIRT_DRIVER_DIR="$work/drivers" LD_PRELOAD="$work/sysfsmagic.so" \
-        libvirtd -f "$work/libvirtd.conf" -p "$work/libvirtd.pid" >"$work/libvirtd.log" 2>&1 &
-    pid=$!
-    trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
-    uri="nodedev:///system?socket=$work/run/libvirt-sock"
-    end=$(( $(date +%s) + ${settle%.*} ))
-    until virsh -q -c "$uri" nodedev-list >/dev/null 2>&1; do
-        [ "$(date +%s)" -lt "$end" ] || { echo "libvirtd did not start" >&2; exit 3; }
-        sleep 0.1
-    done
-    last=-1; still=0
-    while [ $still -lt 10 ]; do
-        n=$(virsh -q -c "$uri" nodedev-list | wc -l)
-        if [ "$n" = "$last" ]; then still=$((still + 1)); else still=0; last=$n; fi
-        [ "$(date +%s)" -lt "$end" ] || break
-        sleep 0.1
-    done
     echo ready
     cat >/dev/null
     """
