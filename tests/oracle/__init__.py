@@ -113,6 +113,18 @@ _SCRIPT = _START + textwrap.dedent(
 )
 
 
+def _lay_out(work: Path) -> None:
+    """libvirtd's work directory: the node-device driver, the socket directory, the
+    statfs preload and a configuration without authentication."""
+    (work / "drivers").mkdir()
+    (work / "drivers" / NODEDEV_DRIVER.name).symlink_to(NODEDEV_DRIVER)
+    (work / "run").mkdir()
+    shutil.copy(_preload(), work / "sysfsmagic.so")
+    (work / "libvirtd.conf").write_text(
+        f'unix_sock_dir = "{work}/run"\nauth_unix_rw = "none"\nauth_unix_ro = "none"\n'
+    )
+
+
 def run_libvirtd(root: str | os.PathLike[str]) -> LibvirtView:
     """libvirt's node-device driver's view of the fake root ``root`` (a directory holding
     ``sys/``).  Raises :class:`RuntimeError` with libvirtd's log when it fails."""
@@ -122,13 +134,7 @@ def run_libvirtd(root: str | os.PathLike[str]) -> LibvirtView:
     root = os.path.abspath(root)
     with tempfile.TemporaryDirectory(prefix="nodedev-xml-libvirtd-") as tmp:
         work = Path(tmp)
-        (work / "drivers").mkdir()
-        (work / "drivers" / NODEDEV_DRIVER.name).symlink_to(NODEDEV_DRIVER)
-        (work / "run").mkdir()
-        shutil.copy(_preload(), work / "sysfsmagic.so")
-        (work / "libvirtd.conf").write_text(
-            f'unix_sock_dir = "{work}/run"\nauth_unix_rw = "none"\nauth_unix_ro = "none"\n'
-        )
+        _lay_out(work)
         done = subprocess.run(
             [
                 *("unshare", "-m", "--propagation", "private", "bash", "-c", _SCRIPT),
@@ -168,13 +174,7 @@ def serve_libvirtd(root: str | os.PathLike[str]) -> Iterator[str]:
     root = os.path.abspath(root)
     with tempfile.TemporaryDirectory(prefix="nodedev-xml-libvirtd-") as tmp:
         work = Path(tmp)
-        (work / "drivers").mkdir()
-        (work / "drivers" / NODEDEV_DRIVER.name).symlink_to(NODEDEV_DRIVER)
-        (work / "run").mkdir()
-        shutil.copy(_preload(), work / "sysfsmagic.so")
-        (work / "libvirtd.conf").write_text(
-            f'unix_sock_dir = "{work}/run"\nauth_unix_rw = "none"\nauth_unix_ro = "none"\n'
-        )
+        _lay_out(work)
         proc = subprocess.Popen(
             [
                 *("unshare", "-m", "--propagation", "private", "bash", "-c", _SERVE),
@@ -219,16 +219,10 @@ def serve_libvirtd_with_kernel(
     root = os.path.abspath(root)
     with tempfile.TemporaryDirectory(prefix="nodedev-xml-libvirtd-") as tmp:
         work = Path(tmp)
-        (work / "drivers").mkdir()
-        (work / "drivers" / NODEDEV_DRIVER.name).symlink_to(NODEDEV_DRIVER)
+        _lay_out(work)
         if storage:
             for driver in (STORAGE_DRIVER, QEMU_DRIVER):
                 (work / "drivers" / driver.name).symlink_to(driver)
-        (work / "run").mkdir()
-        shutil.copy(_preload(), work / "sysfsmagic.so")
-        (work / "libvirtd.conf").write_text(
-            f'unix_sock_dir = "{work}/run"\nauth_unix_rw = "none"\nauth_unix_ro = "none"\n'
-        )
         import sys
 
         env = {**os.environ, "PYTHONPATH": str(HERE.parent.parent)}
