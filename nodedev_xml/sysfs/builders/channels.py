@@ -12,10 +12,12 @@ and a zfcp Scsi_Host's its CCW device.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
 from ...model import CCW, CSS, CCWAddress, Device
 from .. import values
-from ..session import ReadSession
+from ..session import DeviceScope, ReadSession
 from .mdev import mdev_types
 from .parents import udev_name
 
@@ -35,15 +37,21 @@ def ccw_address(text: str) -> CCWAddress:
     return CCWAddress(int(m[1], 16), int(m[2], 16), int(m[3], 16))
 
 
+def _bus_devices(session: ReadSession, bus: str) -> Iterator[tuple[str, Any, DeviceScope]]:
+    """The devices of ``bus`` named by a bus id, in bus id order: each entry, its
+    device and its scope."""
+    src = session.source
+    for entry in sorted(src.bus_entries(bus, session.warn)):
+        dev = src.bus_device(bus, entry, session.warn)
+        if dev is not None and BUS_ID.fullmatch(entry) is not None:
+            yield entry, dev, session.device(udev_name(bus, entry))
+
+
 def css_devices(session: ReadSession, details: bool = True) -> list[Device]:
     """Every I/O (or vfio-ccw) subchannel, by bus id."""
     src = session.source
     out: list[Device] = []
-    for entry in sorted(src.bus_entries("css", session.warn)):
-        dev = src.bus_device("css", entry, session.warn)
-        if dev is None or BUS_ID.fullmatch(entry) is None:
-            continue
-        scope = session.device(udev_name("css", entry))
+    for entry, dev, scope in _bus_devices(session, "css"):
         driver = scope.driver(dev)
         if driver not in _SUBCHANNEL_DRIVERS:
             continue
@@ -60,11 +68,7 @@ def ccw_devices(session: ReadSession, details: bool = True) -> list[Device]:
     """Every online CCW device, by bus id."""
     src = session.source
     out: list[Device] = []
-    for entry in sorted(src.bus_entries("ccw", session.warn)):
-        dev = src.bus_device("ccw", entry, session.warn)
-        if dev is None or BUS_ID.fullmatch(entry) is None:
-            continue
-        scope = session.device(udev_name("ccw", entry))
+    for entry, dev, scope in _bus_devices(session, "ccw"):
         if scope.attr(dev, "online", values.uint) != 1:
             continue
         driver = scope.driver(dev)
