@@ -194,13 +194,23 @@ def _ap_matrix_unreadable_type(root: Path) -> None:
     (matrix.path / "mdev_supported_types/vfio_ap-passthrough/available_instances").unlink()
 
 
+def _css_unreadable_mdev_type(root: Path) -> None:
+    """Two subchannels bound to vfio_ccw, the second's mdev type without
+    ``available_instances``: libvirt 9.0 lists no such subchannel."""
+    b = SysfsBuilder(root)
+    b.add_vfio_ccw_subchannel("0.0.0023", "0.0.2300")
+    broken = b.add_vfio_ccw_subchannel("0.0.0024", "0.0.2400")
+    (b.sys / broken / "mdev_supported_types/vfio_ccw-io/available_instances").unlink()
+
+
 BUILT = {"hosts-across-1000": _hosts_across_1000, "deep-vhba-tree": _deep_vhba_tree,
          "unnamed-port-with-vports": _unnamed_port_with_vports,
          "single-children": _single_children, "lun-types": _lun_types,
          "pci-odd-numbering": pci_odd_numbering,
          "multipath-luns": _multipath_luns, "ap-edges": _ap_edges,
          "ap-matrix-without-types": _ap_matrix_without_types,
-         "ap-matrix-unreadable-type": _ap_matrix_unreadable_type}  # fmt: skip
+         "ap-matrix-unreadable-type": _ap_matrix_unreadable_type,
+         "css-unreadable-mdev-type": _css_unreadable_mdev_type}  # fmt: skip
 ROOTS = sorted(p.name for p in FIXTURES.iterdir()) + sorted(BUILT)
 
 
@@ -457,6 +467,19 @@ def test_an_ap_matrix_with_an_unreadable_type_is_left_out(built_dir: Path) -> No
     assert [str(w) for w in inv.warnings] == [
         "ap_matrix: mdev_supported_types/vfio_ap-passthrough/available_instances: missing",
         "ap_matrix: left out, as libvirt does: an mdev type cannot be read"]  # fmt: skip
+
+
+def test_a_subchannel_with_an_unreadable_mdev_type_is_left_out(built_dir: Path) -> None:
+    """As the AP matrix: libvirt lists no vfio_ccw subchannel one of whose mdev types it
+    cannot read (the shared reader says so; a PCI function is still listed without
+    the type, see the README)."""
+    root = _root("css-unreadable-mdev-type", built_dir)
+    assert _libvirt(root).names == ["computer", "css_0_0_0023"]
+    inv = nx.scan(root=str(root))
+    assert list(inv) == ["css_0_0_0023"]
+    assert [str(w) for w in inv.warnings] == [
+        "css_0_0_0024: mdev_supported_types/vfio_ccw-io/available_instances: missing",
+        "css_0_0_0024: left out, as libvirt does: an mdev type cannot be read"]  # fmt: skip
 
 
 def test_fcoe_hosts_below_an_interface(built_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
