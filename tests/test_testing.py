@@ -32,6 +32,7 @@ WRITE_ONLY = {
     "bind",
     "unbind",
     "create",  # an mdev type's
+    "remove",  # a mediated device's
 }
 SCENARIO_HOSTS = {
     "qla2xxx": ["host5", "host6", "host7", "host8"],

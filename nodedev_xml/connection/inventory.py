@@ -190,6 +190,7 @@ def _host_number(dev: Device) -> int:
 #: LUN (``sysfs/pipeline.py``): (group, rank) by capability type.
 _AROUND: dict[str, tuple[int, int]] = {
     "usb_device": (1, 0), "usb": (1, 0), "css": (1, 1), "ccw": (1, 2), "net": (1, 3),
+    "mdev": (1, 4),
     "storage": (2, 0), "scsi_generic": (2, 1),
 }  # fmt: skip
 
