@@ -197,8 +197,8 @@ _AROUND: dict[str, tuple[int, int]] = {
 
 def _ordered(devices: Mapping[str, Device]) -> list[Device]:
     """A sysfs scan's order: PCI functions by address, the devices around the
-    hosts (USB, s390 channels, interfaces), disks, HBAs then vHBAs by host number,
-    targets, then LUNs by address."""
+    hosts (USB, s390 channels, interfaces) and mediated devices, disks, HBAs then
+    vHBAs by host number, targets, then LUNs by address."""
 
     def key(dev: Device) -> tuple[Any, ...]:
         if (pci := dev.pci) is not None:
