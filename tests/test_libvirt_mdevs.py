@@ -31,7 +31,7 @@ from nodedev_xml.testing import SysfsBuilder
 from nodedev_xml.testing.specs import DeviceDir
 from nodedev_xml.testing.values import WRITE_ONLY
 
-pytestmark = pytest.mark.skipif(unavailable() is not None, reason=str(unavailable()))
+needs_libvirtd = pytest.mark.skipif(unavailable() is not None, reason=str(unavailable()))
 
 GVT = {"i915-GVTg_V5_4": ("GVTg_V5_4", "vfio-pci", 8),
        "i915-GVTg_V5_8": ("GVTg_V5_8", "vfio-pci", 4)}  # fmt: skip
@@ -153,6 +153,19 @@ def _corrected(document: str) -> bytes:
     return canonical(doc)
 
 
+def test_each_mdev_left_out_is_a_warning(edges: Path) -> None:
+    """What libvirt does not list (the test below) we leave out, saying why: the
+    scan reads the same rules without libvirtd."""
+    inv = nx.scan(str(edges))
+    assert {(w.device, w.attribute) for w in inv.warnings} == EDGE_WARNINGS
+    assert sorted(n for n in inv if n.startswith("mdev_")) == sorted(
+        f"mdev_{u.replace('-', '_')}_{p}" for u, p in (
+            (_uuid(1), "0000_00_02_0"), (_uuid(2), "0000_00_02_0"), (_uuid(8), "0000_00_02_0"),
+            (_uuid(10).upper(), "0000_00_02_0"), ("not-a-uuid", "0000_00_02_0"),
+            (_uuid(14), "matrix")))  # fmt: skip
+
+
+@needs_libvirtd
 def test_mdevs_are_listed_as_libvirt_lists_them(
     edges: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -179,6 +192,7 @@ def _mdev(dev: Device) -> Mdev:
     return cap
 
 
+@needs_libvirtd
 def test_what_libvirt_prints_of_them(edges: Path) -> None:
     """The facts the documents above hold, said once: the type is the last name of
     where ``mdev_type`` leads, ``parent_addr`` the name of the directory above (the
@@ -219,6 +233,7 @@ def _ap_matrix(root: Path) -> None:
     b.add_mdev(matrix, "vfio_ap-passthrough", _uuid(16), iommu_group=0, driver="vfio_ap_mdev")
 
 
+@needs_libvirtd
 def test_an_mdev_on_the_ap_matrix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """libvirt hangs a mediated device on the AP matrix from ``ap_matrix``.  Until the
     matrix is a device of ours, ours hangs from ``computer``, its document libvirt's
