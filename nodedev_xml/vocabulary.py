@@ -114,11 +114,12 @@ def schema_file(profile: Profile, language: SchemaLanguage, kind: DocumentKind =
 #: ``scsi`` is a SCSI device (a LUN); ``usb_device`` a USB device, ``usb`` one of its
 #: interfaces, ``net`` a network interface, ``css`` and ``ccw`` an s390 subchannel and
 #: CCW device, ``storage`` a disk, ``scsi_generic`` a LUN's ``sgN``; ``mdev_types`` a
-#: PCI function offering mediated devices.
+#: PCI function offering mediated devices; ``mdev`` a mediated device.
 LIST_CAPS: Final[tuple[str, ...]] = (
     "fc_host", "vports", "scsi_host", "scsi_target", "scsi", "pci",
     "usb_device", "usb", "net", "css", "ccw", "storage", "mdev_types",
     "scsi_generic",
+    "mdev",
 )  # fmt: skip
 ALL_CAPS: Final[frozenset[str]] = frozenset(LIST_CAPS)
 

@@ -361,8 +361,8 @@ def test_pci_documents_are_libvirts(name: str, built_dir: Path) -> None:
 
 
 #: The capabilities of the devices around the SCSI hosts (USB, s390 channels,
-#: network interfaces), whose documents are compared whole.
-AROUND = ("usb_device", "usb", "css", "ccw", "net", "storage", "scsi_generic")
+#: network interfaces) and of mediated devices, whose documents are compared whole.
+AROUND = ("usb_device", "usb", "css", "ccw", "net", "storage", "scsi_generic", "mdev")
 
 
 @pytest.mark.parametrize("name", ROOTS)

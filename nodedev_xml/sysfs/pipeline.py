@@ -56,6 +56,7 @@ def read_devices(session: ReadSession, pci_ids: PCIIds | None = None) -> list[De
     (by default the pci.ids under the source's root)."""
     from .builders.generic import generic_devices
     from .builders.luns import lun_devices
+    from .builders.mdev import mdev_devices
     from .builders.pci import PCIBuilder
     from .builders.storage import storage_devices
     from .builders.targets import target_devices
@@ -70,7 +71,9 @@ def read_devices(session: ReadSession, pci_ids: PCIIds | None = None) -> list[De
     luns = lun_devices(session, topology, FULL, targets)
     disks = with_parents([*storage_devices(session), *generic_devices(session)],
                          [*pci.values(), *around, *luns])  # fmt: skip
-    return [*pci.values(), *around, *disks, *hosts, *targets, *luns]
+    built = [*pci.values(), *around, *disks, *hosts, *targets, *luns]
+    mdevs = with_parents(mdev_devices(session), built)  # below any kind of device
+    return [*pci.values(), *around, *mdevs, *disks, *hosts, *targets, *luns]
 
 
 def around_hosts(session: ReadSession, policy: ReadPolicy) -> list[Device]:
@@ -121,6 +124,11 @@ def read_names(session: ReadSession, policy: ReadPolicy) -> list[NameEntry]:
     around = with_parents(around_hosts(session, AROUND_NAMES), ())
     hosts.hang_below(around)
     out.extend((d.name, d.parent_name, d.cap_names() & policy.caps) for d in around)
+    if policy.reads_kind("mdev"):  # below PCI functions and the devices around the hosts
+        from .builders.mdev import mdev_devices
+
+        mdevs = with_parents(mdev_devices(session), around)
+        out.extend((d.name, d.parent_name, d.cap_names() & policy.caps) for d in mdevs)
     mark = len(out)  # where read_devices puts the disks
     out.extend(hosts.names())
     if policy.reads_kind("scsi_target") or policy.reads_kind("scsi"):
