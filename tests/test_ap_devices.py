@@ -82,7 +82,7 @@ def test_the_fixture_s_devices() -> None:
     assert inv["ap_card1d"].capabilities == (APCard(0x1D),)
     assert inv["ap_1d_0005"].driver == "cex4queue"
     assert inv["ap_1d_0038"].driver == "vfio_ap"
-    passthrough = MdevType("vfio_ap-passthrough", "vfio-ap", 256, "VFIO AP Passthrough Device")
+    passthrough = MdevType("vfio_ap-passthrough", "vfio-ap", 255, "VFIO AP Passthrough Device")
     assert inv["ap_matrix"].capabilities == (APMatrix(MdevTypes((passthrough,))),)
     assert inv["ap_matrix"].cap_names() == {"ap_matrix", "mdev_types"}
     # the enriched profile adds nothing to them

@@ -42,7 +42,7 @@ from xmlcompare import canonical
 
 import nodedev_xml as nx
 from nodedev_xml import WWN, Device, from_xml, to_xml, vhba_create_xml
-from nodedev_xml.model import FCHost, ScsiHost, Storage, VportOps
+from nodedev_xml.model import FCHost, Mdev, ScsiHost, Storage, VportOps
 from nodedev_xml.testing import Overrides, PCIFunctionSpec, SysfsBuilder
 from nodedev_xml.xml.create import create_request_to_xml
 
@@ -123,6 +123,10 @@ def as_libvirt_reprints(dev: Device) -> Device:
             # virNodeDevCapStorageParseXML reads no <logical_block_size> or
             # <num_blocks>: libvirt fills them from sysfs, not from a document.
             cap = replace(cap, logical_block_size=None, num_blocks=None)
+        if isinstance(cap, Mdev):
+            # virNodeDevCapMdevParseXML reads no <parent_addr>: libvirt takes it
+            # from udev (the device above the mdev), not from a document.
+            cap = replace(cap, parent_addr=None)
         caps.append(cap)
     # virNodeDeviceDefParseXML reads name, path, devnode, parent and the
     # capabilities, never <driver>: the node-device driver fills the driver in

@@ -200,7 +200,7 @@ def _css_unreadable_mdev_type(root: Path) -> None:
     b = SysfsBuilder(root)
     b.add_vfio_ccw_subchannel("0.0.0023", "0.0.2300")
     broken = b.add_vfio_ccw_subchannel("0.0.0024", "0.0.2400")
-    (b.sys / broken / "mdev_supported_types/vfio_ccw-io/available_instances").unlink()
+    (broken.path / "mdev_supported_types/vfio_ccw-io/available_instances").unlink()
 
 
 BUILT = {"hosts-across-1000": _hosts_across_1000, "deep-vhba-tree": _deep_vhba_tree,
@@ -413,8 +413,8 @@ def test_pci_documents_are_libvirts(name: str, built_dir: Path) -> None:
 
 
 #: The capabilities of the devices around the SCSI hosts (USB, s390 channels,
-#: network interfaces), whose documents are compared whole.
-AROUND = ("usb_device", "usb", "css", "ccw", "net", "storage", "scsi_generic")
+#: network interfaces) and of mediated devices, whose documents are compared whole.
+AROUND = ("usb_device", "usb", "css", "ccw", "net", "storage", "scsi_generic", "mdev")
 #: The s390 AP devices (cards, queues, vfio_ap's matrix), whose documents are compared whole.
 AP = ("ap_card", "ap_queue", "ap_matrix")
 

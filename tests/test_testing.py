@@ -34,6 +34,7 @@ WRITE_ONLY = {
     "bind",
     "unbind",
     "create",  # an mdev type's
+    "remove",  # a mediated device's
 }
 SCENARIO_HOSTS = {
     "qla2xxx": ["host5", "host6", "host7", "host8"],
@@ -490,3 +491,27 @@ def test_build_script_reproduces_the_checked_in_trees(tmp_path: Path) -> None:
     assert sorted(set(fresh) ^ set(checked_in)) == [], "run: python fixtures/build.py"
     changed = sorted(k for k in fresh if fresh[k] != checked_in[k])
     assert changed == [], "run: python fixtures/build.py"
+
+
+def test_add_mdev_refuses_what_the_kernel_refuses(tmp_path: Path) -> None:
+    """A mediated device of a type the parent offers, named by a free UUID, while an
+    instance of the type is left; each made lowers the type's count."""
+    b = SysfsBuilder(tmp_path)
+    fn = b.add_pci_function("0000:00:02.0", vendor=0x8086, device=0x3E92, pci_class=0x030000,
+                            driver="i915")  # fmt: skip
+    b.add_mdev_types(fn, {"i915-GVTg_V5_8": ("GVTg_V5_8", "vfio-pci", 1)})
+    first, second = "4b20d080-1b54-4048-85b3-a6a62d165c01", "4b20d080-1b54-4048-85b3-a6a62d165c02"
+    with pytest.raises(KeyError, match="offers no"):
+        b.add_mdev(fn, "i915-GVTg_V5_4", first, iommu_group=0)
+    with pytest.raises(ValueError, match="not a UUID"):
+        b.add_mdev(fn, "i915-GVTg_V5_8", first.upper(), iommu_group=0)
+    made = b.add_mdev(fn, "i915-GVTg_V5_8", first, iommu_group=0)
+    count = fn.path / "mdev_supported_types/i915-GVTg_V5_8/available_instances"
+    assert count.read_text() == "0\n"
+    assert os.readlink(made.path / "mdev_type") == "../mdev_supported_types/i915-GVTg_V5_8"
+    assert os.readlink(tmp_path / "sys/bus/mdev/devices" / first) == (
+        "../../../devices/pci0000:00/0000:00:02.0/" + first)
+    with pytest.raises(ValueError, match="exists already"):
+        b.add_mdev(fn, "i915-GVTg_V5_8", first, iommu_group=1)
+    with pytest.raises(ValueError, match="no instance"):
+        b.add_mdev(fn, "i915-GVTg_V5_8", second, iommu_group=1)

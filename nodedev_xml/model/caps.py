@@ -518,8 +518,29 @@ class ScsiGeneric:
 
 
 @dataclass(frozen=True, slots=True)
+class Mdev:
+    """``<capability type='mdev'>``: a mediated device (``<parent>/<uuid>`` on the
+    ``mdev`` bus).  ``type_id`` is the last name of its ``mdev_type`` link (the
+    parent's ``mdev_supported_types/<id>``), ``uuid`` its directory's name (``None``
+    when that is no UUID), ``parent_addr`` the name of the device above it
+    (``0000:00:02.0``, ``0.0.0023``, ``matrix``), ``iommu_group`` the number of the
+    group its ``iommu_group`` link leads to; ``attrs`` the ``(name, value)`` pairs
+    mdevctl keeps for a device it defined (libvirt prints them; a sysfs scan has
+    none)."""
+
+    cap_type: ClassVar[str] = "mdev"
+    nested: ClassVar[tuple[str, ...]] = ()
+
+    type_id: str
+    uuid: str | None = None
+    parent_addr: str | None = None
+    iommu_group: int | None = None
+    attrs: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class RawCapability:
-    """Any other capability (``net``, ``usb``, ``storage``, ``mdev`` …),
+    """Any other capability (``drm``, ``vdpa``, ``ap_card`` …),
     kept verbatim as serialized XML so that it survives a round trip."""
 
     type: str
@@ -535,6 +556,6 @@ class RawCapability:
 
 Capability = (
     ScsiHost | ScsiTarget | ScsiDevice | PCI | System | UsbDevice | UsbInterface | Net | CCW
-    | CSS | Storage | ScsiGeneric | RawCapability
+    | CSS | Storage | ScsiGeneric | Mdev | RawCapability
     | APCard | APQueue | APMatrix
 )

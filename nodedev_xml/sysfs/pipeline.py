@@ -56,6 +56,7 @@ def read_devices(session: ReadSession, pci_ids: PCIIds | None = None) -> list[De
     (by default the pci.ids under the source's root)."""
     from .builders.generic import generic_devices
     from .builders.luns import lun_devices
+    from .builders.mdev import mdev_devices
     from .builders.pci import PCIBuilder
     from .builders.storage import storage_devices
     from .builders.targets import target_devices
@@ -71,19 +72,22 @@ def read_devices(session: ReadSession, pci_ids: PCIIds | None = None) -> list[De
     luns = lun_devices(session, topology, FULL, targets)
     disks = with_parents([*storage_devices(session), *generic_devices(session)],
                          [*pci.values(), *around, *luns])  # fmt: skip
-    return [*pci.values(), *around, *ap, *disks, *hosts, *targets, *luns]
+    built = [*pci.values(), *around, *ap, *disks, *hosts, *targets, *luns]
+    mdevs = with_parents(mdev_devices(session), built)  # below any kind of device
+    return [*pci.values(), *around, *mdevs, *ap, *disks, *hosts, *targets, *luns]
 
 
 def ap_devices(session: ReadSession, policy: ReadPolicy) -> list[Device]:
     """s390 AP cards and queues, then vfio_ap's matrix device (those ``policy``
-    reads), without their parents."""
+    reads, and the matrix whenever mediated devices are read: it is their parent),
+    without their parents."""
     from .builders.ap import ap_devices as cards_and_queues
     from .builders.ap import ap_matrix_devices
 
     out: list[Device] = []
     if policy.reads_kind("ap_card") or policy.reads_kind("ap_queue"):
         out.extend(cards_and_queues(session, policy.details))
-    if policy.reads_kind("ap_matrix") or policy.reads_kind("mdev_types"):
+    if any(policy.reads_kind(k) for k in ("ap_matrix", "mdev_types", "mdev")):
         out.extend(ap_matrix_devices(session, policy.details))
     return out
 
@@ -137,6 +141,11 @@ def read_names(session: ReadSession, policy: ReadPolicy) -> list[NameEntry]:
     hosts.hang_below(around)
     out.extend((d.name, d.parent_name, d.cap_names() & policy.caps) for d in around)
     ap = with_parents(ap_devices(session, policy), ())
+    if policy.reads_kind("mdev"):  # below PCI functions, the devices around the hosts, the matrix
+        from .builders.mdev import mdev_devices
+
+        mdevs = with_parents(mdev_devices(session), [*around, *ap])
+        out.extend((d.name, d.parent_name, d.cap_names() & policy.caps) for d in mdevs)
     out.extend((d.name, d.parent_name, d.cap_names() & policy.caps) for d in ap)
     mark = len(out)  # where read_devices puts the disks
     out.extend(hosts.names())

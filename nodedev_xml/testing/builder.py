@@ -64,6 +64,7 @@ __all__ = ["SysfsBuilder"]
 #: The link :meth:`SysfsBuilder.add_bridge` gives a port unless told: 8 GT/s, 16 lanes.
 ROOT_PORT_LINK = PCIeLink("8.0", 16)
 
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _PCI_ADDRESS = re.compile(r"[0-9a-f]{4}:[0-9a-f]{2}:[01][0-9a-f]\.[0-7]")
 
 
@@ -455,10 +456,10 @@ class SysfsBuilder:
             self.tree.bus_entry("ccw", bus_id, ccw)
         return ccw
 
-    def add_vfio_ccw_subchannel(self, subchannel: str, bus_id: str) -> str:
+    def add_vfio_ccw_subchannel(self, subchannel: str, bus_id: str) -> DeviceDir:
         """An I/O subchannel handed to ``vfio_ccw`` (for a guest): ``devices/css0/<subchannel>``
         bound to ``vfio_ccw``, its CCW device ``bus_id`` not probed, and the
-        mediated-device type ``vfio_ccw-io`` it offers; returns its path."""
+        mediated-device type ``vfio_ccw-io`` it offers (:meth:`add_mdev` creates one)."""
         if not self.tree.path("devices/css0").is_dir():
             self.tree.ensure_dir("devices/css0")
             self.tree.write("devices/css0/uevent", b"\n")
@@ -467,9 +468,9 @@ class SysfsBuilder:
         self.tree.device(sch, files, subsystem="bus/css")
         self._bind(sch, "bus/css/drivers/vfio_ccw")
         self.tree.bus_entry("css", subchannel, sch)
-        self.add_mdev_types(DeviceDir(self.sys / sch, sch),
-                            {"vfio_ccw-io": ("I/O subchannel (Non-QDIO)", "vfio-ccw", 1)})
-        return sch
+        where = DeviceDir(self.sys / sch, sch)
+        self.add_mdev_types(where, {"vfio_ccw-io": ("I/O subchannel (Non-QDIO)", "vfio-ccw", 1)})
+        return where
 
     # -- s390 AP (crypto) devices --------------------------------------------------------------
 
@@ -881,6 +882,52 @@ class SysfsBuilder:
                 files["name"] = f"{name}\n".encode()
             self.tree.ensure_dir(f"{fn.rel}/mdev_supported_types/{type_id}")
             self.tree.write_attrs(f"{fn.rel}/mdev_supported_types/{type_id}", files)
+
+    def add_mdev(
+        self,
+        parent: PCIFunctionSpec | DeviceDir,
+        type_id: str,
+        uuid: str,
+        *,
+        iommu_group: int | None,
+        driver: str | None = "vfio_mdev",
+    ) -> DeviceDir:
+        """A mediated device of the type ``type_id`` that ``parent`` offers
+        (:meth:`add_mdev_types`), as writing ``uuid`` to the type's ``create`` makes
+        it: ``<parent>/<uuid>/`` on the ``mdev`` bus (``uevent`` with ``MDEV_TYPE``,
+        the write-only ``remove``, an ``mdev_type`` link to the type and the type's
+        ``devices/<uuid>`` link back), bound to ``driver`` (the parent driver's
+        mdev driver: ``intel_vgpu_mdev``, ``nvidia-vgpu-vfio``, ``vfio_ccw_mdev``;
+        ``None``: unbound) and in the IOMMU group ``iommu_group`` vfio gives it
+        (``None``: none); the type's ``available_instances`` drops by one (the
+        other types' counts are the caller's: a parent driver may lower them too).
+        ValueError when ``uuid`` is no UUID or is taken, or no instance of the type
+        is left; KeyError when ``parent`` offers no such type."""
+        if _UUID.fullmatch(uuid) is None:
+            raise ValueError(f"not a UUID as the kernel prints it: {uuid!r}")
+        kind = f"{parent.rel}/mdev_supported_types/{type_id}"
+        if not self.tree.path(kind).is_dir():
+            raise KeyError(f"{parent.rel} offers no mediated-device type {type_id!r}")
+        if self.tree.path(f"bus/mdev/devices/{uuid}").is_symlink():
+            raise ValueError(f"a mediated device {uuid} exists already")
+        left = int(self.tree.path(f"{kind}/available_instances").read_text())
+        if left < 1:
+            raise ValueError(f"no instance of {type_id} left on {parent.rel}")
+        self.tree.write(f"{kind}/available_instances", f"{left - 1}\n".encode())
+        rel = f"{parent.rel}/{uuid}"
+        event = (f"DRIVER={driver}\n" if driver else "") + f"MDEV_TYPE={type_id}\n"
+        self.tree.device(rel, {"uevent": event.encode(), "remove": WRITE_ONLY},
+                         subsystem="bus/mdev")  # fmt: skip
+        self.tree.link(f"{rel}/mdev_type", kind)
+        self.tree.ensure_dir(f"{kind}/devices")
+        self.tree.link(f"{kind}/devices/{uuid}", rel)
+        if driver is not None:
+            self._bind(rel, f"bus/mdev/drivers/{driver}")
+            self.tree.link(f"bus/mdev/drivers/{driver}/{uuid}", rel)
+        self.tree.bus_entry("mdev", uuid, rel)
+        if iommu_group is not None:
+            self._join_iommu_group(rel, uuid, iommu_group)
+        return DeviceDir(self.sys / rel, rel)
 
     # -- USB ---------------------------------------------------------------------------------
 

@@ -40,6 +40,7 @@ from ..model import (
     FCHost,
     FCRemotePort,
     IOMMUGroup,
+    Mdev,
     MdevType,
     MdevTypes,
     Net,
@@ -1124,6 +1125,45 @@ def _parse_scsi_generic(el: El) -> ScsiGeneric:
     return ScsiGeneric(char)
 
 
+# -- mdev --------------------------------------------------------------------
+
+
+def emit_mdev(out: Out, cap: Mdev, profile: Profile) -> None:
+    out.cap("mdev")
+    out.leaf("type", None, {"id": cap.type_id})
+    if cap.uuid is not None:
+        out.leaf("uuid", cap.uuid)
+    if cap.parent_addr is not None:
+        out.leaf("parent_addr", cap.parent_addr)
+    if cap.iommu_group is not None:
+        out.leaf("iommuGroup", None, {"number": str(cap.iommu_group)})
+    for name, value in cap.attrs:
+        out.leaf("attr", None, {"name": name, "value": value})
+    out.close()
+
+
+def parse_mdev(el: El) -> Mdev | RawCapability:
+    return modelled_or_raw(el, _parse_mdev, emit_mdev)
+
+
+def _parse_mdev(el: El) -> Mdev:
+    kind = el.find("type")
+    if kind is None or kind.get("id") is None:
+        raise fail(el, "mdev lacks <type id=...>")
+    group = el.find("iommuGroup")
+    number = None
+    if group is not None:
+        number = opt_attr(group, "number", parse_uint_text, "the IOMMU group number")
+    attrs = []
+    for a in el.iterfind("attr"):
+        name, value = a.get("name"), a.get("value")
+        if name is None or value is None:
+            raise fail(a, "<attr> lacks its name or value")
+        attrs.append((name, value))
+    return Mdev(str(kind.get("id")), opt_text(el, "uuid"), opt_text(el, "parent_addr"), number,
+                tuple(attrs))  # fmt: skip
+
+
 # -- anything else, verbatim -------------------------------------------------
 
 
@@ -1200,6 +1240,7 @@ CAPABILITIES: tuple[CapRow[Any], ...] = (
     CapRow(APCard, emit_ap_card, parse_ap_card),
     CapRow(APQueue, emit_ap_queue, parse_ap_queue),
     CapRow(APMatrix, emit_ap_matrix, parse_ap_matrix),
+    CapRow(Mdev, emit_mdev, parse_mdev),
 )
 #: Any capability the table does not name: kept verbatim, its type its own.
 RAW: CapRow[RawCapability] = CapRow(RawCapability, emit_raw, parse_raw)
