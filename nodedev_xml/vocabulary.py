@@ -114,12 +114,15 @@ def schema_file(profile: Profile, language: SchemaLanguage, kind: DocumentKind =
 #: ``scsi`` is a SCSI device (a LUN); ``usb_device`` a USB device, ``usb`` one of its
 #: interfaces, ``net`` a network interface, ``css`` and ``ccw`` an s390 subchannel and
 #: CCW device, ``storage`` a disk, ``scsi_generic`` a LUN's ``sgN``; ``mdev_types`` a
-#: PCI function offering mediated devices; ``mdev`` a mediated device.
+#: device offering mediated devices (a PCI function, a subchannel, the AP matrix);
+#: ``mdev`` a mediated device; ``ap_card``, ``ap_queue`` and ``ap_matrix`` an s390 AP
+#: adapter, queue and vfio_ap's matrix device.
 LIST_CAPS: Final[tuple[str, ...]] = (
     "fc_host", "vports", "scsi_host", "scsi_target", "scsi", "pci",
     "usb_device", "usb", "net", "css", "ccw", "storage", "mdev_types",
     "scsi_generic",
     "mdev",
+    "ap_card", "ap_queue", "ap_matrix",
 )  # fmt: skip
 ALL_CAPS: Final[frozenset[str]] = frozenset(LIST_CAPS)
 
@@ -154,6 +157,10 @@ COMPUTER: Final = "computer"
 COMPUTER_CAPS: Final[frozenset[str]] = frozenset({"system"})
 #: libvirt's UUID for a machine whose DMI data gives none.
 NO_UUID: Final = "00000000-0000-0000-0000-000000000000"
+
+#: libvirt's name for vfio_ap's matrix device (its sysname and subsystem are both
+#: ``matrix``, so libvirt names it by no rule but this).
+AP_MATRIX: Final = "ap_matrix"
 
 #: What libvirt's node-device names are made of (it replaces everything else by ``_``).
 NODE_DEVICE_NAME: Final = re.compile(r"[A-Za-z0-9_]{1,255}")

@@ -154,11 +154,63 @@ def _multipath_luns(root: Path) -> None:
     b.write_pci_ids()
 
 
+def _ap_edges(root: Path) -> None:
+    """s390 AP devices at the edges: adapters 0x00 and 0xff (the first and the last),
+    a card bound to no driver, queues bound to cex4queue, to vfio_ap and to none,
+    domain 0x00ff; a card whose ``uevent`` has no ``DEVTYPE`` (no device to libvirt:
+    its queue hangs from ``computer``) and one without ``uevent`` (no device to
+    libudev); vfio_ap's matrix before its mdev parent is registered (no
+    ``mdev_supported_types``)."""
+    b = SysfsBuilder(root)
+    first = b.add_ap_card(0x00, hwtype=11, mode="accel")
+    b.add_ap_queue(first, 0x00FF, driver=None)
+    b.add_ap_queue(first, 0x0001, driver="vfio_ap")
+    last = b.add_ap_card(0xFF, driver=None)
+    b.add_ap_queue(last, 0x0000, driver=None)
+    b.add_ap_queue(last, 0x0001, driver="vfio_ap")
+    b.add_ap_queue(last, 0x0002)
+    untyped = b.add_ap_card(0x10)
+    b.add_ap_queue(untyped, 0x0003)
+    b.tree.write(f"{untyped.rel}/uevent", b"DRIVER=cex4card\nMODE=cca\n")
+    silent = b.add_ap_card(0x11)
+    (silent.path / "uevent").unlink()
+    b.add_ap_matrix(None)
+
+
+def _ap_matrix_without_types(root: Path) -> None:
+    """vfio_ap's matrix with an empty ``mdev_supported_types``: listed, no ``mdev_types``
+    (not in ``--cap mdev_types``); one card, no queue."""
+    b = SysfsBuilder(root)
+    b.add_ap_card(0x42, mode="ep11")
+    b.tree.ensure_dir(f"{b.add_ap_matrix(None).rel}/mdev_supported_types")
+
+
+def _ap_matrix_unreadable_type(root: Path) -> None:
+    """vfio_ap's matrix whose type has no ``available_instances``: libvirt 9.0 lists no
+    matrix then (it fails the device, not the type)."""
+    b = SysfsBuilder(root)
+    b.add_ap_queue(b.add_ap_card(0x05), 0x0006)
+    matrix = b.add_ap_matrix()
+    (matrix.path / "mdev_supported_types/vfio_ap-passthrough/available_instances").unlink()
+
+
+def _css_unreadable_mdev_type(root: Path) -> None:
+    """Two subchannels bound to vfio_ccw, the second's mdev type without
+    ``available_instances``: libvirt 9.0 lists no such subchannel."""
+    b = SysfsBuilder(root)
+    b.add_vfio_ccw_subchannel("0.0.0023", "0.0.2300")
+    broken = b.add_vfio_ccw_subchannel("0.0.0024", "0.0.2400")
+    (broken.path / "mdev_supported_types/vfio_ccw-io/available_instances").unlink()
+
+
 BUILT = {"hosts-across-1000": _hosts_across_1000, "deep-vhba-tree": _deep_vhba_tree,
          "unnamed-port-with-vports": _unnamed_port_with_vports,
          "single-children": _single_children, "lun-types": _lun_types,
          "pci-odd-numbering": pci_odd_numbering,
-         "multipath-luns": _multipath_luns}  # fmt: skip
+         "multipath-luns": _multipath_luns, "ap-edges": _ap_edges,
+         "ap-matrix-without-types": _ap_matrix_without_types,
+         "ap-matrix-unreadable-type": _ap_matrix_unreadable_type,
+         "css-unreadable-mdev-type": _css_unreadable_mdev_type}  # fmt: skip
 ROOTS = sorted(p.name for p in FIXTURES.iterdir()) + sorted(BUILT)
 
 
@@ -214,7 +266,7 @@ def test_cap_lists_are_libvirts(
     for cap, xpath in (("scsi_host", "capability[@type='scsi_host']"),
                        ("scsi_target", "capability[@type='scsi_target']"),
                        ("scsi", "capability[@type='scsi']"), ("pci", "capability[@type='pci']"),
-                       *((c, f"capability[@type='{c}']") for c in AROUND),
+                       *((c, f"capability[@type='{c}']") for c in (*AROUND, *AP)),
                        ("mdev_types", "capability/capability[@type='mdev_types']"),
                        ("fc_host", "capability/capability[@type='fc_host']"),
                        ("vports", "capability/capability[@type='vport_ops']")):  # fmt: skip
@@ -363,6 +415,8 @@ def test_pci_documents_are_libvirts(name: str, built_dir: Path) -> None:
 #: The capabilities of the devices around the SCSI hosts (USB, s390 channels,
 #: network interfaces) and of mediated devices, whose documents are compared whole.
 AROUND = ("usb_device", "usb", "css", "ccw", "net", "storage", "scsi_generic", "mdev")
+#: The s390 AP devices (cards, queues, vfio_ap's matrix), whose documents are compared whole.
+AP = ("ap_card", "ap_queue", "ap_matrix")
 
 
 @pytest.mark.parametrize("name", ROOTS)
@@ -383,6 +437,49 @@ def test_devices_around_hosts_are_libvirts(name: str, built_dir: Path) -> None:
     assert sorted(ours) == sorted(theirs)
     for n, doc in theirs.items():
         assert ours[n] == doc, n
+
+
+@pytest.mark.parametrize("name", ROOTS)
+def test_ap_devices_are_libvirts(name: str, built_dir: Path) -> None:
+    """Every s390 AP card, queue and matrix device libvirt lists is ours, its document
+    identical (driver, adapter and domain numbers, the matrix's mdev types)."""
+    root = _root(name, built_dir)
+    view = _libvirt(root)
+    theirs = {n: canonical(d) for n, d in view.documents.items()
+              if etree.fromstring(d.encode()).find("capability").get("type") in AP}  # fmt: skip
+    inv = nx.scan(root=str(root))
+    ours = {n: canonical(nx.to_xml(d, profile="libvirt")) for n, d in inv.items()
+            if d.cap_names() & set(AP)}  # fmt: skip
+    if not theirs and not ours:
+        pytest.skip("no AP device on this root")
+    assert sorted(ours) == sorted(theirs)
+    for n, doc in theirs.items():
+        assert ours[n] == doc, n
+
+
+def test_an_ap_matrix_with_an_unreadable_type_is_left_out(built_dir: Path) -> None:
+    """libvirt lists no matrix one of whose mdev types it cannot read; the scan leaves it
+    out too, saying why, and keeps the card and queue beside it."""
+    root = _root("ap-matrix-unreadable-type", built_dir)
+    assert _libvirt(root).names == ["ap_05_0006", "ap_card05", "computer"]
+    inv = nx.scan(root=str(root))
+    assert list(inv) == ["ap_05_0006", "ap_card05"]
+    assert [str(w) for w in inv.warnings] == [
+        "ap_matrix: mdev_supported_types/vfio_ap-passthrough/available_instances: missing",
+        "ap_matrix: left out, as libvirt does: an mdev type cannot be read"]  # fmt: skip
+
+
+def test_a_subchannel_with_an_unreadable_mdev_type_is_left_out(built_dir: Path) -> None:
+    """As the AP matrix: libvirt lists no vfio_ccw subchannel one of whose mdev types it
+    cannot read (the shared reader says so; a PCI function is still listed without
+    the type, see the README)."""
+    root = _root("css-unreadable-mdev-type", built_dir)
+    assert _libvirt(root).names == ["computer", "css_0_0_0023"]
+    inv = nx.scan(root=str(root))
+    assert list(inv) == ["css_0_0_0023"]
+    assert [str(w) for w in inv.warnings] == [
+        "css_0_0_0024: mdev_supported_types/vfio_ccw-io/available_instances: missing",
+        "css_0_0_0024: left out, as libvirt does: an mdev type cannot be read"]  # fmt: skip
 
 
 def test_fcoe_hosts_below_an_interface(built_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

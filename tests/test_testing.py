@@ -21,6 +21,8 @@ from nodedev_xml.testing import (
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures" / "sysfs"
+#: A PCI function's directory name (``0000:04:00.0``).
+PCI_FUNCTION = re.compile(r"[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]")
 WRITE_ONLY = {
     "vport_create",
     "vport_delete",
@@ -51,6 +53,7 @@ SCENARIO_HOSTS = {
     "usb-storage": ["host0", "host1"],
     "fcoe": ["host5", "host6"],
     "gpu-mdev": [],
+    "s390-ap": [],
 }
 
 
@@ -281,7 +284,8 @@ def test_values_end_with_a_newline_and_write_only_files_are_empty(built: SysfsBu
             data = path.read_bytes()
             if path.name in WRITE_ONLY:
                 assert data == b"", path
-            elif path.name == "config":  # a PCI function's binary configuration space
+            elif path.name == "config" and PCI_FUNCTION.fullmatch(path.parent.name):
+                # a PCI function's binary configuration space (an AP card's is text)
                 assert len(data) in (256, 4096), path  # conventional PCI, PCI Express
             elif path.name == "vpd":  # binary Vital Product Data: it ends with its end tag
                 assert data[-1:] == b"\x78", path

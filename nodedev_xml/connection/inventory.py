@@ -190,15 +190,16 @@ def _host_number(dev: Device) -> int:
 #: LUN (``sysfs/pipeline.py``): (group, rank) by capability type.
 _AROUND: dict[str, tuple[int, int]] = {
     "usb_device": (1, 0), "usb": (1, 0), "css": (1, 1), "ccw": (1, 2), "net": (1, 3),
-    "mdev": (1, 4),
+    "mdev": (1, 4), "ap_card": (1, 5), "ap_queue": (1, 5), "ap_matrix": (1, 6),
     "storage": (2, 0), "scsi_generic": (2, 1),
 }  # fmt: skip
 
 
 def _ordered(devices: Mapping[str, Device]) -> list[Device]:
     """A sysfs scan's order: PCI functions by address, the devices around the
-    hosts (USB, s390 channels, interfaces) and mediated devices, disks, HBAs then
-    vHBAs by host number, targets, then LUNs by address."""
+    hosts (USB, s390 channels, interfaces) and mediated devices, AP cards and
+    queues, the AP matrix, disks, HBAs then vHBAs by host number, targets, then LUNs
+    by address."""
 
     def key(dev: Device) -> tuple[Any, ...]:
         if (pci := dev.pci) is not None:

@@ -451,6 +451,40 @@ class CSS:
 
 
 @dataclass(frozen=True, slots=True)
+class APCard:
+    """``<capability type='ap_card'>``: an s390 AP (crypto) adapter, ``cardNN`` on
+    the ``ap`` bus; ``adapter`` is ``NN``."""
+
+    cap_type: ClassVar[str] = "ap_card"
+    nested: ClassVar[tuple[str, ...]] = ()
+
+    adapter: int
+
+
+@dataclass(frozen=True, slots=True)
+class APQueue:
+    """``<capability type='ap_queue'>``: an AP queue (a domain of an adapter),
+    ``NN.DDDD`` below its card: ``adapter`` ``NN``, ``domain`` ``DDDD``."""
+
+    cap_type: ClassVar[str] = "ap_queue"
+    nested: ClassVar[tuple[str, ...]] = ()
+
+    adapter: int
+    domain: int
+
+
+@dataclass(frozen=True, slots=True)
+class APMatrix:
+    """``<capability type='ap_matrix'>``: vfio_ap's matrix device, with the
+    mediated-device types it offers (``vfio_ap-passthrough``)."""
+
+    cap_type: ClassVar[str] = "ap_matrix"
+    nested: ClassVar[tuple[str, ...]] = ("mdev_types",)
+
+    mdev_types: MdevTypes | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Storage:
     """``<capability type='storage'>``: a block device (a disk, a LUN's ``sdX``), as
     libvirt reads it: its node, udev's ``ID_BUS``, ``ID_TYPE`` (``drive_type``;
@@ -523,4 +557,5 @@ class RawCapability:
 Capability = (
     ScsiHost | ScsiTarget | ScsiDevice | PCI | System | UsbDevice | UsbInterface | Net | CCW
     | CSS | Storage | ScsiGeneric | Mdev | RawCapability
+    | APCard | APQueue | APMatrix
 )

@@ -66,14 +66,30 @@ def read_devices(session: ReadSession, pci_ids: PCIIds | None = None) -> list[De
     ids = pci_ids if pci_ids is not None else PCIIds.for_root(session.source.root)
     pci = PCIBuilder(session).devices(ids)
     around = with_parents(around_hosts(session, FULL), pci.values())
+    ap = with_parents(ap_devices(session, FULL), ())
     hosts = HostBuilder(session, topology, FULL).devices({**pci, **{d.name: d for d in around}})
     targets = target_devices(session, topology, FULL)
     luns = lun_devices(session, topology, FULL, targets)
     disks = with_parents([*storage_devices(session), *generic_devices(session)],
                          [*pci.values(), *around, *luns])  # fmt: skip
-    built = [*pci.values(), *around, *disks, *hosts, *targets, *luns]
+    built = [*pci.values(), *around, *ap, *disks, *hosts, *targets, *luns]
     mdevs = with_parents(mdev_devices(session), built)  # below any kind of device
-    return [*pci.values(), *around, *mdevs, *disks, *hosts, *targets, *luns]
+    return [*pci.values(), *around, *mdevs, *ap, *disks, *hosts, *targets, *luns]
+
+
+def ap_devices(session: ReadSession, policy: ReadPolicy) -> list[Device]:
+    """s390 AP cards and queues, then vfio_ap's matrix device (those ``policy``
+    reads, and the matrix whenever mediated devices are read: it is their parent),
+    without their parents."""
+    from .builders.ap import ap_devices as cards_and_queues
+    from .builders.ap import ap_matrix_devices
+
+    out: list[Device] = []
+    if policy.reads_kind("ap_card") or policy.reads_kind("ap_queue"):
+        out.extend(cards_and_queues(session, policy.details))
+    if any(policy.reads_kind(k) for k in ("ap_matrix", "mdev_types", "mdev")):
+        out.extend(ap_matrix_devices(session, policy.details))
+    return out
 
 
 def around_hosts(session: ReadSession, policy: ReadPolicy) -> list[Device]:
@@ -124,11 +140,13 @@ def read_names(session: ReadSession, policy: ReadPolicy) -> list[NameEntry]:
     around = with_parents(around_hosts(session, AROUND_NAMES), ())
     hosts.hang_below(around)
     out.extend((d.name, d.parent_name, d.cap_names() & policy.caps) for d in around)
-    if policy.reads_kind("mdev"):  # below PCI functions and the devices around the hosts
+    ap = with_parents(ap_devices(session, policy), ())
+    if policy.reads_kind("mdev"):  # below PCI functions, the devices around the hosts, the matrix
         from .builders.mdev import mdev_devices
 
-        mdevs = with_parents(mdev_devices(session), around)
+        mdevs = with_parents(mdev_devices(session), [*around, *ap])
         out.extend((d.name, d.parent_name, d.cap_names() & policy.caps) for d in mdevs)
+    out.extend((d.name, d.parent_name, d.cap_names() & policy.caps) for d in ap)
     mark = len(out)  # where read_devices puts the disks
     out.extend(hosts.names())
     if policy.reads_kind("scsi_target") or policy.reads_kind("scsi"):

@@ -145,10 +145,10 @@ def udev_session(root: str, fs: FileAccess | None = None) -> ReadSession:
 
 #: The subsystems whose uevents can change what a scan finds (``block``: a LUN's
 #: disk appearing or changing size; ``usb``, ``ccw``, ``css``, ``net``,
-#: ``scsi_generic``: the devices around the hosts).
+#: ``scsi_generic``: the devices around the hosts; ``ap``, ``matrix``: s390 crypto).
 WATCHED_SUBSYSTEMS = (
     "scsi_host", "fc_host", "fc_vports", "fc_remote_ports", "scsi", "block", "pci",
-    "usb", "ccw", "css", "net", "scsi_generic",
+    "usb", "ccw", "css", "net", "scsi_generic", "ap", "matrix",
 )  # fmt: skip
 #: The attributes that change without a uevent of their own: polled at the interval.
 POLLED_STATES = (("fc_host", "port_state"), ("fc_vports", "vport_state"))

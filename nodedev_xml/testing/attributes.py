@@ -27,6 +27,8 @@ __all__ = [
     "PCIE_UPSTREAM_PORT",
     "VPORT_TYPE",
     "FCPortValues",
+    "ap_card_files",
+    "ap_queue_files",
     "ccw_device_files",
     "fc_host_files",
     "fc_remote_port_files",
@@ -191,6 +193,48 @@ def ccw_device_files(driver: str = "zfcp", online: bool = True) -> dict[str, byt
     return as_files({"uevent": uevent, "online": "1" if online else "0",
                      "cutype": "1731/03", "devtype": "1732/03", "availability": "good",
                      "modalias": modalias})  # fmt: skip
+
+
+#: The AP functions an adapter in each mode has (``ap_functions``: bit 0 is the
+#: top bit): 4K modular exponentiation and CRT, extended addressing, and the mode's.
+AP_MODE_FUNCTIONS = {"cca": 0x72000000, "accel": 0x6A000000, "ep11": 0x66000000}
+#: What zcrypt calls a card of each hardware type in each mode (``type``).
+_AP_CARD_TYPES = {"cca": "CEX{}C", "accel": "CEX{}A", "ep11": "CEX{}P"}
+
+
+def ap_card_files(adapter: int, hwtype: int, mode: str, driver: str | None) -> dict[str, bytes]:
+    """An s390 AP card (``cardNN``) of hardware type ``hwtype`` (13: CEX7) in ``mode``
+    (``cca``, ``accel``, ``ep11``): the AP bus's attributes and ``uevent``
+    (``DEVTYPE=ap_card``, ``DEV_TYPE``, ``MODALIAS``, ``MODE``), and zcrypt's
+    (``type``, ``online``, ``load``) when its driver is bound."""
+    bound = f"DRIVER={driver}\n" if driver else ""
+    values: dict[str, str | bytes] = {
+        "uevent": f"DEVTYPE=ap_card\n{bound}DEV_TYPE={hwtype:04X}\nMODALIAS=ap:t{hwtype:02X}\n"
+                  f"MODE={mode}",
+        "hwtype": str(hwtype), "raw_hwtype": str(hwtype), "depth": "8",
+        "ap_functions": f"0x{AP_MODE_FUNCTIONS[mode]:08X}", "request_count": "0",
+        "requestq_count": "0", "pendingq_count": "0", "modalias": f"ap:t{hwtype:02X}",
+        "config": "1", "chkstop": "0", "max_msg_size": "12288",
+    }  # fmt: skip
+    if driver:
+        values.update(type=_AP_CARD_TYPES[mode].format(hwtype - 6), online="1", load="0")
+    return as_files(values)
+
+
+def ap_queue_files(mode: str, driver: str | None) -> dict[str, bytes]:
+    """An s390 AP queue (``NN.DDDD``) of a card in ``mode``: the AP bus's attributes
+    and ``uevent`` (``DEVTYPE=ap_queue``, ``MODE``); zcrypt's ``online`` and ``load``
+    when ``cex4queue`` drives it (``vfio_ap`` holds it for a guest)."""
+    bound = f"DRIVER={driver}\n" if driver else ""
+    values: dict[str, str | bytes] = {
+        "uevent": f"DEVTYPE=ap_queue\n{bound}MODE={mode}", "request_count": "0",
+        "requestq_count": "0", "pendingq_count": "0", "reset": "No Reset Timer set.",
+        "interrupt": "Interrupts enabled.", "config": "1", "chkstop": "0",
+        "ap_functions": f"0x{AP_MODE_FUNCTIONS[mode]:08X}",
+    }  # fmt: skip
+    if driver == "cex4queue":
+        values.update(online="1", load="0")
+    return as_files(values)
 
 
 def subchannel_files(bus_id: str) -> dict[str, bytes]:

@@ -22,6 +22,8 @@ from .attributes import (
     PCIE_ROOT_PORT,
     SCSI_DRIVERS,
     FCPortValues,
+    ap_card_files,
+    ap_queue_files,
     ccw_device_files,
     fc_remote_port_files,
     fc_transport_files,
@@ -34,6 +36,7 @@ from .attributes import (
 from .pciids import write_pci_ids
 from .presets import DEFAULT_FABRIC, DRIVERS, DriverPreset, fastest
 from .specs import (
+    APCardSpec,
     DeviceDir,
     FCHostSpec,
     PCIeLink,
@@ -99,6 +102,8 @@ class SysfsBuilder:
         self._usb_numbers: dict[int, int] = {}
         self._ifindex = 1
         self._disks: set[str] = set()
+        self._ap_cards: list[APCardSpec] = []
+        self._ap_guest_domains: set[int] = set()
         self.hosts: dict[int, ScsiHostSpec] = {}
         self.pci: dict[str, PCIFunctionSpec] = {}
         self.pci_ids: set[tuple[int, int]] = set()
@@ -467,6 +472,103 @@ class SysfsBuilder:
         self.add_mdev_types(where, {"vfio_ccw-io": ("I/O subchannel (Non-QDIO)", "vfio-ccw", 1)})
         return where
 
+    # -- s390 AP (crypto) devices --------------------------------------------------------------
+
+    def add_ap_card(
+        self, adapter: int, *, hwtype: int = 13, mode: str = "cca", driver: str | None = "cex4card"
+    ) -> APCardSpec:
+        """Write the AP card ``devices/ap/cardNN`` (``NN``: ``adapter`` in hex) below the AP
+        bus's root device, of hardware type ``hwtype`` (13: CEX7) in ``mode`` (``cca``,
+        ``accel``, ``ep11``), bound to ``driver`` (or none), with its bus entry
+        ``bus/ap/devices/cardNN``; the bus's masks follow (:meth:`add_ap_queue`).
+        ValueError for an adapter number the bus has not (0 to 255) or has taken."""
+        if not 0 <= adapter <= 0xFF or any(c.adapter == adapter for c in self._ap_cards):
+            raise ValueError(f"AP adapter {adapter} is out of range or taken")
+        self._ap_bus()
+        rel = f"devices/ap/card{adapter:02x}"
+        self.tree.device(rel, ap_card_files(adapter, hwtype, mode, driver), subsystem="bus/ap")
+        if driver is not None:
+            self._bind(rel, f"bus/ap/drivers/{driver}")
+        self.tree.bus_entry("ap", f"card{adapter:02x}", rel)
+        card = APCardSpec(self.sys / rel, rel, adapter, mode)
+        self._ap_cards.append(card)
+        self._ap_masks()
+        return card
+
+    def add_ap_queue(
+        self, card: APCardSpec, domain: int, *, driver: str | None = "cex4queue"
+    ) -> DeviceDir:
+        """Write the AP queue ``NN.DDDD`` (``domain`` of ``card``) below its card, bound
+        to ``driver``: ``cex4queue`` (the host's), ``vfio_ap`` (held for a guest: the
+        domain leaves the bus's ``aqmask``, as ``chzdev``/``vfio-ap`` set-up does), or
+        ``None`` (no driver took it).  ValueError for a domain out of range or taken."""
+        if not 0 <= domain <= 0xFF or domain in card.domains:
+            raise ValueError(f"AP domain {domain} is out of range or taken on card {card.adapter}")
+        name = f"{card.adapter:02x}.{domain:04x}"
+        rel = f"{card.rel}/{name}"
+        self.tree.device(rel, ap_queue_files(card.mode, driver), subsystem="bus/ap")
+        if driver is not None:
+            self._bind(rel, f"bus/ap/drivers/{driver}")
+        self.tree.bus_entry("ap", name, rel)
+        card.domains.append(domain)
+        if driver == "vfio_ap":
+            self._ap_guest_domains.add(domain)
+        self._ap_masks()
+        return DeviceDir(self.sys / rel, rel)
+
+    def add_ap_matrix(
+        self, available_instances: int | None = 256, *, driver: str | None = "vfio_ap"
+    ) -> DeviceDir:
+        """Write vfio_ap's matrix device ``devices/vfio_ap/matrix`` (below the module's
+        root device, on the ``matrix`` bus, bound to ``driver``) with the mediated-device
+        type ``vfio_ap-passthrough`` it offers, ``available_instances`` of it left
+        (``None``: no ``mdev_supported_types``, as before vfio_ap's mdev parent is
+        registered)."""
+        self._root_device("devices/vfio_ap")
+        rel = "devices/vfio_ap/matrix"
+        uevent = f"DRIVER={driver}\n" if driver is not None else ""
+        self.tree.device(rel, {"uevent": uevent.encode()}, subsystem="bus/matrix")
+        if driver is not None:
+            self._bind(rel, f"bus/matrix/drivers/{driver}")
+        self.tree.bus_entry("matrix", "matrix", rel)
+        if available_instances is not None:
+            types = {"vfio_ap-passthrough": ("VFIO AP Passthrough Device", "vfio-ap",
+                                             available_instances)}  # fmt: skip
+            self.add_mdev_types(DeviceDir(self.sys / rel, rel), types, description=None)
+        return DeviceDir(self.sys / rel, rel)
+
+    def _root_device(self, rel: str) -> None:
+        """A root device (``devices/ap``, ``devices/vfio_ap``): a directory with its
+        ``uevent`` (no variables), on no bus nor class (no node device)."""
+        if not self.tree.path(rel).is_dir():
+            self.tree.ensure_dir(rel)
+            self.tree.write(f"{rel}/uevent", b"\n")
+
+    def _ap_bus(self) -> None:
+        """The AP bus's root device and its attributes (written once)."""
+        if self.tree.path("devices/ap").is_dir():
+            return
+        self._root_device("devices/ap")
+        self.tree.ensure_dir("bus/ap/devices")
+        self.tree.write_attrs("bus/ap", {"ap_domain": b"-1\n", "ap_max_domain_id": b"84\n",
+                                         "ap_max_adapter_id": b"255\n",
+                                         "ap_interrupts": b"1\n"})  # fmt: skip
+
+    def _ap_masks(self) -> None:
+        """The AP bus's masks (256 bits, bit 0 leftmost) as the cards and queues make
+        them: the adapters and domains configured, and ``apmask``/``aqmask``, which
+        give the host's drivers every adapter and each domain no guest holds."""
+
+        def mask(bits: set[int]) -> bytes:
+            return f"0x{sum(1 << (255 - b) for b in bits):064x}\n".encode()
+
+        adapters = {c.adapter for c in self._ap_cards}
+        domains = {d for c in self._ap_cards for d in c.domains}
+        self.tree.write_attrs("bus/ap", {
+            "ap_adapter_mask": mask(adapters), "ap_usage_domain_mask": mask(domains),
+            "ap_control_domain_mask": mask(domains), "apmask": mask(set(range(256))),
+            "aqmask": mask(set(range(256)) - self._ap_guest_domains)})  # fmt: skip
+
     def _bind(self, rel: str, driver: str) -> None:
         """A ``driver`` link from the device ``rel`` to ``driver`` (``bus/X/drivers/NAME``)."""
         if not self.tree.path(driver).is_dir():
@@ -759,18 +861,23 @@ class SysfsBuilder:
         return result
 
     def add_mdev_types(
-        self, fn: PCIFunctionSpec | DeviceDir, types: Mapping[str, tuple[str | None, str, int]]
+        self,
+        fn: PCIFunctionSpec | DeviceDir,
+        types: Mapping[str, tuple[str | None, str, int]],
+        *,
+        description: bytes | None = b"low_gm_size: 128MB\nhigh_gm_size: 512MB\n",
     ) -> None:
         """The mediated-device types ``fn`` offers, as a mdev parent driver (i915's
         GVT-g, NVIDIA's vGPU manager) lays them out: ``mdev_supported_types/<id>/``
         with ``name`` (when not ``None``), ``device_api``, ``available_instances``,
-        ``description`` and the write-only ``create``; ``types``: id -> (name,
-        device API, available instances)."""
+        ``description`` (unless ``None``) and the write-only ``create``; ``types``:
+        id -> (name, device API, available instances)."""
         for type_id, (name, api, count) in types.items():
             files = {"device_api": f"{api}\n".encode(),
                      "available_instances": f"{count}\n".encode(),
-                     "description": b"low_gm_size: 128MB\nhigh_gm_size: 512MB\n",
                      "create": WRITE_ONLY}  # fmt: skip
+            if description is not None:
+                files["description"] = description
             if name is not None:
                 files["name"] = f"{name}\n".encode()
             self.tree.ensure_dir(f"{fn.rel}/mdev_supported_types/{type_id}")

@@ -15,6 +15,7 @@ from pathlib import Path
 from .presets import DriverPreset
 
 __all__ = [
+    "APCardSpec",
     "DeviceDir",
     "FCHostSpec",
     "PCIFunctionSpec",
@@ -31,6 +32,16 @@ class DeviceDir:
 
     path: Path
     rel: str = field(repr=False)
+
+
+@dataclass(eq=False)
+class APCardSpec(DeviceDir):
+    """An s390 AP card directory (``devices/ap/cardNN``): its adapter number, the
+    mode its queues share, and the domains of its queues so far."""
+
+    adapter: int
+    mode: str
+    domains: list[int] = field(default_factory=list)
 
 
 #: The kernel's link speeds (``max_link_speed`` and ``current_link_speed`` print them

@@ -32,6 +32,9 @@ from ..model import (
     CSS,
     PCI,
     Adapter,
+    APCard,
+    APMatrix,
+    APQueue,
     Capability,
     CCWAddress,
     FCHost,
@@ -849,7 +852,9 @@ def modelled_or_raw(
 def _canonical(el: El) -> bytes:
     copy = etree.fromstring(verbatim(el))
     for n in copy.iter():
-        if n.text is not None and not n.text.strip() and len(n):
+        # indentation; a capability holds no text (an empty one, ap_matrix's, may be
+        # printed open and closed on two lines)
+        if n.text is not None and not n.text.strip() and (len(n) or n.tag == "capability"):
             n.text = None
     return etree.tostring(copy, method="c14n")
 
@@ -1012,6 +1017,54 @@ def _parse_css(el: El) -> CSS:
     parsed = _parse_mdev_types(types) if types is not None else None
     return CSS(_parse_ccw_address(el), _parse_ccw_address(dev) if dev is not None else None,
                parsed)  # fmt: skip
+
+
+# -- ap_card, ap_queue, ap_matrix --------------------------------------------
+
+
+def emit_ap_card(out: Out, cap: APCard, profile: Profile) -> None:
+    out.cap("ap_card")
+    out.leaf("ap-adapter", f"0x{cap.adapter:02x}")
+    out.close()
+
+
+def parse_ap_card(el: El) -> APCard | RawCapability:
+    return modelled_or_raw(el, _parse_ap_card, emit_ap_card)
+
+
+def _parse_ap_card(el: El) -> APCard:
+    return APCard(req_value(el, "ap-adapter", parse_hex_text, "a hex adapter number"))
+
+
+def emit_ap_queue(out: Out, cap: APQueue, profile: Profile) -> None:
+    out.cap("ap_queue")
+    out.leaf("ap-adapter", f"0x{cap.adapter:02x}")
+    out.leaf("ap-domain", f"0x{cap.domain:04x}")
+    out.close()
+
+
+def parse_ap_queue(el: El) -> APQueue | RawCapability:
+    return modelled_or_raw(el, _parse_ap_queue, emit_ap_queue)
+
+
+def _parse_ap_queue(el: El) -> APQueue:
+    return APQueue(req_value(el, "ap-adapter", parse_hex_text, "a hex adapter number"),
+                   req_value(el, "ap-domain", parse_hex_text, "a hex domain number"))  # fmt: skip
+
+
+def emit_ap_matrix(out: Out, cap: APMatrix, profile: Profile) -> None:
+    out.cap("ap_matrix")
+    emit_nested(out, cap, "mdev_types", profile)
+    out.close()
+
+
+def parse_ap_matrix(el: El) -> APMatrix | RawCapability:
+    return modelled_or_raw(el, _parse_ap_matrix, emit_ap_matrix)
+
+
+def _parse_ap_matrix(el: El) -> APMatrix:
+    types = el.find("capability[@type='mdev_types']")
+    return APMatrix(_parse_mdev_types(types) if types is not None else None)
 
 
 # -- storage -----------------------------------------------------------------
@@ -1184,6 +1237,9 @@ CAPABILITIES: tuple[CapRow[Any], ...] = (
     CapRow(CSS, emit_css, parse_css),
     CapRow(Storage, emit_storage, parse_storage),
     CapRow(ScsiGeneric, emit_scsi_generic, parse_scsi_generic),
+    CapRow(APCard, emit_ap_card, parse_ap_card),
+    CapRow(APQueue, emit_ap_queue, parse_ap_queue),
+    CapRow(APMatrix, emit_ap_matrix, parse_ap_matrix),
     CapRow(Mdev, emit_mdev, parse_mdev),
 )
 #: Any capability the table does not name: kept verbatim, its type its own.

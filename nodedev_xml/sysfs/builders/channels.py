@@ -1,8 +1,9 @@
 """s390 channel devices, as libvirt lists them: subchannels (``css``) and CCW devices (``ccw``).
 
 The entries of the ``css`` bus (``/sys/bus/css/devices/0.0.0010``) bound to
-``io_subchannel`` or ``vfio_ccw`` (libvirt leaves out the others), with the
-address of the CCW device on them from ``dev_busid``; and of the ``ccw`` bus
+``io_subchannel`` or ``vfio_ccw`` (libvirt leaves out the others, and one whose
+mdev types it cannot all read), with the address of the CCW device on them from
+``dev_busid``; and of the ``ccw`` bus
 (``0.0.1900``, below its subchannel) that are ``online`` (libvirt lists only
 those).  The addresses are the entries' names, ``cssid.ssid.devno``.  Parents
 are set by :func:`~.parents.with_parents`: a CCW device's is its subchannel,
@@ -18,7 +19,7 @@ from typing import Any
 from ...model import CCW, CSS, CCWAddress, Device
 from .. import values
 from ..session import DeviceScope, ReadSession
-from .mdev import mdev_types
+from .mdev import read_mdev_types
 from .parents import udev_name
 
 __all__ = ["ccw_address", "ccw_devices", "css_devices"]
@@ -56,8 +57,11 @@ def css_devices(session: ReadSession, details: bool = True) -> list[Device]:
         if driver not in _SUBCHANNEL_DRIVERS:
             continue
         busid = scope.attr(dev, "dev_busid", ccw_address) if details else None
-        types = mdev_types(scope, dev)  # decides list --cap mdev_types too
+        types, whole = read_mdev_types(scope, dev)  # decides list --cap mdev_types too
         if scope.lost(dev) is not None:
+            continue
+        if not whole:
+            scope.warn(None, "left out, as libvirt does: an mdev type cannot be read")
             continue
         cap = CSS(ccw_address(entry), busid, types)
         out.append(Device(scope.name, (cap,), path=src.devpath(dev), driver=driver))

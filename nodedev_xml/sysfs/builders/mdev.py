@@ -1,7 +1,9 @@
 """Mediated devices and the types a device offers.
 
 ``mdev_types``: the mediated-device types a device offers, a PCI function (GVT-g,
-vGPU) or an s390 subchannel bound to ``vfio_ccw``.
+vGPU), an s390 subchannel bound to ``vfio_ccw`` or vfio_ap's matrix device
+(:func:`read_mdev_types` also says whether every type could be read: libvirt 9.0
+lists no subchannel or matrix of which one cannot).
 
 ``mdev`` (:func:`mdev_devices`): the mediated devices themselves, the entries of
 the ``mdev`` bus (``/sys/bus/mdev/devices/<uuid>``, the device
@@ -26,7 +28,7 @@ from ..session import DeviceScope, ReadSession
 from ..source import errname
 from .parents import udev_name
 
-__all__ = ["mdev_devices", "mdev_types"]
+__all__ = ["mdev_devices", "mdev_types", "read_mdev_types"]
 
 SUPPORTED_TYPES = "mdev_supported_types"
 #: A UUID as libvirt's grammar takes it (the kernel names mediated devices ``%pUl``).
@@ -38,16 +40,23 @@ _INT_MAX = 2**31 - 1
 def mdev_types(scope: DeviceScope, dev: str) -> MdevTypes | None:
     """The types ``dev`` offers (``mdev_supported_types/<id>/``: ``name``,
     ``device_api``, ``available_instances``, read now), by id; a type without
-    ``device_api`` or a readable count is left out, as libvirt does."""
+    ``device_api`` or a readable count is left out."""
+    return read_mdev_types(scope, dev)[0]
+
+
+def read_mdev_types(scope: DeviceScope, dev: str) -> tuple[MdevTypes | None, bool]:
+    """:func:`mdev_types`, and whether every type could be read (libvirt 9.0 lists
+    no device of which one cannot: an AP matrix, a subchannel, a PCI function)."""
     src = scope.session.source
     try:
         ids = src.entries(dev, SUPPORTED_TYPES)
     except FileNotFoundError:
-        return None
+        return None, True
     except OSError as e:
         scope.warn(SUPPORTED_TYPES, f"cannot list ({errname(e)})")
-        return None
+        return None, False
     found = []
+    whole = True
     for type_id in sorted(ids):
         where = src.child(dev, SUPPORTED_TYPES, type_id)
         label = f"{SUPPORTED_TYPES}/{type_id}"
@@ -56,11 +65,12 @@ def mdev_types(scope: DeviceScope, dev: str) -> MdevTypes | None:
         count = scope.attr(where, "available_instances", values.uint, may_lack=True,
                            label=f"{label}/available_instances", optional=False)  # fmt: skip
         if api is None or count is None:
+            whole = False
             continue
         raw = scope.raw(where, "name", may_lack=True)
         name = values.udev_text(raw) if raw is not None else None
         found.append(MdevType(type_id, api, count, name))
-    return MdevTypes(tuple(found)) if found else None
+    return (MdevTypes(tuple(found)) if found else None), whole
 
 
 def mdev_devices(session: ReadSession) -> list[Device]:
