@@ -203,6 +203,38 @@ def _css_unreadable_mdev_type(root: Path) -> None:
     (broken.path / "mdev_supported_types/vfio_ccw-io/available_instances").unlink()
 
 
+def _pci_function_without_vendor(root: Path) -> None:
+    """An FC HBA's PCI function without ``vendor`` (no device to libvirt) below a PCI
+    Express port: its host hangs from the port, the next device up."""
+    b = SysfsBuilder(root)
+    port = b.add_bridge("0000:00:01.0")
+    hba = b.add_pci_function("0000:01:00.0", vendor=0x1077, device=0x2532, driver="qla2xxx",
+                             parent=port)  # fmt: skip
+    b.add_fc_host(hba, node_name=0x20000024FF000001, port_name=0x21000024FF000001)
+    (root / "sys" / hba.rel / "vendor").unlink()
+    b.write_pci_ids()
+
+
+def _pci_unreadable_mdev_type(root: Path) -> None:
+    """A PCI Express port offering an mdev type without ``available_instances``, an FC
+    HBA below it, and a GPU whose second type lacks it, with an mdev on the first:
+    libvirt 9.0 lists neither function; the HBA hangs from ``computer``, the mdev too."""
+    b = SysfsBuilder(root)
+    port = b.add_bridge("0000:00:01.0")
+    hba = b.add_pci_function("0000:01:00.0", vendor=0x1077, device=0x2532, driver="qla2xxx",
+                             parent=port)  # fmt: skip
+    b.add_fc_host(hba, node_name=0x20000024FF000001, port_name=0x21000024FF000001)
+    b.add_mdev_types(port, {"port-1": ("P1", "vfio-pci", 2)})
+    gpu = b.add_pci_function("0000:00:02.0", vendor=0x8086, device=0x3E92, pci_class=0x030000,
+                             driver="i915")  # fmt: skip
+    b.add_mdev_types(gpu, {"i915-GVTg_V5_4": ("GVTg_V5_4", "vfio-pci", 3),
+                           "i915-GVTg_V5_8": ("GVTg_V5_8", "vfio-pci", 1)})  # fmt: skip
+    b.add_mdev(gpu, "i915-GVTg_V5_4", "4b20d080-1b54-4048-85b3-a6a62d165c01", iommu_group=7)
+    for fn, type_id in ((port, "port-1"), (gpu, "i915-GVTg_V5_8")):
+        (root / "sys" / fn.rel / "mdev_supported_types" / type_id / "available_instances").unlink()
+    b.write_pci_ids()
+
+
 BUILT = {"hosts-across-1000": _hosts_across_1000, "deep-vhba-tree": _deep_vhba_tree,
          "unnamed-port-with-vports": _unnamed_port_with_vports,
          "single-children": _single_children, "lun-types": _lun_types,
@@ -210,7 +242,9 @@ BUILT = {"hosts-across-1000": _hosts_across_1000, "deep-vhba-tree": _deep_vhba_t
          "multipath-luns": _multipath_luns, "ap-edges": _ap_edges,
          "ap-matrix-without-types": _ap_matrix_without_types,
          "ap-matrix-unreadable-type": _ap_matrix_unreadable_type,
-         "css-unreadable-mdev-type": _css_unreadable_mdev_type}  # fmt: skip
+         "css-unreadable-mdev-type": _css_unreadable_mdev_type,
+         "pci-unreadable-mdev-type": _pci_unreadable_mdev_type,
+         "pci-function-without-vendor": _pci_function_without_vendor}  # fmt: skip
 ROOTS = sorted(p.name for p in FIXTURES.iterdir()) + sorted(BUILT)
 
 
@@ -471,8 +505,7 @@ def test_an_ap_matrix_with_an_unreadable_type_is_left_out(built_dir: Path) -> No
 
 def test_a_subchannel_with_an_unreadable_mdev_type_is_left_out(built_dir: Path) -> None:
     """As the AP matrix: libvirt lists no vfio_ccw subchannel one of whose mdev types it
-    cannot read (the shared reader says so; a PCI function is still listed without
-    the type, see the README)."""
+    cannot read (the shared reader says so)."""
     root = _root("css-unreadable-mdev-type", built_dir)
     assert _libvirt(root).names == ["computer", "css_0_0_0023"]
     inv = nx.scan(root=str(root))
@@ -480,6 +513,28 @@ def test_a_subchannel_with_an_unreadable_mdev_type_is_left_out(built_dir: Path) 
     assert [str(w) for w in inv.warnings] == [
         "css_0_0_0024: mdev_supported_types/vfio_ccw-io/available_instances: missing",
         "css_0_0_0024: left out, as libvirt does: an mdev type cannot be read"]  # fmt: skip
+
+
+def test_a_pci_function_with_an_unreadable_mdev_type_is_left_out(
+    built_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Nor does libvirt list a PCI function one of whose mdev types it cannot read: what
+    was below it hangs from the next device up, in the scan and in ``list``'s
+    names-only read alike."""
+    root = _root("pci-unreadable-mdev-type", built_dir)
+    view = _libvirt(root)
+    mdev = "mdev_4b20d080_1b54_4048_85b3_a6a62d165c01_0000_00_02_0"
+    assert view.names == ["computer", mdev, "pci_0000_01_00_0", "scsi_host0"]
+    inv = nx.scan(root=str(root))
+    assert sorted(inv) == sorted(view.names[1:])
+    assert inv["pci_0000_01_00_0"].parent_name == "computer" == inv[mdev].parent_name
+    assert _ours(capsys, root, "--tree") == view.tree
+    assert _ours(capsys, root, "--cap", "pci").splitlines() == ["pci_0000_01_00_0"]
+    assert [str(w) for w in inv.warnings] == [
+        "pci_0000_00_01_0: mdev_supported_types/port-1/available_instances: missing",
+        "pci_0000_00_01_0: left out, as libvirt does: an mdev type cannot be read",
+        "pci_0000_00_02_0: mdev_supported_types/i915-GVTg_V5_8/available_instances: missing",
+        "pci_0000_00_02_0: left out, as libvirt does: an mdev type cannot be read"]  # fmt: skip
 
 
 def test_fcoe_hosts_below_an_interface(built_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

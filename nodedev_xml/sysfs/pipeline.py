@@ -65,15 +65,15 @@ def read_devices(session: ReadSession, pci_ids: PCIIds | None = None) -> list[De
     topology = discover(session, FULL)
     ids = pci_ids if pci_ids is not None else PCIIds.for_root(session.source.root)
     pci = PCIBuilder(session).devices(ids)
-    around = with_parents(around_hosts(session, FULL), pci.values())
+    around = with_parents(around_hosts(session, FULL), pci.values(), pci)
     ap = with_parents(ap_devices(session, FULL), ())
     hosts = HostBuilder(session, topology, FULL).devices({**pci, **{d.name: d for d in around}})
     targets = target_devices(session, topology, FULL)
     luns = lun_devices(session, topology, FULL, targets)
     disks = with_parents([*storage_devices(session), *generic_devices(session)],
-                         [*pci.values(), *around, *luns])  # fmt: skip
+                         [*pci.values(), *around, *luns], pci)  # fmt: skip
     built = [*pci.values(), *around, *ap, *disks, *hosts, *targets, *luns]
-    mdevs = with_parents(mdev_devices(session), built)  # below any kind of device
+    mdevs = with_parents(mdev_devices(session), built, pci)  # below any kind of device
     return [*pci.values(), *around, *mdevs, *ap, *disks, *hosts, *targets, *luns]
 
 
@@ -131,20 +131,23 @@ def read_names(session: ReadSession, policy: ReadPolicy) -> list[NameEntry]:
     the same order, limited to ``policy.caps``; reading what ``policy`` reads."""
     topology = discover(session, policy)
     out: list[NameEntry] = []
+    pci: set[str] | None = None  # the functions listed, once read
     if policy.reads_kind("pci") or policy.reads_kind("mdev_types"):
         from .builders.pci import PCIBuilder
 
         out.extend(PCIBuilder(session).names(policy))
+        pci = {e[0] for e in out}
     hosts = HostBuilder(session, topology, policy)
+    hosts.pci = pci
     # All of them, whatever is asked for: they are one another's and the hosts' parents.
-    around = with_parents(around_hosts(session, AROUND_NAMES), ())
+    around = with_parents(around_hosts(session, AROUND_NAMES), (), pci)
     hosts.hang_below(around)
     out.extend((d.name, d.parent_name, d.cap_names() & policy.caps) for d in around)
     ap = with_parents(ap_devices(session, policy), ())
     if policy.reads_kind("mdev"):  # below PCI functions, the devices around the hosts, the matrix
         from .builders.mdev import mdev_devices
 
-        mdevs = with_parents(mdev_devices(session), [*around, *ap])
+        mdevs = with_parents(mdev_devices(session), [*around, *ap], pci)
         out.extend((d.name, d.parent_name, d.cap_names() & policy.caps) for d in mdevs)
     out.extend((d.name, d.parent_name, d.cap_names() & policy.caps) for d in ap)
     mark = len(out)  # where read_devices puts the disks
@@ -164,7 +167,7 @@ def read_names(session: ReadSession, policy: ReadPolicy) -> list[NameEntry]:
         from .builders.storage import storage_devices
 
         below = [*storage_devices(session, details=False), *generic_devices(session)]
-        disks = with_parents(below, around)
+        disks = with_parents(below, around, pci)
         out[mark:mark] = [
             (d.name, d.parent_name, d.cap_names() & policy.caps) for d in disks]
     if not policy.every_device:

@@ -23,7 +23,7 @@ from ...model import APCard, APMatrix, APQueue, Device
 from ...vocabulary import AP_MATRIX
 from .. import values
 from ..session import ReadSession
-from .mdev import read_mdev_types
+from .mdev import TYPES_UNREADABLE, read_mdev_types
 from .parents import udev_name
 
 __all__ = ["ap_devices", "ap_matrix_devices"]
@@ -86,7 +86,7 @@ def ap_matrix_devices(session: ReadSession, details: bool = True) -> list[Device
         if not listed:
             continue
         if not whole:
-            scope.warn(None, "left out, as libvirt does: an mdev type cannot be read")
+            scope.warn(None, TYPES_UNREADABLE)
             continue
         return [Device(scope.name, (APMatrix(types),), path=src.devpath(dev), driver=driver)]
     return []

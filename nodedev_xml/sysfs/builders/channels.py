@@ -19,7 +19,7 @@ from typing import Any
 from ...model import CCW, CSS, CCWAddress, Device
 from .. import values
 from ..session import DeviceScope, ReadSession
-from .mdev import read_mdev_types
+from .mdev import TYPES_UNREADABLE, read_mdev_types
 from .parents import udev_name
 
 __all__ = ["ccw_address", "ccw_devices", "css_devices"]
@@ -61,7 +61,7 @@ def css_devices(session: ReadSession, details: bool = True) -> list[Device]:
         if scope.lost(dev) is not None:
             continue
         if not whole:
-            scope.warn(None, "left out, as libvirt does: an mdev type cannot be read")
+            scope.warn(None, TYPES_UNREADABLE)
             continue
         cap = CSS(ccw_address(entry), busid, types)
         out.append(Device(scope.name, (cap,), path=src.devpath(dev), driver=driver))

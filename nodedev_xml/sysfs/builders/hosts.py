@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import replace
 
 from ...model import (
@@ -57,6 +57,9 @@ class HostBuilder:
         #: The devices other than PCI functions a host may hang below (USB
         #: interfaces, CCW devices, network interfaces), by sysfs path.
         self.below: dict[str, str] = {}
+        #: The PCI functions listed, once read (None: a function above a host is
+        #: named by its address, as :func:`~.parents.with_parents` names it).
+        self.pci: Container[str] | None = None
 
     def hang_below(self, devices: Iterable[Device]) -> None:
         """Let hosts hang below ``devices`` (an earlier scan's, say), by their paths."""
@@ -69,6 +72,7 @@ class HostBuilder:
         PCI functions built, for the adapter of each HBA."""
         built: list[Device] = []
         self.hang_below(pci.values())
+        self.pci = pci
         for h in host_order(self.hosts):
             dev = self.device_or_drop(h, pci)
             if dev is not None:
@@ -198,8 +202,10 @@ class HostBuilder:
         )
 
     def _parent_of(self, dev: str, pci: dict[str, Device]) -> tuple[str, Device | None]:
-        """libvirt's parent: the nearest ancestor that is itself a node device."""
+        """libvirt's parent: the nearest ancestor that is itself a node device; and, when
+        that is the PCI function right above the host, the function (its adapter)."""
         below = self.below
+        passed = False  # a PCI function libvirt does not list: the host's own card
         for up in self.src.ancestors(dev):
             if below and (name := below.get(self.src.devpath(up))) is not None:
                 return name, None
@@ -208,8 +214,11 @@ class HostBuilder:
             if m is not None and int(m[1]) in self.hosts:
                 return scsi_host_name(int(m[1])), None
             addr = PCIAddress.match(base)
-            if addr is not None:  # named even when left out for want of ids, as libvirt does
-                return addr.node_name, pci.get(addr.node_name)
+            if addr is None:
+                continue
+            if self.pci is None or addr.node_name in self.pci:
+                return addr.node_name, None if passed else pci.get(addr.node_name)
+            passed = True
         return COMPUTER, None
 
     def _adapter(

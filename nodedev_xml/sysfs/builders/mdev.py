@@ -3,7 +3,7 @@
 ``mdev_types``: the mediated-device types a device offers, a PCI function (GVT-g,
 vGPU), an s390 subchannel bound to ``vfio_ccw`` or vfio_ap's matrix device
 (:func:`read_mdev_types` also says whether every type could be read: libvirt 9.0
-lists no subchannel or matrix of which one cannot).
+lists no PCI function, subchannel or matrix of which one cannot).
 
 ``mdev`` (:func:`mdev_devices`): the mediated devices themselves, the entries of
 the ``mdev`` bus (``/sys/bus/mdev/devices/<uuid>``, the device
@@ -28,25 +28,23 @@ from ..session import DeviceScope, ReadSession
 from ..source import errname
 from .parents import udev_name
 
-__all__ = ["mdev_devices", "mdev_types", "read_mdev_types"]
+__all__ = ["TYPES_UNREADABLE", "mdev_devices", "read_mdev_types"]
 
 SUPPORTED_TYPES = "mdev_supported_types"
+#: The warning for a device libvirt 9.0 does not list: one of its types cannot be read.
+TYPES_UNREADABLE = "left out, as libvirt does: an mdev type cannot be read"
 #: A UUID as libvirt's grammar takes it (the kernel names mediated devices ``%pUl``).
 _UUID = re.compile(r"[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 #: libvirt reads the IOMMU group's number into an int: a larger one is no group.
 _INT_MAX = 2**31 - 1
 
 
-def mdev_types(scope: DeviceScope, dev: str) -> MdevTypes | None:
-    """The types ``dev`` offers (``mdev_supported_types/<id>/``: ``name``,
-    ``device_api``, ``available_instances``, read now), by id; a type without
-    ``device_api`` or a readable count is left out."""
-    return read_mdev_types(scope, dev)[0]
-
-
 def read_mdev_types(scope: DeviceScope, dev: str) -> tuple[MdevTypes | None, bool]:
-    """:func:`mdev_types`, and whether every type could be read (libvirt 9.0 lists
-    no device of which one cannot: an AP matrix, a subchannel, a PCI function)."""
+    """The types ``dev`` offers (``mdev_supported_types/<id>/``: ``name``,
+    ``device_api``, ``available_instances``, read now), by id, and whether every
+    type could be read: one without ``device_api`` or a readable count is left out
+    with a warning, and libvirt 9.0 lists no device of which one cannot (a PCI
+    function, a subchannel, the AP matrix: :data:`TYPES_UNREADABLE`)."""
     src = scope.session.source
     try:
         ids = src.entries(dev, SUPPORTED_TYPES)

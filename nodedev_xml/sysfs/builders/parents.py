@@ -9,7 +9,7 @@ is the nearest directory above it that is a node device, else ``computer``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import replace
 
 from ...model import Device, Parent
@@ -41,19 +41,24 @@ def devnodes(event: dict[str, str], db: UdevDatabase) -> tuple[tuple[str, str], 
     return (("dev", node), *(("link", link) for link in links))
 
 
-def with_parents(devices: list[Device], above: Iterable[Device]) -> list[Device]:
+def with_parents(
+    devices: list[Device], above: Iterable[Device], pci: Container[str] | None = None
+) -> list[Device]:
     """``devices`` with their parents: the nearest device above each, among
-    ``devices`` and ``above`` (by sysfs path), else ``computer``."""
+    ``devices`` and ``above`` (by sysfs path), else ``computer``.  ``pci``: the
+    PCI functions listed, when they were read; else a function above is named by
+    its address (a names-only read's best guess: libvirt lists nearly every one)."""
     by_path: dict[str, str] = {d.path: d.name for d in (*above, *devices) if d.path is not None}
     out = []
     for d in devices:
-        parent = nearest(d.path, by_path) if d.path is not None else None
+        parent = nearest(d.path, by_path, pci) if d.path is not None else None
         out.append(replace(d, parent=Parent(parent or COMPUTER)))
     return out
 
 
-def nearest(path: str, by_path: dict[str, str]) -> str | None:
-    """The name of the nearest device above the sysfs path ``path`` in ``by_path``."""
+def nearest(path: str, by_path: dict[str, str], pci: Container[str] | None = None) -> str | None:
+    """The name of the nearest device above the sysfs path ``path`` in ``by_path``
+    (``pci`` as for :func:`with_parents`)."""
     up = path.rpartition("/")[0]
     while up.startswith("/sys/devices/"):
         name = by_path.get(up)
@@ -61,7 +66,7 @@ def nearest(path: str, by_path: dict[str, str]) -> str | None:
             return name
         base = up.rpartition("/")[2]
         addr = PCIAddress.match(base)
-        if addr is not None:  # named even when left out for want of ids, as a host's is
+        if addr is not None and (pci is None or addr.node_name in pci):
             return addr.node_name
         if (m := LUN.fullmatch(base)) is not None:  # a LUN's disk, listed by name only
             return scsi_name(*(int(n) for n in m.groups()))

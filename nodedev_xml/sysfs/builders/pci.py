@@ -4,11 +4,14 @@ link, bound driver."""
 from __future__ import annotations
 
 import errno
+from collections.abc import Container
+from dataclasses import replace
 
 from ...model import (
     PCI,
     Device,
     IOMMUGroup,
+    MdevTypes,
     NameEntry,
     Parent,
     PCIExpress,
@@ -24,7 +27,7 @@ from ..policy import ReadPolicy
 from ..session import DeviceScope, ReadSession
 from ..source import errname
 from ..vpd import MAX_VPD_BYTES, read_vpd
-from .mdev import mdev_types
+from .mdev import TYPES_UNREADABLE, read_mdev_types
 
 _VIRTFN_LIMIT = 4096
 #: libvirt requires both ids: a function without them is no node device.
@@ -39,10 +42,14 @@ class PCIBuilder:
         self.session = session
         self.src = session.source
         self.found = pci_functions(session)
+        #: Whether every mdev type of a function could be read (libvirt lists it only then).
+        self._types_whole: dict[str, bool] = {}
 
     def devices(self, ids: PCIIds | None) -> dict[str, Device]:
-        """Every function with both its ids, by name; ``ids`` names vendor and product."""
-        out: dict[str, Device] = {}
+        """Every function libvirt lists (both ids, every mdev type readable), by name,
+        each below the nearest function listed above it; ``ids`` names vendor and
+        product."""
+        built: dict[str, Device] = {}
         for name in sorted(self.found):
             dev = self.found[name]
             scope = self.session.device(name)
@@ -55,18 +62,24 @@ class PCIBuilder:
             if cap is None or cap.vendor_id is None or cap.product_id is None:
                 scope.amend(_IDS, _LEFT_OUT)  # said once, with the id's own warning
                 continue
-            out[name] = device
-        return out
+            if not self._types_whole.get(name, True):
+                scope.warn(None, TYPES_UNREADABLE)
+                continue
+            built[name] = device
+        return {name: replace(d, parent=Parent(self._parent(self.found[name], built)))
+                for name, d in built.items()}  # fmt: skip
 
     def names(self, policy: ReadPolicy) -> list[NameEntry]:
-        """:meth:`devices` as names: only the two ids that decide membership are read."""
-        out: list[NameEntry] = []
+        """:meth:`devices` as names: only what decides membership is read (the two ids,
+        whether the mdev types can be read)."""
+        kept: dict[str, frozenset[str]] = {}
         caps = frozenset({"pci"}) & policy.caps
         for name in sorted(self.found):
             dev = self.found[name]
             scope = self.session.device(name)
             vendor_id = scope.attr(dev, "vendor", values.hex_id, optional=False)
             product_id = scope.attr(dev, "device", values.hex_id, optional=False)
+            types, whole = read_mdev_types(scope, dev)
             why = scope.lost(dev)
             if why is not None:
                 self.session.warn(name, None, why)
@@ -74,14 +87,18 @@ class PCIBuilder:
             if vendor_id is None or product_id is None:
                 scope.amend(_IDS, _LEFT_OUT)
                 continue
-            mdev = "mdev_types" in policy.caps and mdev_types(scope, dev) is not None
-            out.append((name, self._parent(dev), caps | {"mdev_types"} if mdev else caps))
-        return out
+            if not whole:
+                scope.warn(None, TYPES_UNREADABLE)
+                continue
+            mdev = "mdev_types" in policy.caps and types is not None
+            kept[name] = caps | {"mdev_types"} if mdev else caps
+        return [(name, self._parent(self.found[name], kept), kept[name]) for name in kept]
 
-    def _parent(self, dev: str) -> str:
+    def _parent(self, dev: str, listed: Container[str]) -> str:
+        """The nearest function above ``dev`` that is ``listed``, else ``computer``."""
         for up in self.src.ancestors(dev):
             addr = PCIAddress.match(self.src.name(up))
-            if addr is not None and addr.node_name in self.found:
+            if addr is not None and addr.node_name in listed:
                 return addr.node_name
         return COMPUTER
 
@@ -123,10 +140,15 @@ class PCIBuilder:
             numa_node=scope.attr(dev, "numa_node", values.numa_node, may_lack=True),
             pci_express=pci_express,
             vpd=self._vpd(scope, dev),
-            mdev_types=mdev_types(scope, dev),
+            mdev_types=self._mdev_types(scope, dev),
         )
-        return Device(name=scope.name, path=self.src.devpath(dev), parent=Parent(self._parent(dev)),
-                      driver=driver, capabilities=(cap,))  # fmt: skip
+        return Device(name=scope.name, path=self.src.devpath(dev), driver=driver,
+                      capabilities=(cap,))  # its parent: once every function is known
+
+    def _mdev_types(self, scope: DeviceScope, dev: str) -> MdevTypes | None:
+        types, self._types_whole[scope.name] = read_mdev_types(scope, dev)
+        return types
+
 
     def _config(self, scope: DeviceScope, dev: str) -> tuple[str | None, PCIExpress | None]:
         """The bridge kind and the PCI Express link, from the config space."""
