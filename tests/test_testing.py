@@ -50,6 +50,7 @@ SCENARIO_HOSTS = {
     "usb-storage": ["host0", "host1"],
     "fcoe": ["host5", "host6"],
     "gpu-mdev": [],
+    "removable": ["host0", "host1", "host2"],
 }
 
 
