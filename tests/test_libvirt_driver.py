@@ -123,6 +123,9 @@ def as_libvirt_reprints(dev: Device) -> Device:
             # virNodeDevCapStorageParseXML reads no <logical_block_size> or
             # <num_blocks>: libvirt fills them from sysfs, not from a document.
             cap = replace(cap, logical_block_size=None, num_blocks=None)
+            if cap.removable is not None:  # nor inside <capability type='removable'>
+                cap = replace(cap, removable=replace(cap.removable, logical_block_size=None,
+                                                     num_blocks=None))  # fmt: skip
         if isinstance(cap, Mdev):
             # virNodeDevCapMdevParseXML reads no <parent_addr>: libvirt takes it
             # from udev (the device above the mdev), not from a document.

@@ -16,9 +16,12 @@ The names, the parents and the drawing (byte for byte) are compared on every roo
 ``libvirt`` profile after the corrections documented in the README (WWNs padded to 16
 lower-case digits; no ``fabric_wwn`` for an unknown fabric, ``ffffffffffffffff`` or
 ``0``; a LUN number from 2**31 up as the number it is, where libvirt prints it as a
-negative 32-bit integer). PCI documents are compared whole, ours named from the same
-system pci.ids libvirt reads, with one normalisation: libvirt lists an IOMMU group's
-members in directory order, we in address order.
+negative 32-bit integer; an empty drive's ``<num_blocks>0</num_blocks>`` beside its
+block size, which libvirt leaves out).  Block devices of every drive type libvirt
+lists, with odd udev and sysfs values (``drive_trees.odd_drives``), are compared too.
+PCI documents are compared whole, ours named from the same system pci.ids libvirt
+reads, with one normalisation: libvirt lists an IOMMU group's members in directory
+order, we in address order.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import functools
 from pathlib import Path
 
 import pytest
+from drive_trees import odd_drives
 from lxml import etree
 from oracle import LibvirtView, run_libvirtd, unavailable
 from pci_trees import fcoe_over_net, pci_odd_numbering
@@ -239,7 +243,7 @@ BUILT = {"hosts-across-1000": _hosts_across_1000, "deep-vhba-tree": _deep_vhba_t
          "unnamed-port-with-vports": _unnamed_port_with_vports,
          "single-children": _single_children, "lun-types": _lun_types,
          "pci-odd-numbering": pci_odd_numbering,
-         "multipath-luns": _multipath_luns, "ap-edges": _ap_edges,
+         "multipath-luns": _multipath_luns, "odd-drives": odd_drives, "ap-edges": _ap_edges,
          "ap-matrix-without-types": _ap_matrix_without_types,
          "ap-matrix-unreadable-type": _ap_matrix_unreadable_type,
          "css-unreadable-mdev-type": _css_unreadable_mdev_type,
@@ -323,6 +327,10 @@ def _corrected(document: str) -> bytes:
     for lun in doc.iterfind("capability[@type='scsi']/lun"):
         if lun.text and lun.text.startswith("-"):
             lun.text = str(int(lun.text) + 2**32)
+    for size in doc.iter("logical_block_size"):  # an empty drive's 0 blocks
+        if size.getnext() is None or size.getnext().tag != "num_blocks":
+            size.addnext(etree.Element("num_blocks"))
+            size.getnext().text = "0"
     return canonical(doc)
 
 
@@ -455,13 +463,14 @@ AP = ("ap_card", "ap_queue", "ap_matrix")
 
 @pytest.mark.parametrize("name", ROOTS)
 def test_devices_around_hosts_are_libvirts(name: str, built_dir: Path) -> None:
-    """Every USB device and interface, s390 subchannel and CCW device and network
-    interface libvirt lists is ours, its document identical (the interfaces'
-    offload features are asked of the kernel by name, which on a fake root names
-    no interface: libvirt prints none there either)."""
+    """Every USB device and interface, s390 subchannel and CCW device, network
+    interface, block device and SCSI generic node libvirt lists is ours, its
+    document identical but for the README's corrections (the interfaces' offload
+    features are asked of the kernel by name, which on a fake root names no
+    interface: libvirt prints none there either)."""
     root = _root(name, built_dir)
     view = _libvirt(root)
-    theirs = {n: canonical(d) for n, d in view.documents.items()
+    theirs = {n: _corrected(d) for n, d in view.documents.items()
               if etree.fromstring(d.encode()).find("capability").get("type") in AROUND}  # fmt: skip
     inv = nx.scan(root=str(root))
     ours = {n: canonical(nx.to_xml(d, profile="libvirt")) for n, d in inv.items()

@@ -54,6 +54,7 @@ SCENARIO_HOSTS = {
     "fcoe": ["host5", "host6"],
     "gpu-mdev": [],
     "s390-ap": [],
+    "removable": ["host0", "host1", "host2"],
 }
 
 

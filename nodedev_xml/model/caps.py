@@ -485,15 +485,38 @@ class APMatrix:
 
 
 @dataclass(frozen=True, slots=True)
+class Removable:
+    """``<capability type='removable'>`` inside ``storage``: a drive whose medium
+    comes and goes (a CD-ROM or floppy drive the kernel calls ``removable``).
+    With a medium in it, its label (udev's ``ID_FS_LABEL``), its size in bytes
+    and its geometry, as libvirt reads them: ``size`` (512-byte sectors) is
+    ``num_blocks`` and ``media_size`` is ``num_blocks`` times
+    ``logical_block_size`` (so four times the medium's size for a CD's 2048-byte
+    blocks, as libvirt prints it); without one, 0 and nothing else."""
+
+    cap_type: ClassVar[str] = "removable"
+    listed_as: ClassVar[str | None] = None
+
+    media_available: bool = False
+    media_size: int = 0
+    media_label: str | None = None
+    logical_block_size: int | None = None
+    num_blocks: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Storage:
-    """``<capability type='storage'>``: a block device (a disk, a LUN's ``sdX``), as
-    libvirt reads it: its node, udev's ``ID_BUS``, ``ID_TYPE`` (``drive_type``;
-    libvirt guesses ``disk`` for ``/dev/vd*``) and ``ID_SERIAL``, the device's
-    ``vendor`` and ``model`` (blanks trimmed), its size in bytes, its logical block
-    size and its number of blocks (``size`` counts 512-byte sectors)."""
+    """``<capability type='storage'>``: a block device (a disk, a LUN's ``sdX`` or
+    ``sr0``, a floppy, an SD card), as libvirt reads it: its node, udev's
+    ``ID_BUS``, its drive type (``disk``, ``cdrom``, ``floppy``, ``sd``,
+    ``dasd``) and ``ID_SERIAL`` (a DASD's ``device/uid``), the device's
+    ``vendor`` and ``model`` (blanks trimmed); then a drive with removable
+    media holds ``removable``, any other its size in bytes, its logical block
+    size and its number of blocks (``size`` counts 512-byte sectors; libvirt
+    multiplies them by the logical block size)."""
 
     cap_type: ClassVar[str] = "storage"
-    nested: ClassVar[tuple[str, ...]] = ()
+    nested: ClassVar[tuple[str, ...]] = ("removable",)
 
     block: str
     bus: str | None = None
@@ -504,6 +527,7 @@ class Storage:
     size: int = 0
     logical_block_size: int | None = None
     num_blocks: int | None = None
+    removable: Removable | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,8 @@ class UdevDatabase:
 
     def properties(self, device_id: str) -> dict[str, str]:
         """The properties of the device whose database file is ``device_id``
-        (``c189:1``); none when it has no readable file (never raises)."""
+        (``c189:1``); none when it has no readable file (never raises).  A property
+        with an empty value is none, as for libudev."""
         if "/" in device_id or device_id in ("", ".", ".."):
             return {}
         try:
@@ -42,7 +43,7 @@ class UdevDatabase:
         for line in data.decode("utf-8", "replace").splitlines():
             if line.startswith("E:"):
                 key, sep, value = line[2:].partition("=")
-                if sep:
+                if sep and value:
                     out[key] = value
         return out
 

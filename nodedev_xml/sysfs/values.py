@@ -19,6 +19,8 @@ _HEX_ID = re.compile(r"0x[0-9a-fA-F]{1,4}")
 _CLASS = re.compile(r"0x[0-9a-fA-F]{1,6}")
 _SECTORS = re.compile(r"0|[1-9][0-9]{0,15}")  # at most 2^53 sectors: bytes fit 64 bits
 _SCSI_TYPE = re.compile(r"-?(0|[1-9][0-9]{0,9})")
+# strtol(3) with base 0: leading white space, a sign, then 0x hex, 0 octal or decimal
+_C_INT = re.compile(r"[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
 UINT32_MAX = 0xFFFFFFFF
 
 # Value sets the FC transport class prints (drivers/scsi/scsi_transport_fc.c).
@@ -53,6 +55,36 @@ def uint(text: str) -> int:
     if not _UINT.fullmatch(text) or int(text) > UINT32_MAX:
         raise ValueError("expected an unsigned decimal number")
     return int(text)
+
+
+def c_int(text: str) -> int:
+    """An ``int`` as libvirt reads one with ``virStrToLong_i(text, NULL, 0, ...)``
+    (udev's ``ID_CDROM_MEDIA``, a block device's ``removable``): C's ``strtol`` with
+    base 0 (``0x`` hex, ``0`` octal, else decimal; leading white space and a sign
+    allowed), the whole text used, the value within 32 bits."""
+    value = _c_integer(text)
+    if not -(2**31) <= value < 2**31:
+        raise ValueError("expected an integer within 32 bits")
+    return value
+
+
+def c_ull(text: str) -> int:
+    """An ``unsigned long long`` as libvirt reads one with ``virStrToLong_ull(text,
+    NULL, 0, ...)`` (a block device's ``size`` and ``queue/logical_block_size``): as
+    :func:`c_int`, within 64 bits, a negative number wrapped as C wraps it."""
+    value = _c_integer(text)
+    if not -(2**64) < value < 2**64:
+        raise ValueError("expected an integer within 64 bits")
+    return value % 2**64
+
+
+def _c_integer(text: str) -> int:
+    m = _C_INT.fullmatch(text)
+    if m is None:
+        raise ValueError("expected an integer (decimal, 0x hexadecimal or 0 octal)")
+    sign, digits = m.groups()
+    base = 16 if digits[:2] in ("0x", "0X") else 8 if digits.startswith("0") else 10
+    return int(digits, base) * (-1 if sign == "-" else 1)
 
 
 def numa_node(text: str) -> int | None:

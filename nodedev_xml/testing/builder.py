@@ -65,6 +65,13 @@ __all__ = ["SysfsBuilder"]
 ROOT_PORT_LINK = PCIeLink("8.0", 16)
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+#: Block drivers by the names of their disks: (major, minors a disk takes, logical
+#: block size, removable).
+_BLOCK_DRIVERS = {"mmcblk": (179, 8, 512, False), "nvme": (259, 1, 512, False),
+                  "dasd": (94, 4, 4096, False), "sd": (8, 16, 512, False),
+                  "sr": (11, 1, 2048, True), "fd": (2, 1, 512, True),
+                  "vd": (252, 16, 512, False)}  # fmt: skip
+
 _PCI_ADDRESS = re.compile(r"[0-9a-f]{4}:[0-9a-f]{2}:[01][0-9a-f]\.[0-7]")
 
 
@@ -104,6 +111,7 @@ class SysfsBuilder:
         self._disks: set[str] = set()
         self._ap_cards: list[APCardSpec] = []
         self._ap_guest_domains: set[int] = set()
+        self._block_counts: dict[int, int] = {}
         self.hosts: dict[int, ScsiHostSpec] = {}
         self.pci: dict[str, PCIFunctionSpec] = {}
         self.pci_ids: set[tuple[int, int]] = set()
@@ -749,18 +757,21 @@ class SysfsBuilder:
         files: Overrides | None = None,
         serial: str | None = None,
         sg: int | None = None,
+        udev: Mapping[str, str | None] | None = None,
     ) -> Path:
         """Write the SCSI device (LUN) ``H:0:T:<lun>/`` below the remote port's
         target: its attributes (``type``, the inquiry strings, ``state``...), the
         ``driver`` link of its type's upper-level driver (``sd``, ``st``, ``sr``,
         ``ch``, ``ses``; none for other types), ``scsi_device/H:0:T:L/`` and its
-        ``bus/scsi`` entry.  With ``block`` (``sdc``), also its disk
-        ``block/sdc/`` of ``sectors`` 512-byte sectors (default 100 GiB) and its
-        ``class/block`` entry, and with ``serial`` too the root's udev database
-        entry for it (``ID_TYPE=disk``, ``ID_BUS=scsi``, ``ID_SERIAL``: what makes
-        it a ``storage`` device to libvirt).  With ``sg``, its SCSI generic node
-        ``<lun>/scsi_generic/sg<sg>/`` (``class/scsi_generic``).  No block or
-        generic device by default.  Returns the LUN's directory."""
+        ``bus/scsi`` entry.  With ``block`` (``sdc``, ``sr0``), also its block
+        device ``block/sdc/`` of ``sectors`` 512-byte sectors (default 100 GiB; see
+        :meth:`add_block_device`), and with ``serial`` or ``udev`` too the root's
+        udev database entry for it (``ID_TYPE=disk`` or, for ``srN``, ``cd``,
+        ``ID_BUS=scsi``, ``ID_SERIAL``, then ``udev``'s properties, ``None``
+        removing one: what makes it a ``storage`` device to libvirt).  With
+        ``sg``, its SCSI generic node ``<lun>/scsi_generic/sg<sg>/``
+        (``class/scsi_generic``).  No block or generic device by default.  Returns
+        the LUN's directory."""
         if rport.target is None:
             raise ValueError(f"{rport.name} has no target: it is no FCP Target")
         target_rel = f"{rport.path.relative_to(self.sys)}/{rport.target}"
@@ -769,36 +780,118 @@ class SysfsBuilder:
             scsi_device_files(type, vendor, model, rev, SCSI_DRIVERS.get(type)), files
         )
         path = self._write_lun(target_rel, f"{address}:{lun}", files)
+        lun_rel = f"{target_rel}/{address}:{lun}"
+        self._lun_nodes(lun_rel, block, sectors, serial, sg, udev, vendor, model)
+        return path
+
+    def add_host_lun(
+        self,
+        host: ScsiHostSpec,
+        lun: int = 0,
+        *,
+        target: int = 0,
+        type: int = 0,
+        vendor: str = "ATA",
+        model: str = "Samsung SSD 870",
+        rev: str = "2B6Q",
+        block: str | None = None,
+        sectors: int = 209715200,
+        serial: str | None = None,
+        sg: int | None = None,
+        udev: Mapping[str, str | None] | None = None,
+    ) -> Path:
+        """Write a LUN its host's driver finds by itself (usb-storage, libata, a
+        RAID or CD-ROM adapter): ``hostN/targetN:0:<target>/N:0:<target>:<lun>/``,
+        the target written with its first LUN; the rest as :meth:`add_lun`.
+        Returns the LUN's directory."""
+        name = f"target{host.number}:0:{target}"
+        target_rel = f"{host.rel}/{name}"
+        if not self.tree.path(target_rel).is_dir():
+            self.tree.device(target_rel, {"uevent": b"DEVTYPE=scsi_target\n"}, subsystem="bus/scsi")
+            self.tree.bus_entry("scsi", name, target_rel)
+        files = scsi_device_files(type, vendor, model, rev, SCSI_DRIVERS.get(type))
+        address = f"{host.number}:0:{target}:{lun}"
+        path = self._write_lun(target_rel, address, files)
+        self._lun_nodes(f"{target_rel}/{address}", block, sectors, serial, sg, udev, vendor, model)
+        return path
+
+    def _lun_nodes(
+        self,
+        lun_rel: str,
+        block: str | None,
+        sectors: int,
+        serial: str | None,
+        sg: int | None,
+        udev: Mapping[str, str | None] | None,
+        vendor: str,
+        model: str,
+    ) -> None:
+        """A LUN's SCSI generic node and block device (:meth:`add_lun`)."""
         if sg is not None:
-            lun_rel = f"{target_rel}/{address}:{lun}"
             event = f"MAJOR=21\nMINOR={sg}\nDEVNAME=sg{sg}\n"
             rel = self.tree.class_device(lun_rel, "scsi_generic", f"sg{sg}",
                                          {"uevent": event.encode(), "dev": f"21:{sg}\n".encode()})
             self.tree.link(f"{rel}/subsystem", "class/scsi_generic")
-        if block is not None:
-            minor = self._write_disk(f"{target_rel}/{address}:{lun}", block, sectors)
-            if serial is not None:
-                self.write_udev_data(f"b8:{minor}", {
-                    "DEVNAME": f"/dev/{block}", "DEVTYPE": "disk", "ID_TYPE": "disk",
-                    "ID_BUS": "scsi", "ID_SERIAL": serial, "ID_VENDOR": vendor.strip(),
-                    "ID_MODEL": model.strip()})  # fmt: skip
-        return path
+        if block is None:
+            return
+        props: dict[str, str | None] | None = None
+        if serial is not None or udev is not None:
+            props = {"ID_TYPE": "cd", "ID_CDROM": "1"} if block.startswith("sr") else {
+                "ID_TYPE": "disk"}
+            props |= {"ID_BUS": "scsi", "ID_SERIAL": serial, "ID_VENDOR": vendor.strip(),
+                      "ID_MODEL": model.strip(), **(udev or {})}  # fmt: skip
+        self.add_block_device(DeviceDir(self.sys / lun_rel, lun_rel), block, sectors=sectors,
+                              udev=props)  # fmt: skip
 
-    def _write_disk(self, lun_rel: str, name: str, sectors: int) -> int:
-        """The disk ``<lun>/block/<name>/`` and its ``class/block`` entry; returns its minor."""
-        major, minor = 8, 16 * (len(self._disks) % 16)
-        self._disks.add(name)
-        self.tree.mkdir(f"{lun_rel}/block")
-        rel = f"{lun_rel}/block/{name}"
+    def add_block_device(
+        self,
+        parent: DeviceDir,
+        name: str,
+        *,
+        sectors: int = 209715200,
+        removable: bool | None = None,
+        block_size: int | None = None,
+        udev: Mapping[str, str | None] | None = None,
+        files: Overrides | None = None,
+    ) -> DeviceDir:
+        """Write the block device (a whole disk) ``<parent>/block/<name>/`` as the
+        kernel lays it out, with its ``device`` link to ``parent`` and its
+        ``class/block`` entry: ``uevent`` (``MAJOR``, ``MINOR``, ``DEVNAME``,
+        ``DEVTYPE=disk``), ``dev``, ``size`` (``sectors``, 512-byte sectors),
+        ``removable``, ``ro`` and ``queue/logical_block_size``.  The major number,
+        whether it is ``removable`` and its block size follow its driver, told by
+        the name (``sd``: 8, 512; ``sr``: 11, removable, 2048; ``fd``: 2,
+        removable; ``mmcblk``: 179; ``nvme``: 259; ``vd``: 252; ``dasd``: 94,
+        4096) unless given.  With ``udev``, the root's udev database entry
+        (``b<major>:<minor>``) with ``DEVNAME``, ``DEVTYPE`` and those properties
+        (``None`` leaves one out); ``files`` overrides the attribute files.  Raises
+        KeyError for a name of no such driver."""
+        kind = next((k for k in _BLOCK_DRIVERS if name.startswith(k)), None)
+        if kind is None:
+            raise KeyError(f"no block driver names its disks like {name!r}")
+        major, per_disk, size, gone = _BLOCK_DRIVERS[kind]
+        count = self._block_counts.get(major, 0)
+        self._block_counts[major] = count + 1
+        minor = 16 * (len(self._disks) % 16) if kind == "sd" else per_disk * count
+        if kind == "sd":
+            self._disks.add(name)
+        removable = gone if removable is None else removable
+        block_size = size if block_size is None else block_size
+        self.tree.ensure_dir(f"{parent.rel}/block")
+        rel = f"{parent.rel}/block/{name}"
         uevent = f"MAJOR={major}\nMINOR={minor}\nDEVNAME={name}\nDEVTYPE=disk\n"
-        files = {"uevent": uevent.encode(), "dev": f"{major}:{minor}\n".encode(),
-                 "size": f"{sectors}\n".encode(), "removable": b"0\n", "ro": b"0\n",
-                 "queue/logical_block_size": b"512\n"}  # fmt: skip
-        self.tree.device(rel, files, subsystem="class/block")
-        self.tree.link(f"{rel}/device", lun_rel)
+        attrs = {"uevent": uevent.encode(), "dev": f"{major}:{minor}\n".encode(),
+                 "size": f"{sectors}\n".encode(), "removable": b"1\n" if removable else b"0\n",
+                 "ro": b"0\n", "queue/logical_block_size": f"{block_size}\n".encode()}  # fmt: skip
+        self.tree.device(rel, apply_overrides(attrs, files), subsystem="class/block")
+        self.tree.link(f"{rel}/device", parent.rel)
         self.tree.ensure_dir("class/block")
         self.tree.link(f"class/block/{name}", rel)
-        return minor
+        if udev is not None:
+            props = {"DEVNAME": f"/dev/{name}", "DEVTYPE": "disk", **udev}
+            self.write_udev_data(f"b{major}:{minor}",
+                                 {k: v for k, v in props.items() if v is not None})  # fmt: skip
+        return DeviceDir(self.sys / rel, rel)
 
     def add_ata_disk(
         self, host: ScsiHostSpec, *, model: str = "Samsung SSD 870", rev: str = "2B6Q"

@@ -39,6 +39,7 @@ _PCI_DEVICES = {
     (0x8086, 0x2F04): "Xeon E7 v3/Xeon E5 v3/Core i7 PCI Express Root Port 2",
     (0x8086, 0x2F08): "Xeon E7 v3/Xeon E5 v3/Core i7 PCI Express Root Port 3",
     (0x8086, 0xA36D): "Cannon Lake PCH USB 3.1 xHCI Host Controller",
+    (0x8086, 0x9DC4): "Cannon Point-LP SD Host Controller",
     (0x8086, 0x3E92): "CoffeeLake-S GT2 [UHD Graphics 630]",
     (0x10DE, 0x13F2): "GM204GL [Tesla M60]",
     (0x8086, 0x8C02): "8 Series/C220 Series Chipset Family 6-port SATA Controller 1 [AHCI mode]",

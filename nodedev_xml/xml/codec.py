@@ -50,6 +50,7 @@ from ..model import (
     PCIVpd,
     PhysHBA,
     RawCapability,
+    Removable,
     ScsiDevice,
     ScsiGeneric,
     ScsiHost,
@@ -1070,7 +1071,6 @@ def _parse_ap_matrix(el: El) -> APMatrix:
 # -- storage -----------------------------------------------------------------
 
 _STORAGE_TEXT = ("block", "bus", "drive_type", "model", "vendor", "serial")
-_STORAGE_NUMBERS = ("size", "logical_block_size", "num_blocks")
 
 
 def emit_storage(out: Out, cap: Storage, profile: Profile) -> None:
@@ -1079,29 +1079,102 @@ def emit_storage(out: Out, cap: Storage, profile: Profile) -> None:
         value = getattr(cap, tag)
         if value is not None:
             out.leaf(tag, value)
-    out.leaf("size", str(cap.size))
-    for tag in _STORAGE_NUMBERS[1:]:
-        value = getattr(cap, tag)
-        if value:
-            out.leaf(tag, str(value))
+    if cap.removable is not None:
+        emit_nested(out, cap, "removable", profile)
+    else:
+        out.leaf("size", str(cap.size))
+        _emit_geometry(out, cap.logical_block_size, cap.num_blocks)
     out.close()
 
 
 def parse_storage(el: El) -> Storage | RawCapability:
-    return modelled_or_raw(el, _parse_storage, emit_storage)
+    """``storage``; libvirt's own document of an empty drive, its block size without
+    its 0 blocks (:func:`_emit_geometry`), is read as the 0 blocks it means."""
+    cap = modelled_or_raw(_with_zero_blocks(el), _parse_storage, emit_storage)
+    return parse_raw(el) if isinstance(cap, RawCapability) else cap
+
+
+def _with_zero_blocks(el: El) -> El:
+    """``el``, or a copy of it with ``<num_blocks>0</num_blocks>`` after each
+    ``logical_block_size`` that has none after it."""
+
+    def lone(size: El) -> bool:
+        after = size.getnext()
+        return after is None or after.tag != "num_blocks"
+
+    if not any(lone(size) for size in el.iter("logical_block_size")):
+        return el
+    copy = deepcopy(el)
+    for size in [s for s in copy.iter("logical_block_size") if lone(s)]:
+        zero = etree.Element("num_blocks")
+        zero.text = "0"
+        size.addnext(zero)
+    return copy
 
 
 def _parse_storage(el: El) -> Storage:
     block = opt_text(el, "block")
     if block is None:
         raise fail(el, "storage lacks <block>")
-    numbers = {tag: opt_value(el, tag, parse_uint_text, "a number") for tag in _STORAGE_NUMBERS}
+    nested: dict[str, Any] = {}
+    for c in el.iterfind("capability"):
+        row = nested_row(Storage, c.get("type"))
+        if row is None:
+            raise fail(c, f"unmodelled storage capability type {c.get('type')!r}")
+        nested[row.type] = row.parse(c)
+    block_size, blocks = _parse_geometry(el)
+    bus, kind, model, vendor, serial = (_storage_text(el, tag) for tag in _STORAGE_TEXT[1:])
     return Storage(
-        block,
-        **{tag: opt_text(el, tag) for tag in _STORAGE_TEXT[1:]},
-        size=numbers["size"] or 0,
-        logical_block_size=numbers["logical_block_size"],
-        num_blocks=numbers["num_blocks"],
+        block, bus, kind, model, vendor, serial,
+        size=opt_value(el, "size", parse_uint_text, "a number") or 0,
+        logical_block_size=block_size,
+        num_blocks=blocks,
+        **nested,
+    )
+
+
+def _storage_text(el: El, tag: str) -> str | None:
+    """A text of ``storage`` as it is: libvirt keeps a model's leading blanks, and
+    prints a vendor of blanks only as an empty ``<vendor>``."""
+    c = el.find(tag)
+    return None if c is None else c.text or ""
+
+
+def _emit_geometry(out: Out, block_size: int | None, blocks: int | None) -> None:
+    """A block device's logical block size and number of blocks, together (libvirt's
+    schema wants both or neither): libvirt prints each that is not 0, so an empty
+    drive (0 blocks) shows its block size alone, which its schema refuses; here it
+    shows ``<num_blocks>0</num_blocks>`` too (a documented correction)."""
+    if block_size:
+        out.leaf("logical_block_size", str(block_size))
+        out.leaf("num_blocks", str(blocks or 0))
+
+
+def _parse_geometry(el: El) -> tuple[int | None, int | None]:
+    """``logical_block_size`` and ``num_blocks``, each ``None`` when not there."""
+    block_size = opt_value(el, "logical_block_size", parse_uint_text, "a number")
+    return block_size, opt_value(el, "num_blocks", parse_uint_text, "a number")
+
+
+def emit_removable(out: Out, cap: Removable, profile: Profile) -> None:
+    out.cap("removable")
+    out.leaf("media_available", "1" if cap.media_available else "0")
+    out.leaf("media_size", str(cap.media_size))
+    if cap.media_label is not None:
+        out.leaf("media_label", cap.media_label)
+    _emit_geometry(out, cap.logical_block_size, cap.num_blocks)
+    out.close()
+
+
+def parse_removable(el: El) -> Removable:
+    available = opt_text(el, "media_available")
+    if available not in ("0", "1"):
+        raise fail(el, f"removable has media_available {available!r}; expected 1 or 0")
+    return Removable(
+        available == "1",
+        req_value(el, "media_size", parse_uint_text, "a number of bytes"),
+        opt_text(el, "media_label"),
+        *_parse_geometry(el),
     )
 
 
@@ -1236,6 +1309,7 @@ CAPABILITIES: tuple[CapRow[Any], ...] = (
     CapRow(CCW, emit_ccw, parse_ccw),
     CapRow(CSS, emit_css, parse_css),
     CapRow(Storage, emit_storage, parse_storage),
+    CapRow(Removable, emit_removable, parse_removable),
     CapRow(ScsiGeneric, emit_scsi_generic, parse_scsi_generic),
     CapRow(APCard, emit_ap_card, parse_ap_card),
     CapRow(APQueue, emit_ap_queue, parse_ap_queue),
