@@ -7,10 +7,12 @@ and told field by field (:class:`Change`): a port's ``port_state``, a vport's
 ``state``, a vHBA appearing in its HBA's ``vports``.  The first scan is the
 baseline and reports nothing.
 
-With the udev backend (the live host) a uevent brings a scan at once, and
-between uevents only the ports' ``port_state`` and the vports' ``vport_state``
-are read at the interval (they change without a uevent); a change of one
-brings a scan.  That scan re-reads only the devices the uevent (or the changed
+With the udev backend (the live host) a uevent brings a scan at once, and so
+does a network link the kernel announces on rtnetlink (``RTM_NEWLINK``: an
+interface's ``operstate`` and ``speed`` change without a uevent); between them
+only the ports' ``port_state`` and the vports' ``vport_state`` are read at the
+interval (they change without a uevent either); a change of one brings a scan.
+That scan re-reads only the devices the uevent (or the link, or the changed
 state) names (:meth:`Watcher.reread`): the HBA whose directory holds the
 device, with its vHBAs, their targets, LUNs and the LUNs' disks and SCSI generic
 nodes; or a network interface, disk or SCSI generic node under no Scsi_Host by
@@ -367,7 +369,11 @@ def watch(
         from .sysfs.udev import LiveSignals
 
         signals = LiveSignals()  # before the first scan: nothing in between is missed
-        watcher = Watcher(lambda: scan(where, backend=backend), caps, on_warning=on_warning)
+        try:
+            watcher = Watcher(lambda: scan(where, backend=backend), caps, on_warning=on_warning)
+        except BaseException:
+            signals.close()
+            raise
         return _live(watcher, signals, interval, backend)
     watcher = Watcher(lambda: scan(where, backend=backend), caps, on_warning=on_warning)
     return _ticks(watcher, interval)
@@ -376,19 +382,22 @@ def watch(
 def _live(
     watcher: Watcher, signals: LiveSignals, interval: float, backend: Backend
 ) -> Iterator[Event]:
-    """The live host: a scan as soon as a uevent comes; between uevents, the port and
-    vport states are looked at every interval and a change of one brings a scan.
-    Each scan reads only what the uevents or the changed states name
-    (:meth:`Watcher.reread`)."""
+    """The live host: a scan as soon as a uevent or a link change comes; between
+    them, the port and vport states are looked at every interval and a change of one
+    brings a scan.  Each scan reads only what the uevents, links or changed states
+    name (:meth:`Watcher.reread`)."""
     due = time.monotonic() + interval
-    while True:
-        left = due - time.monotonic()
-        if left > 0 and (paths := signals.uevents(left)):
-            yield from watcher.reread(paths, backend)
-            continue
-        due = max(due + interval, time.monotonic())
-        if changed := signals.states_changed():
-            yield from watcher.reread(changed, backend)
+    try:
+        while True:
+            left = due - time.monotonic()
+            if left > 0 and (paths := signals.uevents(left)):
+                yield from watcher.reread(paths, backend)
+                continue
+            due = max(due + interval, time.monotonic())
+            if changed := signals.states_changed():
+                yield from watcher.reread(changed, backend)
+    finally:
+        signals.close()
 
 
 def _libvirt_events(
