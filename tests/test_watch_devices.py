@@ -30,7 +30,7 @@ from nodedev_xml.events import Part, Watcher, part_named, rescan
 from nodedev_xml.testing import SysfsBuilder
 from nodedev_xml.testing.emulator import KernelEmulator
 from nodedev_xml.testing.fabric import Fabric, FabricLun
-from nodedev_xml.testing.specs import FCHostSpec, PCIFunctionSpec
+from nodedev_xml.testing.specs import DeviceDir, FCHostSpec, PCIFunctionSpec
 
 HBA_WWPN = 0x2100001B32A9DA4E
 #: The WWPNs the vHBAs are made with: each sees the array, some of its LUNs masked.
@@ -349,3 +349,26 @@ def test_the_cap_filter_of_the_new_kinds(nic_host: Host, cap: str, told: list[st
     nic_host.b.add_lun(rport, 1, block="sdb", serial="3600a0b80001234560000000000000b00", sg=7)
     events = nx.events.diff(before, nx.scan(str(nic_host.root)), frozenset({cap}))
     assert [str(e) for e in events] == told
+
+
+def test_a_usb_stick_plugged_in_brings_a_full_scan(tmp_path: Path) -> None:
+    """A USB device may be a host's parent: its uevent is answered by a full scan, which
+    lists it, its interface and the usb-storage host below it; the host's own uevent,
+    in the same batch, names an HBA that came (a full scan too)."""
+    b = SysfsBuilder(tmp_path / "root", first_host=0)
+    xhci = b.add_pci_function("0000:00:14.0", vendor=0x8086, device=0xA36D,
+                              pci_class=0x0C0330, driver="xhci_hcd")  # fmt: skip
+    b.add_usb_device(xhci, "usb2", vendor=0x1D6B, product=0x0003, manufacturer="Linux",
+                     product_name="xHCI Host Controller",
+                     interfaces=((9, 0, 0, "hub"),))  # fmt: skip
+    watcher = Watcher(lambda: nx.scan(str(b.root)), settle=0.0)
+    hub = DeviceDir(b.sys / xhci.rel / "usb2", f"{xhci.rel}/usb2")
+    stick = b.add_usb_device(hub, "2-1", vendor=0x0781, product=0x5583, manufacturer="SanDisk",
+                             product_name="Ultra Fit",
+                             interfaces=((8, 6, 80, "usb-storage"),))  # fmt: skip
+    host = b.add_usb_storage_host(stick[0])
+    named = [f"/sys/{hub.rel}/2-1", f"/sys/{stick[0].rel}", f"/sys/{host.rel}"]
+    assert part_named(named) is None
+    assert [str(e) for e in watcher.reread(named)] == [
+        "added usb_2_1", "added usb_2_1_1_0", f"added scsi_host{host.number}"]
+    assert same(watcher.inventory, nx.scan(str(b.root)))
