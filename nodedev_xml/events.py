@@ -7,14 +7,19 @@ and told field by field (:class:`Change`): a port's ``port_state``, a vport's
 ``state``, a vHBA appearing in its HBA's ``vports``.  The first scan is the
 baseline and reports nothing.
 
-With the udev backend (the live host) a uevent brings a scan at once, and
-between uevents only the ports' ``port_state`` and the vports' ``vport_state``
-are read at the interval (they change without a uevent); a change of one
-brings a scan.  That scan re-reads only the devices the uevent (or the changed
-state) names: the HBA whose directory holds the device, with its vHBAs and
-their targets, spliced into the last inventory (the scan's own
-:func:`~nodedev_xml.sysfs.scan.rescan`, re-exported here); a uevent that names
-no Scsi_Host (a PCI function, say) brings a full scan.
+With the udev backend (the live host) a uevent brings a scan at once, and so
+does a network link the kernel announces on rtnetlink (``RTM_NEWLINK``: an
+interface's ``operstate`` and ``speed`` change without a uevent); between them
+only the ports' ``port_state`` and the vports' ``vport_state`` are read at the
+interval (they change without a uevent either); a change of one brings a scan.
+That scan re-reads only the devices the uevent (or the link, or the changed
+state) names (:meth:`Watcher.reread`): the HBA whose directory holds the
+device, with its vHBAs, their targets, LUNs and the LUNs' disks and SCSI generic
+nodes; or a network interface, disk or SCSI generic node under no Scsi_Host by
+itself; spliced into the last inventory (the scan's own
+:func:`~nodedev_xml.sysfs.scan.part_named` and
+:func:`~nodedev_xml.sysfs.scan.rescan`, re-exported here).  A uevent of any
+other device (a PCI function, say) brings a full scan.
 
 The kernel builds a vHBA in steps (the vport, its Scsi_Host, the fc_host under
 it); a scan taken between two steps sees half a device.  So a scan that differs
@@ -32,14 +37,25 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from .model import Device, Inventory, ScanWarning, Vport, Vports
-from .sysfs.scan import hbas_named, rescan
+from .sysfs.scan import Part, hbas_named, part_named, rescan
 from .vocabulary import Backend
 from .vocabulary import check_caps as _check_caps
 
 if TYPE_CHECKING:
     from .sysfs.udev import LiveSignals
 
-__all__ = ["Change", "Event", "EventKind", "Watcher", "diff", "hbas_named", "rescan", "watch"]
+__all__ = [
+    "Change",
+    "Event",
+    "EventKind",
+    "Part",
+    "Watcher",
+    "diff",
+    "hbas_named",
+    "part_named",
+    "rescan",
+    "watch",
+]
 
 EventKind = Literal["added", "removed", "changed"]
 
@@ -274,6 +290,17 @@ class Watcher:
         self.inventory = self._scan()
         self._report_warnings(self.inventory)
 
+    def reread(self, paths: list[str], backend: Backend = "sysfs") -> list[Event]:
+        """:meth:`poll` with only what the uevents (or link changes, or changed states)
+        of the devices at ``paths`` (``/sys/devices/…``) name read again
+        (:func:`part_named`, :func:`rescan`); the full scan when they name something
+        else."""
+        part = part_named(paths)
+        if part is None:
+            return self.poll()
+        return self.poll(lambda: rescan(self.inventory, part.hbas, devices=part.devices,
+                                        backend=backend))  # fmt: skip
+
     def poll(self, scan: Scan | None = None) -> list[Event]:
         """Scan again; the events since the last poll (the tree settled first).
         ``scan`` (default: the watcher's) makes the new inventory, the settle scans
@@ -342,7 +369,11 @@ def watch(
         from .sysfs.udev import LiveSignals
 
         signals = LiveSignals()  # before the first scan: nothing in between is missed
-        watcher = Watcher(lambda: scan(where, backend=backend), caps, on_warning=on_warning)
+        try:
+            watcher = Watcher(lambda: scan(where, backend=backend), caps, on_warning=on_warning)
+        except BaseException:
+            signals.close()
+            raise
         return _live(watcher, signals, interval, backend)
     watcher = Watcher(lambda: scan(where, backend=backend), caps, on_warning=on_warning)
     return _ticks(watcher, interval)
@@ -351,25 +382,22 @@ def watch(
 def _live(
     watcher: Watcher, signals: LiveSignals, interval: float, backend: Backend
 ) -> Iterator[Event]:
-    """The live host: a scan as soon as a uevent comes; between uevents, the port and
-    vport states are looked at every interval and a change of one brings a scan.
-    Each scan reads only what the uevents or the changed states name."""
-
-    def scan_of(paths: list[str]) -> Scan | None:
-        hbas = hbas_named(paths)
-        if hbas is None:
-            return None  # the full scan
-        return lambda: rescan(watcher.inventory, hbas, backend=backend)
-
+    """The live host: a scan as soon as a uevent or a link change comes; between
+    them, the port and vport states are looked at every interval and a change of one
+    brings a scan.  Each scan reads only what the uevents, links or changed states
+    name (:meth:`Watcher.reread`)."""
     due = time.monotonic() + interval
-    while True:
-        left = due - time.monotonic()
-        if left > 0 and (paths := signals.uevents(left)):
-            yield from watcher.poll(scan_of(paths))
-            continue
-        due = max(due + interval, time.monotonic())
-        if changed := signals.states_changed():
-            yield from watcher.poll(scan_of(changed))
+    try:
+        while True:
+            left = due - time.monotonic()
+            if left > 0 and (paths := signals.uevents(left)):
+                yield from watcher.reread(paths, backend)
+                continue
+            due = max(due + interval, time.monotonic())
+            if changed := signals.states_changed():
+                yield from watcher.reread(changed, backend)
+    finally:
+        signals.close()
 
 
 def _libvirt_events(

@@ -85,6 +85,14 @@ host.remove_vhba(vport)
 testbed.uevent(sys_path(host.hba.path), "change")
 result["remove"] = lines(q, 2, 10)
 result["remove_extra"] = drain(q, 1.5)
+# A LUN found behind the HBA: its target, the LUN and its SCSI generic node come with it.
+rport = host.b.add_rport(host.hba, node_name=0x2000000000000C00, port_name=0x2100000000000C00,
+                         port_id=0x010400)
+lun = host.b.add_lun(rport, 3, sg=4)
+complete_class_devices(root)
+testbed.uevent(sys_path(lun / "scsi_generic" / "sg4"), "add")
+result["lun"] = lines(q, 3, 10)
+result["lun_extra"] = drain(q, 1.5)
 p.terminate()
 result["a_exit"] = (p.wait(10), p.stderr.read())
 
@@ -120,6 +128,15 @@ def test_a_vhba_removed_is_reported_on_a_uevent(seen: dict[str, object]) -> None
     assert seconds < 5
     assert seen["remove_extra"] == []
     assert seen["a_exit"] == (0, "")
+
+
+def test_a_lun_found_brings_its_generic_node(seen: dict[str, object]) -> None:
+    """The generic node's uevent names the HBA; its re-read finds the new target and
+    LUN and the node below it (no disk: the fake root has no udev database to type it)."""
+    got, seconds = seen["lun"]  # type: ignore[misc]
+    assert got == {"added scsi_target5_0_0", "added scsi_5_0_0_3", "added scsi_generic_sg4"}
+    assert seconds < 5
+    assert seen["lun_extra"] == []
 
 
 def test_a_port_going_down_without_a_uevent_is_polled(seen: dict[str, object]) -> None:

@@ -42,12 +42,20 @@ AROUND_NAMES = ReadPolicy(details=False, caps=AROUND_CAPS, every_device=False)
 # vports`` (a process of its own, timed start-up included) needs neither.
 
 __all__ = [
+    "LEAF_CLASSES",
     "host_of",
+    "leaf_class",
     "read_devices",
     "read_families",
+    "read_leaves",
     "read_names",
     "scan_order",
 ]
+
+#: The kinds of device the live watch re-reads one by one, with the class directory each
+#: is listed from, in :func:`read_devices`' order: network interfaces, then disks, then
+#: SCSI generic nodes (a kind's devices in the order of their class entries' names).
+LEAF_CLASSES = {"net": "net", "storage": "block", "scsi_generic": "scsi_generic"}
 
 
 def read_devices(session: ReadSession, pci_ids: PCIIds | None = None) -> list[Device]:
@@ -124,6 +132,23 @@ def read_families(
     hosts = HostBuilder(session, topology, policy).devices(pci)
     targets = target_devices(session, topology, policy)
     return [*hosts, *targets, *lun_devices(session, topology, policy, targets)]
+
+
+def read_leaves(session: ReadSession, above: list[Device]) -> list[Device]:
+    """The network interfaces, disks and SCSI generic nodes of ``session``'s source
+    (:data:`LEAF_CLASSES`), as :func:`read_devices` builds them, in its order; their
+    parents among themselves and ``above`` (the devices an earlier scan built)."""
+    from .builders.generic import generic_devices
+    from .builders.net import net_devices
+    from .builders.storage import storage_devices
+
+    leaves = [*net_devices(session), *storage_devices(session), *generic_devices(session)]
+    return with_parents(leaves, above)
+
+
+def leaf_class(d: Device) -> str | None:
+    """The class directory ``d`` is listed from when it is of a :data:`LEAF_CLASSES` kind."""
+    return LEAF_CLASSES.get(d.capabilities[0].cap_type) if d.capabilities else None
 
 
 def read_names(session: ReadSession, policy: ReadPolicy) -> list[NameEntry]:

@@ -18,6 +18,7 @@ sysfs backend and ``--version`` never load it.
 from __future__ import annotations
 
 import os
+import select
 from typing import Any
 
 from ..errors import SysfsError
@@ -27,6 +28,7 @@ from .session import ReadSession
 from .source import SysfsSource, Warn
 
 __all__ = [
+    "ALL_LINKS",
     "HwdbNames",
     "LiveSignals",
     "UdevSource",
@@ -150,6 +152,9 @@ WATCHED_SUBSYSTEMS = (
     "scsi_host", "fc_host", "fc_vports", "fc_remote_ports", "scsi", "block", "pci",
     "usb", "ccw", "css", "net", "scsi_generic", "ap", "matrix",
 )  # fmt: skip
+#: What :meth:`LiveSignals.uevents` gives when link changes were lost: a path that names
+#: no one device (every interface may have changed: a full scan answers it).
+ALL_LINKS = "/sys/class/net"
 #: The attributes that change without a uevent of their own: polled at the interval.
 POLLED_STATES = (("fc_host", "port_state"), ("fc_vports", "vport_state"))
 
@@ -174,29 +179,66 @@ def open_monitor(subsystems: tuple[str, ...], *, context: Any = None) -> Any:
 
 class LiveSignals:
     """What tells a live watch to scan again: a uevent of a watched subsystem (from
-    udevd's monitor, or the kernel's when no udevd runs), or a port's
-    ``port_state`` or a vport's ``vport_state`` that changed since the last look.
-    Make it before the first scan, so that no event between the two is missed.
-    Raises :class:`SysfsError` when the monitor cannot be opened."""
+    udevd's monitor, or the kernel's when no udevd runs), a network link the kernel
+    announces on rtnetlink (:class:`~.rtnetlink.LinkMonitor`: ``operstate`` and
+    ``speed`` change without a uevent), or a port's ``port_state`` or a vport's
+    ``vport_state`` that changed since the last look.  Make it before the first
+    scan, so that no event between the two is missed.  Raises :class:`SysfsError`
+    when the monitor or the rtnetlink socket cannot be opened."""
 
     def __init__(self, fs: FileAccess | None = None, *, context: Any = None) -> None:
+        from .rtnetlink import LinkMonitor
+
         self._monitor = open_monitor(WATCHED_SUBSYSTEMS, context=context)
+        self._links = LinkMonitor()
         self._source = SysfsSource("/", fs)
         self._states = self._read_states()
 
     def uevents(self, timeout: float) -> list[str]:
-        """Wait up to ``timeout`` seconds for a uevent; the device paths (``/sys/…``)
-        of the one that came and of those queued behind it (one scan answers them
-        all); empty when none came."""
+        """Wait up to ``timeout`` seconds for a uevent or a link change; the device
+        paths (``/sys/…``) of those that came and of those queued behind them (one
+        scan answers them all); empty when none came.  A changed link is its
+        interface's device; :data:`ALL_LINKS` when link changes were lost."""
+        try:
+            ready, _, _ = select.select([self._monitor, self._links], [], [], max(timeout, 0.0))
+        except OSError as e:
+            raise SysfsError(f"udev: waiting for uevents failed ({e})") from None
+        if not ready:
+            return []
         paths: list[str] = []
         try:
-            device = self._monitor.poll(timeout=max(timeout, 0.0))
+            device = self._monitor.poll(timeout=0)
             while device is not None:
                 paths.append(str(device.sys_path))
                 device = self._monitor.poll(timeout=0)
         except OSError as e:
             raise SysfsError(f"udev: reading uevents failed ({e})") from None
+        links = self._links.changed()
+        if links is None:
+            paths.append(ALL_LINKS)
+        else:
+            paths += [p for name in links if (p := self._interface(name)) is not None]
         return paths
+
+    def _interface(self, name: str) -> str | None:
+        """The device path of the interface ``name`` (``/sys/class/net/<name>``'s
+        target).  For one that is gone, ``/sys/devices/virtual/net/<name>``: a re-read
+        of an interface lists them all and drops those whose entry went, wherever
+        they were (its uevent may not come: udevd's do not reach another network
+        namespace).  ``None`` when the link leads outside ``/sys/devices``."""
+        where = f"/sys/class/net/{name}"
+        try:
+            target = self._source.fs.readlink(where)
+        except FileNotFoundError:
+            return f"/sys/devices/virtual/net/{name}"
+        except OSError:
+            return None
+        path = os.path.normpath(os.path.join("/sys/class/net", target))
+        return path if path.startswith("/sys/devices/") and path.isprintable() else None
+
+    def close(self) -> None:
+        """Stop listening for link changes (the udev monitor closes with its object)."""
+        self._links.close()
 
     def states_changed(self) -> list[str]:
         """The class devices (``/sys/…``) whose port or vport state changed since the

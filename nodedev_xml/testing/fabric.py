@@ -31,7 +31,10 @@ one LUN (two vHBAs that see it, say) are held by one dm-multipath map,
 ``slaves/sdX``, each path's ``holders/dm-N``), named after the LUN's
 ``alias`` or, as multipath does by default, its WWID; the by-id links then
 lead to the map.  ``kernel_wwid=False`` plays a kernel without the ``wwid``
-attribute (the pages alone).
+attribute (the pages alone).  ``udev=True`` gives each disk the root's udev
+database entry udev makes for it (``ID_TYPE=disk``, ``ID_SERIAL`` the LUN's udev
+id: what makes it a ``storage`` device to libvirt), ``generic=True`` each LUN its
+SCSI generic node ``sgN`` (the ``sg`` driver's, numbered in order of discovery).
 
 A fabric is plain data (:meth:`Fabric.to_json`, :meth:`Fabric.from_json`), so
 the background emulator process gets the same one.
@@ -62,6 +65,7 @@ Send = Callable[[str, str], None]
 
 _WWID = re.compile(r"(naa|eui)\.([0-9a-f]{16}|[0-9a-f]{24}|[0-9a-f]{32})")
 _DM = re.compile(r"dm-(0|[1-9][0-9]*)")
+_SG = re.compile(r"sg(0|[1-9][0-9]*)")
 _NUMBER = re.compile(r"(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
 
 
@@ -163,11 +167,22 @@ class _Host:
 class Fabric:
     """Targets, LUNs and who sees what (see the module).  ``multipath``: one
     dm-multipath map per LUN over its paths; ``kernel_wwid``: write the
-    ``wwid`` attribute (a kernel since 2.6.39 does)."""
+    ``wwid`` attribute (a kernel since 2.6.39 does); ``udev``: the disks' udev
+    database entries; ``generic``: the LUNs' SCSI generic nodes."""
 
-    def __init__(self, *, multipath: bool = False, kernel_wwid: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        multipath: bool = False,
+        kernel_wwid: bool = True,
+        udev: bool = False,
+        generic: bool = False,
+    ) -> None:
         self.multipath = multipath
         self.kernel_wwid = kernel_wwid
+        self.udev = udev
+        self.generic = generic
+        self._next_sg = 0
         self.targets: dict[int, FabricTarget] = {}
         #: initiator WWPN -> target WWPN -> the LUN numbers masked to it (``None``: all)
         self.zones: dict[int, dict[int, frozenset[int] | None]] = {}
@@ -225,6 +240,8 @@ class Fabric:
         return json.dumps({
             "multipath": self.multipath,
             "kernel_wwid": self.kernel_wwid,
+            "udev": self.udev,
+            "generic": self.generic,
             "targets": [{**asdict(t), "luns": [asdict(u) for u in t.luns]}
                         for t in self.targets.values()],
             "zones": [[i, t, sorted(m) if m is not None else None]
@@ -234,7 +251,8 @@ class Fabric:
     @classmethod
     def from_json(cls, text: str) -> Fabric:
         data: dict[str, Any] = json.loads(text)
-        fabric = cls(multipath=data["multipath"], kernel_wwid=data["kernel_wwid"])
+        fabric = cls(multipath=data["multipath"], kernel_wwid=data["kernel_wwid"],
+                     udev=data.get("udev", False), generic=data.get("generic", False))
         for t in data["targets"]:
             luns = [FabricLun(**u) for u in t["luns"]]
             fabric.add_target(t["wwpn"], luns, wwnn=t["wwnn"], port_id=t["port_id"])
@@ -317,6 +335,10 @@ class Fabric:
         self._disks = {n for n in names if n.startswith("sd")}
         dms = [int(m[1]) for n in names if (m := _DM.fullmatch(n))]
         self._next_dm = max(dms, default=-1) + 1
+        generic = builder.sys / "class" / "scsi_generic"
+        sgs = [int(n[2:]) for n in (os.listdir(generic) if generic.is_dir() else ())
+               if _SG.fullmatch(n)]  # fmt: skip
+        self._next_sg = max(sgs, default=-1) + 1
 
     def _login(self, state: _Host, send: Send | None, *, auto_scan: bool) -> None:
         builder = self._builder
@@ -363,12 +385,18 @@ class Fabric:
             "wwid": lun.wwid if self.kernel_wwid else None,
         }
         disk = self._disk_name() if lun.type == 0 else None
+        sg = None
+        if self.generic:
+            sg, self._next_sg = self._next_sg, self._next_sg + 1
         path = builder.add_lun(state.rports[target.wwpn], lun.number, type=lun.type,
                                vendor=lun.vendor, model=lun.model, rev=lun.rev, block=disk,
-                               sectors=lun.sectors, files=files)  # fmt: skip
+                               sectors=lun.sectors, files=files, sg=sg,
+                               serial=lun.udev_id if self.udev else None)  # fmt: skip
         rel = str(path.relative_to(builder.sys))
         if send is not None:
             send("add", rel)
+            if sg is not None:
+                send("add", f"{rel}/scsi_generic/sg{sg}")
         if disk is None:
             return
         disk_rel = f"{rel}/block/{disk}"
