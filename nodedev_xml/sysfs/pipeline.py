@@ -143,7 +143,7 @@ def read_leaves(session: ReadSession, above: list[Device]) -> list[Device]:
     from .builders.storage import storage_devices
 
     leaves = [*net_devices(session), *storage_devices(session), *generic_devices(session)]
-    return with_parents(leaves, above)
+    return with_parents(leaves, above, {d.name for d in above if d.pci is not None})
 
 
 def leaf_class(d: Device) -> str | None:
