@@ -207,6 +207,20 @@ def _css_unreadable_mdev_type(root: Path) -> None:
     (broken.path / "mdev_supported_types/vfio_ccw-io/available_instances").unlink()
 
 
+def _unsorted_links(root: Path) -> None:
+    """A virtio disk whose udev database lists its links out of order (udevd writes them
+    as its rules made them): libvirt prints them sorted, as libudev hands them out."""
+    b = SysfsBuilder(root)
+    virtio = b.add_pci_function("0000:00:05.0", vendor=0x1AF4, device=0x1001,
+                                pci_class=0x010000, driver="virtio-pci")  # fmt: skip
+    b.add_block_device(virtio, "vda", sectors=2097152, udev={"ID_SERIAL": "disk0"})
+    entry = root / "run/udev/data/b252:0"
+    links = ("disk/by-path/virtio-pci-0000:00:05.0", "disk/by-id/virtio-disk0",
+             "disk/by-diskseq/1", "disk/by-path/pci-0000:00:05.0")  # fmt: skip
+    entry.write_text("".join(f"S:{link}\n" for link in links) + entry.read_text())
+    b.write_pci_ids()
+
+
 def _pci_function_without_vendor(root: Path) -> None:
     """An FC HBA's PCI function without ``vendor`` (no device to libvirt) below a PCI
     Express port: its host hangs from the port, the next device up."""
@@ -248,7 +262,8 @@ BUILT = {"hosts-across-1000": _hosts_across_1000, "deep-vhba-tree": _deep_vhba_t
          "ap-matrix-unreadable-type": _ap_matrix_unreadable_type,
          "css-unreadable-mdev-type": _css_unreadable_mdev_type,
          "pci-unreadable-mdev-type": _pci_unreadable_mdev_type,
-         "pci-function-without-vendor": _pci_function_without_vendor}  # fmt: skip
+         "pci-function-without-vendor": _pci_function_without_vendor,
+         "unsorted-links": _unsorted_links}  # fmt: skip
 ROOTS = sorted(p.name for p in FIXTURES.iterdir()) + sorted(BUILT)
 
 

@@ -30,14 +30,15 @@ def udev_name(subsystem: str, sysname: str, suffix: str | None = None) -> str:
 
 def devnodes(event: dict[str, str], db: UdevDatabase) -> tuple[tuple[str, str], ...]:
     """A device's ``<devnode>``\\ s as libvirt prints them: its node (``DEVNAME`` of its
-    ``uevent``) then the links udev made to it, from udev's database."""
+    ``uevent``) then the links udev made to it, from udev's database, sorted (libudev
+    hands its link list out sorted, whatever the database's order)."""
     name = event.get("DEVNAME")
     if not name:
         return ()
     node = name if name.startswith("/") else f"/dev/{name}"
     major, minor = event.get("MAJOR"), event.get("MINOR")
     kind = "b" if event.get("DEVTYPE") in ("disk", "partition") else "c"
-    links = db.links(f"{kind}{major}:{minor}") if major and minor else []
+    links = sorted(db.links(f"{kind}{major}:{minor}")) if major and minor else []
     return (("dev", node), *(("link", link) for link in links))
 
 
