@@ -116,13 +116,14 @@ def schema_file(profile: Profile, language: SchemaLanguage, kind: DocumentKind =
 #: CCW device, ``storage`` a disk, ``scsi_generic`` a LUN's ``sgN``; ``mdev_types`` a
 #: device offering mediated devices (a PCI function, a subchannel, the AP matrix);
 #: ``mdev`` a mediated device; ``ap_card``, ``ap_queue`` and ``ap_matrix`` an s390 AP
-#: adapter, queue and vfio_ap's matrix device.
+#: adapter, queue and vfio_ap's matrix device; ``drm`` a GPU's DRM node.
 LIST_CAPS: Final[tuple[str, ...]] = (
     "fc_host", "vports", "scsi_host", "scsi_target", "scsi", "pci",
     "usb_device", "usb", "net", "css", "ccw", "storage", "mdev_types",
     "scsi_generic",
     "mdev",
     "ap_card", "ap_queue", "ap_matrix",
+    "drm",
 )  # fmt: skip
 ALL_CAPS: Final[frozenset[str]] = frozenset(LIST_CAPS)
 

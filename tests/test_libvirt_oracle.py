@@ -207,6 +207,26 @@ def _css_unreadable_mdev_type(root: Path) -> None:
     (broken.path / "mdev_supported_types/vfio_ccw-io/available_instances").unlink()
 
 
+def _drm_edges(root: Path) -> None:
+    """DRM nodes at the edges: a card with a control node (minor 64: ``control``), a
+    second GPU's card1 and renderD129, a node whose minor is past libvirt's kinds
+    (192) and one whose ``uevent`` has no ``DEVTYPE`` (no device to libvirt either)."""
+    b = SysfsBuilder(root)
+    first = b.add_pci_function("0000:00:02.0", vendor=0x8086, device=0x3E92, pci_class=0x030000,
+                               driver="i915")  # fmt: skip
+    b.add_drm_card(first, control=True, connectors=("eDP-1",))
+    second = b.add_pci_function("0000:01:00.0", vendor=0x1002, device=0x73BF,
+                                pci_class=0x030000, driver="amdgpu")  # fmt: skip
+    card = b.add_drm_card(second, 1, connectors=())
+    for name, event in (("renderD192", b"MAJOR=226\nMINOR=192\nDEVNAME=dri/renderD192\n"
+                                       b"DEVTYPE=drm_minor\n"),
+                        ("card9", b"MAJOR=226\nMINOR=9\nDEVNAME=dri/card9\n")):  # fmt: skip
+        rel = f"{card.rpartition('/')[0]}/{name}"
+        b.tree.device(rel, {"uevent": event}, subsystem="class/drm")
+        b.tree.link(f"class/drm/{name}", rel)
+    b.write_pci_ids()
+
+
 def _unsorted_links(root: Path) -> None:
     """A virtio disk whose udev database lists its links out of order (udevd writes them
     as its rules made them): libvirt prints them sorted, as libudev hands them out."""
@@ -263,7 +283,7 @@ BUILT = {"hosts-across-1000": _hosts_across_1000, "deep-vhba-tree": _deep_vhba_t
          "css-unreadable-mdev-type": _css_unreadable_mdev_type,
          "pci-unreadable-mdev-type": _pci_unreadable_mdev_type,
          "pci-function-without-vendor": _pci_function_without_vendor,
-         "unsorted-links": _unsorted_links}  # fmt: skip
+         "unsorted-links": _unsorted_links, "drm-edges": _drm_edges}  # fmt: skip
 ROOTS = sorted(p.name for p in FIXTURES.iterdir()) + sorted(BUILT)
 
 
@@ -471,7 +491,7 @@ def test_pci_documents_are_libvirts(name: str, built_dir: Path) -> None:
 
 #: The capabilities of the devices around the SCSI hosts (USB, s390 channels,
 #: network interfaces) and of mediated devices, whose documents are compared whole.
-AROUND = ("usb_device", "usb", "css", "ccw", "net", "storage", "scsi_generic", "mdev")
+AROUND = ("usb_device", "usb", "css", "ccw", "net", "storage", "scsi_generic", "mdev", "drm")
 #: The s390 AP devices (cards, queues, vfio_ap's matrix), whose documents are compared whole.
 AP = ("ap_card", "ap_queue", "ap_matrix")
 

@@ -190,7 +190,7 @@ def _host_number(dev: Device) -> int:
 #: LUN (``sysfs/pipeline.py``): (group, rank) by capability type.
 _AROUND: dict[str, tuple[int, int]] = {
     "usb_device": (1, 0), "usb": (1, 0), "css": (1, 1), "ccw": (1, 2), "net": (1, 3),
-    "mdev": (1, 4), "ap_card": (1, 5), "ap_queue": (1, 5), "ap_matrix": (1, 6),
+    "drm": (1, 4), "mdev": (1, 5), "ap_card": (1, 6), "ap_queue": (1, 6), "ap_matrix": (1, 7),
     "storage": (2, 0), "scsi_generic": (2, 1),
 }  # fmt: skip
 

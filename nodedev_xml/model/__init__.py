@@ -3,6 +3,7 @@
 from .caps import (
     CCW,
     CSS,
+    DRM,
     PCI,
     Adapter,
     APCard,
@@ -48,6 +49,7 @@ from .warnings import ScanWarning
 __all__ = [
     "CCW",
     "CSS",
+    "DRM",
     "PCI",
     "APCard",
     "APMatrix",

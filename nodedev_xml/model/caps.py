@@ -542,6 +542,17 @@ class ScsiGeneric:
 
 
 @dataclass(frozen=True, slots=True)
+class DRM:
+    """``<capability type='drm'>``: a DRM (graphics) device node of a GPU, ``kind``
+    ``primary`` (``cardN``), ``control`` or ``render`` (``renderDN``)."""
+
+    cap_type: ClassVar[str] = "drm"
+    nested: ClassVar[tuple[str, ...]] = ()
+
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
 class Mdev:
     """``<capability type='mdev'>``: a mediated device (``<parent>/<uuid>`` on the
     ``mdev`` bus).  ``type_id`` is the last name of its ``mdev_type`` link (the
@@ -581,5 +592,5 @@ class RawCapability:
 Capability = (
     ScsiHost | ScsiTarget | ScsiDevice | PCI | System | UsbDevice | UsbInterface | Net | CCW
     | CSS | Storage | ScsiGeneric | Mdev | RawCapability
-    | APCard | APQueue | APMatrix
+    | APCard | APQueue | APMatrix | DRM
 )

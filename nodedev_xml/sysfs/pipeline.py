@@ -103,14 +103,17 @@ def ap_devices(session: ReadSession, policy: ReadPolicy) -> list[Device]:
 def around_hosts(session: ReadSession, policy: ReadPolicy) -> list[Device]:
     """The devices of the kinds a SCSI host may hang below that are no PCI function,
     without their parents: USB devices and interfaces, s390 subchannels and CCW
-    devices, network interfaces (those ``policy`` reads)."""
+    devices, network interfaces; and a GPU's DRM nodes, which nothing hangs below
+    (those ``policy`` reads)."""
     from .builders.channels import ccw_devices, css_devices
+    from .builders.drm import drm_devices
     from .builders.net import net_devices
     from .builders.usb import usb_devices
 
     out: list[Device] = []
     for kinds, build in ((("usb_device", "usb"), usb_devices), (("css",), css_devices),
-                         (("ccw",), ccw_devices), (("net",), net_devices)):  # fmt: skip
+                         (("ccw",), ccw_devices), (("net",), net_devices),
+                         (("drm",), drm_devices)):  # fmt: skip
         if any(policy.reads_kind(k) for k in kinds):
             out.extend(build(session, policy.details))
     return out
@@ -168,6 +171,11 @@ def read_names(session: ReadSession, policy: ReadPolicy) -> list[NameEntry]:
     around = with_parents(around_hosts(session, AROUND_NAMES), (), pci)
     hosts.hang_below(around)
     out.extend((d.name, d.parent_name, d.cap_names() & policy.caps) for d in around)
+    if policy.reads_kind("drm"):  # below GPUs only: read when asked for
+        from .builders.drm import drm_devices
+
+        drm = with_parents(drm_devices(session, details=False), around, pci)
+        out.extend((d.name, d.parent_name, d.cap_names() & policy.caps) for d in drm)
     ap = with_parents(ap_devices(session, policy), ())
     if policy.reads_kind("mdev"):  # below PCI functions, the devices around the hosts, the matrix
         from .builders.mdev import mdev_devices

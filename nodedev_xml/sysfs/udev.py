@@ -150,7 +150,7 @@ def udev_session(root: str, fs: FileAccess | None = None) -> ReadSession:
 #: ``scsi_generic``: the devices around the hosts; ``ap``, ``matrix``: s390 crypto).
 WATCHED_SUBSYSTEMS = (
     "scsi_host", "fc_host", "fc_vports", "fc_remote_ports", "scsi", "block", "pci",
-    "usb", "ccw", "css", "net", "scsi_generic", "ap", "matrix",
+    "usb", "ccw", "css", "net", "scsi_generic", "ap", "matrix", "drm",
 )  # fmt: skip
 #: What :meth:`LiveSignals.uevents` gives when link changes were lost: a path that names
 #: no one device (every interface may have changed: a full scan answers it).

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .attributes import (
@@ -1098,12 +1098,57 @@ class SysfsBuilder:
         self.hosts[number] = result
         return result
 
-    def write_udev_data(self, device_id: str, properties: Mapping[str, str]) -> None:
-        """The root's udev database entry ``run/udev/data/<device_id>`` with ``properties``."""
+    def write_udev_data(
+        self, device_id: str, properties: Mapping[str, str], links: Sequence[str] = ()
+    ) -> None:
+        """The root's udev database entry ``run/udev/data/<device_id>`` with ``properties``
+        and the ``/dev`` ``links`` udev made (relative to ``/dev``, in the order given)."""
         where = self.root / "run" / "udev" / "data"
         where.mkdir(parents=True, exist_ok=True)
-        lines = [f"E:{k}={v}" for k, v in properties.items()] + ["I:1000000", "V:1"]
+        lines = [f"S:{link}" for link in links]
+        lines += [f"E:{k}={v}" for k, v in properties.items()] + ["I:1000000", "V:1"]
         (where / device_id).write_text("\n".join(lines) + "\n")
+
+    # -- DRM nodes ---------------------------------------------------------------------------
+
+    def add_drm_card(
+        self,
+        gpu: PCIFunctionSpec,
+        card: int = 0,
+        *,
+        render: bool = True,
+        control: bool = False,
+        connectors: Sequence[str] = ("HDMI-A-1", "DP-1"),
+    ) -> str:
+        """A GPU's DRM nodes as its driver registers them: ``<gpu>/drm/card<card>``
+        (primary, minor ``card``), ``controlD<64+card>`` when ``control`` (older kernels),
+        ``renderD<128+card>`` when ``render``, and the card's ``connectors``
+        (``card0-HDMI-A-1``: ``DEVTYPE=drm_connector``, no node), each with its
+        ``class/drm`` entry; with the udev database's ``/dev/dri/by-path`` links.
+        Returns the card's path below ``sys/``."""
+        where = f"{gpu.rel}/drm"
+        self.tree.ensure_dir(where)
+        self.tree.ensure_dir("class/drm")
+        nodes = [(f"card{card}", card, "card")]
+        if control:
+            nodes.append((f"controlD{64 + card}", 64 + card, "control"))
+        if render:
+            nodes.append((f"renderD{128 + card}", 128 + card, "render"))
+        for name, minor, link in nodes:
+            rel = f"{where}/{name}"
+            event = f"MAJOR=226\nMINOR={minor}\nDEVNAME=dri/{name}\nDEVTYPE=drm_minor\n"
+            self.tree.device(rel, {"uevent": event.encode(), "dev": f"226:{minor}\n".encode()},
+                             subsystem="class/drm")  # fmt: skip
+            self.tree.link(f"class/drm/{name}", rel)
+            self.write_udev_data(f"c226:{minor}", {"ID_PATH": f"pci-{gpu.address}"},
+                                 links=(f"dri/by-path/pci-{gpu.address}-{link}",))  # fmt: skip
+        for connector in connectors:
+            name = f"card{card}-{connector}"
+            rel = f"{where}/card{card}/{name}"
+            self.tree.device(rel, {"uevent": b"DEVTYPE=drm_connector\n", "status": b"connected\n",
+                                   "enabled": b"enabled\n"}, subsystem="class/drm")  # fmt: skip
+            self.tree.link(f"class/drm/{name}", rel)
+        return f"{where}/card{card}"
 
     # -- network interfaces -----------------------------------------------------------------
 

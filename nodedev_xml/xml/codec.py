@@ -30,6 +30,7 @@ from ..errors import NodedevXmlError, XMLInputError
 from ..model import (
     CCW,
     CSS,
+    DRM,
     PCI,
     Adapter,
     APCard,
@@ -1198,6 +1199,28 @@ def _parse_scsi_generic(el: El) -> ScsiGeneric:
     return ScsiGeneric(char)
 
 
+# -- drm ---------------------------------------------------------------------
+
+_DRM_KINDS = ("primary", "control", "render")
+
+
+def emit_drm(out: Out, cap: DRM, profile: Profile) -> None:
+    out.cap("drm")
+    out.leaf("type", cap.kind)
+    out.close()
+
+
+def parse_drm(el: El) -> DRM | RawCapability:
+    return modelled_or_raw(el, _parse_drm, emit_drm)
+
+
+def _parse_drm(el: El) -> DRM:
+    kind = opt_text(el, "type")
+    if kind not in _DRM_KINDS:
+        raise fail(el, "drm lacks a <type> of primary, control or render")
+    return DRM(kind)
+
+
 # -- mdev --------------------------------------------------------------------
 
 
@@ -1311,6 +1334,7 @@ CAPABILITIES: tuple[CapRow[Any], ...] = (
     CapRow(Storage, emit_storage, parse_storage),
     CapRow(Removable, emit_removable, parse_removable),
     CapRow(ScsiGeneric, emit_scsi_generic, parse_scsi_generic),
+    CapRow(DRM, emit_drm, parse_drm),
     CapRow(APCard, emit_ap_card, parse_ap_card),
     CapRow(APQueue, emit_ap_queue, parse_ap_queue),
     CapRow(APMatrix, emit_ap_matrix, parse_ap_matrix),
