@@ -62,6 +62,7 @@ def read_devices(session: ReadSession, pci_ids: PCIIds | None = None) -> list[De
     """Every device of ``session``'s source: PCI functions, then hosts (HBAs,
     then vHBAs), then targets, then LUNs.  ``pci_ids`` names vendors and products
     (by default the pci.ids under the source's root)."""
+    from .builders.drm import drm_devices
     from .builders.generic import generic_devices
     from .builders.luns import lun_devices
     from .builders.mdev import mdev_devices
@@ -74,15 +75,16 @@ def read_devices(session: ReadSession, pci_ids: PCIIds | None = None) -> list[De
     ids = pci_ids if pci_ids is not None else PCIIds.for_root(session.source.root)
     pci = PCIBuilder(session).devices(ids)
     around = with_parents(around_hosts(session, FULL), pci.values(), pci)
+    drm = with_parents(drm_devices(session), pci.values(), pci)
     ap = with_parents(ap_devices(session, FULL), ())
     hosts = HostBuilder(session, topology, FULL).devices({**pci, **{d.name: d for d in around}})
     targets = target_devices(session, topology, FULL)
     luns = lun_devices(session, topology, FULL, targets)
     disks = with_parents([*storage_devices(session), *generic_devices(session)],
                          [*pci.values(), *around, *luns], pci)  # fmt: skip
-    built = [*pci.values(), *around, *ap, *disks, *hosts, *targets, *luns]
+    built = [*pci.values(), *around, *drm, *ap, *disks, *hosts, *targets, *luns]
     mdevs = with_parents(mdev_devices(session), built, pci)  # below any kind of device
-    return [*pci.values(), *around, *mdevs, *ap, *disks, *hosts, *targets, *luns]
+    return [*pci.values(), *around, *drm, *mdevs, *ap, *disks, *hosts, *targets, *luns]
 
 
 def ap_devices(session: ReadSession, policy: ReadPolicy) -> list[Device]:
@@ -103,17 +105,14 @@ def ap_devices(session: ReadSession, policy: ReadPolicy) -> list[Device]:
 def around_hosts(session: ReadSession, policy: ReadPolicy) -> list[Device]:
     """The devices of the kinds a SCSI host may hang below that are no PCI function,
     without their parents: USB devices and interfaces, s390 subchannels and CCW
-    devices, network interfaces; and a GPU's DRM nodes, which nothing hangs below
-    (those ``policy`` reads)."""
+    devices, network interfaces (those ``policy`` reads)."""
     from .builders.channels import ccw_devices, css_devices
-    from .builders.drm import drm_devices
     from .builders.net import net_devices
     from .builders.usb import usb_devices
 
     out: list[Device] = []
     for kinds, build in ((("usb_device", "usb"), usb_devices), (("css",), css_devices),
-                         (("ccw",), ccw_devices), (("net",), net_devices),
-                         (("drm",), drm_devices)):  # fmt: skip
+                         (("ccw",), ccw_devices), (("net",), net_devices)):  # fmt: skip
         if any(policy.reads_kind(k) for k in kinds):
             out.extend(build(session, policy.details))
     return out
@@ -171,10 +170,10 @@ def read_names(session: ReadSession, policy: ReadPolicy) -> list[NameEntry]:
     around = with_parents(around_hosts(session, AROUND_NAMES), (), pci)
     hosts.hang_below(around)
     out.extend((d.name, d.parent_name, d.cap_names() & policy.caps) for d in around)
-    if policy.reads_kind("drm"):  # below GPUs only: read when asked for
+    if policy.reads_kind("drm"):  # a GPU's nodes: nothing hangs below them
         from .builders.drm import drm_devices
 
-        drm = with_parents(drm_devices(session, details=False), around, pci)
+        drm = with_parents(drm_devices(session), (), pci)
         out.extend((d.name, d.parent_name, d.cap_names() & policy.caps) for d in drm)
     ap = with_parents(ap_devices(session, policy), ())
     if policy.reads_kind("mdev"):  # below PCI functions, the devices around the hosts, the matrix

@@ -22,7 +22,7 @@ __all__ = ["drm_devices"]
 KINDS = ("primary", "control", "render")
 
 
-def drm_devices(session: ReadSession, details: bool = True) -> list[Device]:
+def drm_devices(session: ReadSession) -> list[Device]:
     """Every DRM node libvirt lists, by name."""
     src = session.source
     db = UdevDatabase(src.root)
